@@ -1,0 +1,45 @@
+package sc.fiji.voxelseg.image;
+
+import java.util.Locale;
+
+/**
+ * The voxel data types VoxelSeg reads and writes, with their NIfTI datatype codes and sizes. The
+ * name (lower case) is what {@code voxelseg info} prints as {@code datatype}.
+ */
+public enum VoxelType {
+	UINT8(2, 1), INT8(256, 1), INT16(4, 2), UINT16(512, 2), INT32(8, 4), UINT32(768, 4), INT64(1024,
+		8), FLOAT32(16, 4), FLOAT64(64, 8);
+
+	/** NIfTI-1/2 {@code datatype} code. */
+	public final int niftiCode;
+	/** Bytes per voxel. */
+	public final int bytes;
+
+	VoxelType(final int niftiCode, final int bytes) {
+		this.niftiCode = niftiCode;
+		this.bytes = bytes;
+	}
+
+	public boolean isInteger() {
+		return this != FLOAT32 && this != FLOAT64;
+	}
+
+	public String label() {
+		return name().toLowerCase(Locale.ROOT);
+	}
+
+	/** The type with this NIfTI code, or {@code null} if VoxelSeg does not support it. */
+	public static VoxelType fromNiftiCode(final int code) {
+		for (final VoxelType t : values())
+			if (t.niftiCode == code) return t;
+		return null;
+	}
+
+	/** Parses a label such as {@code int16} or {@code float32}. */
+	public static VoxelType fromLabel(final String label) {
+		for (final VoxelType t : values())
+			if (t.label().equalsIgnoreCase(label)) return t;
+		throw new IllegalArgumentException("unknown voxel type '" + label +
+			"' (known: uint8, int8, int16, uint16, int32, uint32, int64, float32, float64)");
+	}
+}

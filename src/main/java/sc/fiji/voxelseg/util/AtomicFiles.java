@@ -1,0 +1,55 @@
+package sc.fiji.voxelseg.util;
+
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+
+/**
+ * Writes files so that a failure never leaves a half-written output: the content goes to a
+ * temporary file beside the target, which is renamed over the target only once it is complete.
+ */
+public final class AtomicFiles {
+
+	private AtomicFiles() {}
+
+	@FunctionalInterface
+	public interface Writer {
+		void write(OutputStream out) throws IOException;
+	}
+
+	public static void write(final Path target, final Writer writer) throws IOException {
+		final Path abs = target.toAbsolutePath();
+		final Path dir = abs.getParent();
+		if (dir != null) Files.createDirectories(dir);
+		final Path tmp = Files.createTempFile(dir, "." + abs.getFileName() + ".", ".part");
+		boolean done = false;
+		try {
+			try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 20)) {
+				writer.write(out);
+			}
+			move(tmp, abs);
+			done = true;
+		}
+		finally {
+			if (!done) Files.deleteIfExists(tmp);
+		}
+	}
+
+	public static void writeString(final Path target, final String text) throws IOException {
+		write(target, out -> out.write(text.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+	}
+
+	/** Renames {@code tmp} over {@code target}, atomically where the file system allows. */
+	public static void move(final Path tmp, final Path target) throws IOException {
+		try {
+			Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+		}
+		catch (final AtomicMoveNotSupportedException e) {
+			Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
+		}
+	}
+}
