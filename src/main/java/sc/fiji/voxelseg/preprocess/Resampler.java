@@ -1,0 +1,286 @@
+package sc.fiji.voxelseg.preprocess;
+
+import java.util.stream.IntStream;
+
+import sc.fiji.voxelseg.image.Volume;
+import sc.fiji.voxelseg.image.VoxelType;
+import sc.fiji.voxelseg.image.Voxels;
+import sc.fiji.voxelseg.io.RawData;
+
+/**
+ * Resampling between grids that share their axes (same direction cosines): to a shape, to a
+ * spacing, or onto any other grid, e.g. back onto the grid an image came from.
+ * <p>
+ * Positions are physical: a target voxel samples the source at its own world position. Resampling
+ * to a shape keeps the field of view (voxel centres at {@code (i + 0.5)·n_in/n_out - 0.5} in source
+ * voxels, as {@code scipy.ndimage.zoom(..., grid_mode=True, mode='nearest')}). Between the first
+ * and last voxel centres and up to half a voxel beyond them the edge value is replicated; further
+ * out the {@code outside} value is used (so a crop's inverse pads with background).
+ * <p>
+ * Trilinear output is float32; nearest-neighbour output keeps the source type and class table.
+ * Work is split over z slices on the common fork-join pool.
+ */
+public final class Resampler {
+
+	private static final double EPS = 1e-6;
+
+	private Resampler() {}
+
+	/** The grid of {@code shape} voxels covering the same field of view as {@code g}. */
+	public static Grid shapeGrid(final Grid g, final long[] shape) {
+		final double[] sp = new double[3], shift = new double[3];
+		for (int c = 0; c < 3; c++) {
+			if (shape[c] < 1) throw new IllegalArgumentException("target shape needs positive sizes, got " +
+				Volume.formatDims(shape));
+			sp[c] = g.spacing()[c] * g.dims()[c] / shape[c];
+			shift[c] = 0.5 * (sp[c] - g.spacing()[c]);
+		}
+		return new Grid(shape.clone(), sp, shifted(g, shift), g.direction());
+	}
+
+	/** The grid of spacing {@code spacing} (mm) centred on the field of view of {@code g}. */
+	public static Grid spacingGrid(final Grid g, final double[] spacing) {
+		final long[] dims = new long[3];
+		final double[] shift = new double[3];
+		for (int c = 0; c < 3; c++) {
+			if (!(spacing[c] > 0) || !Double.isFinite(spacing[c])) throw new IllegalArgumentException(
+				"target spacing must be positive, got " + java.util.Arrays.toString(spacing));
+			final double fov = g.dims()[c] * g.spacing()[c];
+			dims[c] = Math.max(1, Math.round(fov / spacing[c]));
+			shift[c] = 0.5 * (fov - dims[c] * spacing[c]) + 0.5 * (spacing[c] - g.spacing()[c]);
+		}
+		return new Grid(dims, spacing.clone(), shifted(g, shift), g.direction());
+	}
+
+	private static double[] shifted(final Grid g, final double[] shiftMm) {
+		final double[] o = g.origin();
+		final double[] out = o.clone();
+		for (int r = 0; r < 3; r++)
+			for (int c = 0; c < 3; c++)
+				out[r] += g.direction()[3 * r + c] * shiftMm[c];
+		return out;
+	}
+
+	public static Volume toShape(final Volume v, final long[] shape, final Interpolation interp) {
+		return resample(v, shapeGrid(Grid.of(v), shape), interp, 0, null);
+	}
+
+	public static Volume toSpacing(final Volume v, final double[] spacing,
+		final Interpolation interp)
+	{
+		return resample(v, spacingGrid(Grid.of(v), spacing), interp, 0, null);
+	}
+
+	public static Volume resample(final Volume v, final Grid target, final Interpolation interp) {
+		return resample(v, target, interp, 0, null);
+	}
+
+	/**
+	 * Resamples {@code v} onto {@code target}.
+	 *
+	 * @param outside the value of target voxels beyond the source's field of view
+	 * @param window an HU window applied to each source voxel before interpolation (fused, so
+	 *          identical to windowing first and resampling after), or {@code null}
+	 */
+	public static Volume resample(final Volume v, final Grid target, final Interpolation interp,
+		final double outside, final HuWindow window)
+	{
+		final Grid src = Grid.of(v);
+		if (!src.sameDirection(target)) throw new IllegalArgumentException(
+			"resampling needs grids with the same axes; source direction " + java.util.Arrays.toString(src
+				.direction()) + " differs from target " + java.util.Arrays.toString(target.direction()));
+		final long n = target.voxelCount();
+		if (n > Integer.MAX_VALUE - 8) throw new IllegalArgumentException("target grid " + target +
+			" exceeds 2^31 voxels");
+		final double[] a = target.originIndexIn(src);
+		final AxisMap[] maps = new AxisMap[3];
+		for (int c = 0; c < 3; c++)
+			maps[c] = new AxisMap((int) target.dims()[c], (int) src.dims()[c], a[c], target.spacing()[c] /
+				src.spacing()[c], interp);
+		if (interp == Interpolation.NEAREST && window == null) return nearest(v, target, maps, outside);
+		final float[] out = new float[(int) n];
+		final Object backing = Voxels.backingArray(v.image());
+		final VoxelType type = v.voxelType();
+		if (backing instanceof short[] s && (type == VoxelType.INT16 || type == VoxelType.UINT16) &&
+			s.length == v.voxelCount())
+		{
+			final float[] lut = new float[65536];
+			for (int i = 0; i < 65536; i++) {
+				final double raw = type == VoxelType.INT16 ? (short) i : i;
+				lut[i] = window == null ? (float) raw : window.apply(raw);
+			}
+			linearShort(s, lut, (int) src.dims()[0], (int) src.dims()[1], maps, out, (float) outside);
+		}
+		else {
+			final float[] f = Voxels.floats(v.image());
+			if (window != null) IntStream.range(0, v.depth()).parallel().forEach(z -> {
+				final int plane = v.width() * v.height();
+				for (int i = z * plane, e = i + plane; i < e; i++)
+					f[i] = window.apply(f[i]);
+			});
+			if (interp == Interpolation.NEAREST) return nearest(v.withImage(RawData.wrap(f,
+				VoxelType.FLOAT32, v.dims()), VoxelType.FLOAT32), target, maps, outside);
+			linearFloat(f, (int) src.dims()[0], (int) src.dims()[1], maps, out, (float) outside);
+		}
+		return new Volume(RawData.wrap(out, VoxelType.FLOAT32, target.dims()), target.spacing(), target
+			.origin(), target.direction(), null, VoxelType.FLOAT32);
+	}
+
+	/** Per-axis source positions of the target voxels: two neighbours and a weight, or outside. */
+	private static final class AxisMap {
+
+		final int[] i0, i1;
+		final float[] w;
+		final boolean[] out;
+
+		AxisMap(final int nOut, final int nIn, final double start, final double step,
+			final Interpolation interp)
+		{
+			i0 = new int[nOut];
+			i1 = new int[nOut];
+			w = new float[nOut];
+			out = new boolean[nOut];
+			for (int i = 0; i < nOut; i++) {
+				final double s = start + i * step;
+				if (s < -0.5 - EPS || s > nIn - 0.5 + EPS) {
+					out[i] = true;
+					continue;
+				}
+				final double c = Math.max(0, Math.min(nIn - 1, s));
+				if (interp == Interpolation.NEAREST) {
+					i0[i] = i1[i] = (int) Math.min(nIn - 1, Math.floor(c + 0.5));
+					continue;
+				}
+				final int f = (int) Math.floor(c);
+				i0[i] = f;
+				i1[i] = Math.min(f + 1, nIn - 1);
+				w[i] = (float) (c - f);
+			}
+		}
+	}
+
+	private static void linearFloat(final float[] s, final int sx, final int sy,
+		final AxisMap[] m, final float[] out, final float outside)
+	{
+		final int nx = m[0].i0.length, ny = m[1].i0.length, nz = m[2].i0.length;
+		final long plane = (long) sx * sy;
+		IntStream.range(0, nz).parallel().forEach(z -> {
+			int o = z * nx * ny;
+			if (m[2].out[z]) {
+				java.util.Arrays.fill(out, o, o + nx * ny, outside);
+				return;
+			}
+			final int z0 = (int) (m[2].i0[z] * plane), z1 = (int) (m[2].i1[z] * plane);
+			final float wz = m[2].w[z];
+			for (int y = 0; y < ny; y++) {
+				if (m[1].out[y]) {
+					java.util.Arrays.fill(out, o, o + nx, outside);
+					o += nx;
+					continue;
+				}
+				final int y0 = m[1].i0[y] * sx, y1 = m[1].i1[y] * sx;
+				final float wy = m[1].w[y];
+				final int a00 = z0 + y0, a01 = z0 + y1, a10 = z1 + y0, a11 = z1 + y1;
+				for (int x = 0; x < nx; x++, o++) {
+					if (m[0].out[x]) {
+						out[o] = outside;
+						continue;
+					}
+					final int x0 = m[0].i0[x], x1 = m[0].i1[x];
+					final float wx = m[0].w[x];
+					final float c00 = s[a00 + x0] + wx * (s[a00 + x1] - s[a00 + x0]);
+					final float c01 = s[a01 + x0] + wx * (s[a01 + x1] - s[a01 + x0]);
+					final float c10 = s[a10 + x0] + wx * (s[a10 + x1] - s[a10 + x0]);
+					final float c11 = s[a11 + x0] + wx * (s[a11 + x1] - s[a11 + x0]);
+					final float c0 = c00 + wy * (c01 - c00), c1 = c10 + wy * (c11 - c10);
+					out[o] = c0 + wz * (c1 - c0);
+				}
+			}
+		});
+	}
+
+	private static void linearShort(final short[] s, final float[] lut, final int sx, final int sy,
+		final AxisMap[] m, final float[] out, final float outside)
+	{
+		final int nx = m[0].i0.length, ny = m[1].i0.length, nz = m[2].i0.length;
+		final long plane = (long) sx * sy;
+		IntStream.range(0, nz).parallel().forEach(z -> {
+			int o = z * nx * ny;
+			if (m[2].out[z]) {
+				java.util.Arrays.fill(out, o, o + nx * ny, outside);
+				return;
+			}
+			final int z0 = (int) (m[2].i0[z] * plane), z1 = (int) (m[2].i1[z] * plane);
+			final float wz = m[2].w[z];
+			for (int y = 0; y < ny; y++) {
+				if (m[1].out[y]) {
+					java.util.Arrays.fill(out, o, o + nx, outside);
+					o += nx;
+					continue;
+				}
+				final int y0 = m[1].i0[y] * sx, y1 = m[1].i1[y] * sx;
+				final float wy = m[1].w[y];
+				final int a00 = z0 + y0, a01 = z0 + y1, a10 = z1 + y0, a11 = z1 + y1;
+				for (int x = 0; x < nx; x++, o++) {
+					if (m[0].out[x]) {
+						out[o] = outside;
+						continue;
+					}
+					final int x0 = m[0].i0[x], x1 = m[0].i1[x];
+					final float wx = m[0].w[x];
+					final float v000 = lut[s[a00 + x0] & 0xffff], v001 = lut[s[a00 + x1] & 0xffff];
+					final float v010 = lut[s[a01 + x0] & 0xffff], v011 = lut[s[a01 + x1] & 0xffff];
+					final float v100 = lut[s[a10 + x0] & 0xffff], v101 = lut[s[a10 + x1] & 0xffff];
+					final float v110 = lut[s[a11 + x0] & 0xffff], v111 = lut[s[a11 + x1] & 0xffff];
+					final float c00 = v000 + wx * (v001 - v000), c01 = v010 + wx * (v011 - v010);
+					final float c10 = v100 + wx * (v101 - v100), c11 = v110 + wx * (v111 - v110);
+					final float c0 = c00 + wy * (c01 - c00), c1 = c10 + wy * (c11 - c10);
+					out[o] = c0 + wz * (c1 - c0);
+				}
+			}
+		});
+	}
+
+	/** Nearest neighbour, keeping the source's voxel type and class table. */
+	private static Volume nearest(final Volume v, final Grid target, final AxisMap[] m,
+		final double outside)
+	{
+		final VoxelType type = v.voxelType() == null ? VoxelType.FLOAT32 : v.voxelType();
+		Object src = Voxels.backingArray(v.image());
+		VoxelType srcType = type;
+		if (src == null || java.lang.reflect.Array.getLength(src) != v.voxelCount() ||
+			type == VoxelType.INT64 || type == VoxelType.FLOAT64)
+		{
+			src = Voxels.floats(v.image());
+			srcType = VoxelType.FLOAT32;
+		}
+		final int sx = v.width();
+		final long plane = (long) sx * v.height();
+		final int nx = m[0].i0.length, ny = m[1].i0.length, nz = m[2].i0.length;
+		final int n = nx * ny * nz;
+		final Object dst = java.lang.reflect.Array.newInstance(src.getClass().getComponentType(), n);
+		final Object srcArr = src;
+		final VoxelType st = srcType;
+		IntStream.range(0, nz).parallel().forEach(z -> {
+			int o = z * nx * ny;
+			for (int y = 0; y < ny; y++)
+				for (int x = 0; x < nx; x++, o++) {
+					if (m[0].out[x] || m[1].out[y] || m[2].out[z]) {
+						setOutside(dst, o, outside, st);
+						continue;
+					}
+					final int i = (int) (m[2].i0[z] * plane + (long) m[1].i0[y] * sx + m[0].i0[x]);
+					System.arraycopy(srcArr, i, dst, o, 1);
+				}
+		});
+		return new Volume(RawData.wrap(dst, srcType, target.dims()), target.spacing(), target.origin(),
+			target.direction(), v.classes(), srcType);
+	}
+
+	private static void setOutside(final Object dst, final int o, final double v, final VoxelType t) {
+		if (dst instanceof byte[] b) b[o] = (byte) v;
+		else if (dst instanceof short[] s) s[o] = (short) v;
+		else if (dst instanceof int[] i) i[o] = (int) v;
+		else if (dst instanceof float[] f) f[o] = (float) v;
+	}
+}
