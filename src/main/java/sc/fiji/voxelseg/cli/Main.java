@@ -1,0 +1,94 @@
+package sc.fiji.voxelseg.cli;
+
+import java.io.PrintStream;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The headless launcher behind {@code scripts/voxelseg}. Each subcommand prints its result on
+ * standard output; on failure it prints one line {@code voxelseg: error: <reason>} on standard
+ * error and exits non-zero (1 for a failure, 2 for a usage error).
+ */
+public final class Main {
+
+	/** One launcher subcommand. */
+	interface Subcommand {
+
+		String usage();
+
+		void run(List<String> args, PrintStream out) throws Exception;
+	}
+
+	static final Map<String, Subcommand> COMMANDS = new LinkedHashMap<>();
+
+	static {
+		COMMANDS.put("info", new InfoCommand());
+		COMMANDS.put("convert", new ConvertCommand());
+		COMMANDS.put("preprocess", new PreprocessCommand());
+	}
+
+	private Main() {}
+
+	public static void main(final String[] args) {
+		System.setProperty("java.awt.headless", System.getProperty("java.awt.headless", "true"));
+		System.setProperty("ai.djl.offline", "true");
+		final int code = run(args, System.out, System.err);
+		System.out.flush();
+		System.exit(code);
+	}
+
+	/** Runs the launcher; returns the exit code. */
+	public static int run(final String[] args, final PrintStream out, final PrintStream err) {
+		if (args.length == 0 || args[0].equals("-h") || args[0].equals("--help") || args[0].equals(
+			"help"))
+		{
+			usage(out);
+			return args.length == 0 ? 2 : 0;
+		}
+		final Subcommand c = COMMANDS.get(args[0]);
+		if (c == null) {
+			err.println("voxelseg: error: unknown subcommand '" + args[0] + "' (try: " + String.join(", ",
+				COMMANDS.keySet()) + ")");
+			return 2;
+		}
+		final List<String> rest = Arrays.asList(args).subList(1, args.length);
+		if (rest.contains("--help") || rest.contains("-h")) {
+			out.println("usage: voxelseg " + c.usage());
+			return 0;
+		}
+		try {
+			c.run(rest, out);
+			return 0;
+		}
+		catch (final Args.UsageException e) {
+			err.println("voxelseg: error: " + e.getMessage());
+			err.println("usage: voxelseg " + c.usage());
+			return 2;
+		}
+		catch (final OutOfMemoryError e) {
+			err.println(
+				"voxelseg: error: out of memory; give Java more with VOXELSEG_JAVA_OPTS=-Xmx<size> or work on a smaller volume");
+			return 1;
+		}
+		catch (final Exception | Error e) {
+			err.println("voxelseg: error: " + oneLine(e));
+			if (Boolean.getBoolean("voxelseg.debug")) e.printStackTrace(err);
+			return 1;
+		}
+	}
+
+	static String oneLine(final Throwable e) {
+		String m = e.getMessage();
+		if (m == null || m.isBlank()) m = e.getClass().getSimpleName();
+		return m.replace('\n', ' ').replace('\r', ' ');
+	}
+
+	private static void usage(final PrintStream out) {
+		out.println("VoxelSeg: label-efficient 3D medical image segmentation, headless launcher");
+		out.println("usage: voxelseg SUBCOMMAND [options]   (voxelseg SUBCOMMAND --help for details)");
+		for (final Map.Entry<String, Subcommand> e : COMMANDS.entrySet())
+			out.println("  " + e.getValue().usage());
+	}
+}
