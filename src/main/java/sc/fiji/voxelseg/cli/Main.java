@@ -27,6 +27,7 @@ public final class Main {
 		COMMANDS.put("info", new InfoCommand());
 		COMMANDS.put("convert", new ConvertCommand());
 		COMMANDS.put("preprocess", new PreprocessCommand());
+		COMMANDS.put("--run", new RunCommand());
 	}
 
 	private Main() {}

@@ -117,7 +117,17 @@ public final class CommandRunner {
 		for (final String k : args.keySet())
 			if (!keys.contains(k)) throw new IllegalArgumentException("command '" + info.getTitle() +
 				"' has no parameter '" + k + "'; its parameters: " + keys);
-		final Module m = context.service(CommandService.class).run(info, true, inputs).get();
+		// All pre- and postprocessors but display: outputs go back to the caller, not to a UI.
+		final org.scijava.plugin.PluginService plugins = context.service(
+			org.scijava.plugin.PluginService.class);
+		final List<org.scijava.module.process.PreprocessorPlugin> pre = plugins
+			.createInstancesOfType(org.scijava.module.process.PreprocessorPlugin.class);
+		final List<org.scijava.module.process.PostprocessorPlugin> post = new ArrayList<>();
+		for (final org.scijava.module.process.PostprocessorPlugin p : plugins.createInstancesOfType(
+			org.scijava.module.process.PostprocessorPlugin.class))
+			if (!p.getClass().getSimpleName().contains("Display")) post.add(p);
+		final Module m = context.service(org.scijava.module.ModuleService.class).run(context.service(
+			org.scijava.module.ModuleService.class).createModule(info), pre, post, inputs).get();
 		if (m instanceof org.scijava.Cancelable c && c.isCanceled()) throw new IllegalStateException(
 			info.getTitle() + ": " + (c.getCancelReason() == null ? "cancelled" : c.getCancelReason()));
 		return m;

@@ -21,8 +21,11 @@ public class NormaliseCommand implements Command {
 	@Parameter(label = "Method", choices = { "z-score", "percentile" })
 	private String method = "z-score";
 
-	@Parameter(label = "Z-score over voxels above (blank: all)", required = false)
-	private Double mask_above;
+	@Parameter(label = "Z-score over voxels above a threshold only")
+	private boolean use_mask = false;
+
+	@Parameter(label = "Threshold")
+	private double mask_above = 0;
 
 	@Parameter(label = "Low percentile")
 	private double low_percentile = 0.01;
@@ -37,7 +40,7 @@ public class NormaliseCommand implements Command {
 	public void run() {
 		final Volume v = ImagePlusBridge.toVolume(image);
 		final Volume r = method.equals("percentile") ? Intensity.percentileClip(v, low_percentile,
-			high_percentile) : Intensity.zScore(v, mask_above == null ? Double.NaN : mask_above);
+			high_percentile) : Intensity.zScore(v, use_mask ? mask_above : Double.NaN);
 		result = ImagePlusBridge.toImagePlus(r, Commands.derived(image.getTitle(), method.equals(
 			"percentile") ? "clipped" : "zscore"));
 	}

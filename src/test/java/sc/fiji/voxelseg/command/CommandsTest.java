@@ -1,0 +1,151 @@
+package sc.fiji.voxelseg.command;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+
+import ij.ImagePlus;
+
+import net.imglib2.img.array.ArrayImgs;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.scijava.Context;
+import org.scijava.module.Module;
+import org.scijava.module.ModuleItem;
+
+import sc.fiji.voxelseg.fiji.ImagePlusBridge;
+import sc.fiji.voxelseg.image.ClassTable;
+import sc.fiji.voxelseg.image.Volume;
+import sc.fiji.voxelseg.image.VoxelType;
+import sc.fiji.voxelseg.image.Voxels;
+import sc.fiji.voxelseg.io.NiftiIO;
+
+/** Each command run through a SciJava Context, as Fiji's macro recorder would call it. */
+class CommandsTest {
+
+	static Context context;
+	static final Map<String, Object> objects = new HashMap<>();
+	static CommandRunner runner;
+
+	@TempDir
+	Path tmp;
+
+	@BeforeAll
+	static void start() {
+		context = new Context();
+		runner = new CommandRunner(context, (v, t) -> objects.get(v));
+	}
+
+	@AfterAll
+	static void stop() {
+		context.dispose();
+	}
+
+	/** A 20×16×8 CT: -1000 HU air with a 0..119 HU ramp box at x 5..14, y 4..11, z 2..5. */
+	static Volume ct() {
+		final short[] s = new short[20 * 16 * 8];
+		java.util.Arrays.fill(s, (short) -1000);
+		for (int z = 2; z <= 5; z++)
+			for (int y = 4; y <= 11; y++)
+				for (int x = 5; x <= 14; x++)
+					s[x + 20 * (y + 16 * z)] = (short) (x * 8);
+		return new Volume(ArrayImgs.shorts(s, 20, 16, 8), new double[] { 0.8, 0.8, 2.5 }, new double[] {
+			-10, 20, 5 }, Volume.identity(), null, VoxelType.INT16);
+	}
+
+	private Module run(final String title, final String args) throws Exception {
+		return runner.run(runner.find(title), CommandRunner.parse(args));
+	}
+
+	private static Volume out(final Module m) {
+		return ImagePlusBridge.toVolume((ImagePlus) m.getOutput("result"));
+	}
+
+	@Test
+	void everyCommandHasSnakeCaseKeysAndImageInputsDoNotPersist() {
+		assertTrue(runner.commands().size() >= 6, runner.commands().keySet().toString());
+		runner.commands().values().forEach(ci -> {
+			assertTrue(ci.getMenuPath().toString().contains("VoxelSeg"), ci.getMenuPath().toString());
+			for (final ModuleItem<?> i : ci.inputs()) {
+				assertTrue(i.getName().matches("[a-z][a-z0-9_]*"), ci.getTitle() + ": " + i.getName());
+				if (i.getType() == ImagePlus.class) assertFalse(i.isPersisted(), ci.getTitle() + ": " + i
+					.getName() + " persists");
+			}
+		});
+	}
+
+	/** Worked by hand: the soft-tissue window maps 40 HU to (40+200)/450. */
+	@Test
+	void huWindow() throws Exception {
+		objects.put("ct", ImagePlusBridge.toImagePlus(ct(), "ct"));
+		final Volume r = out(run("HU Window", "image=ct,preset=soft_tissue"));
+		final float[] f = Voxels.floats(r.image());
+		assertEquals(0f, f[0]);
+		assertEquals(240 / 450f, f[5 + 20 * (4 + 16 * 2)], 1e-6);
+		assertArrayEquals(ct().spacing(), r.spacing(), 1e-6);
+		final Volume c = out(run("HU Window", "image=ct preset=custom lower=0 upper=100"));
+		assertEquals(0.4f, Voxels.floats(c.image())[5 + 20 * (4 + 16 * 2)], 1e-6);
+		assertThrows(IllegalArgumentException.class, () -> run("HU Window", "image=ct,preset=nope"));
+		assertThrows(IllegalArgumentException.class, () -> run("HU Window", "image=ct,colour=red"));
+	}
+
+	@Test
+	void bodyCropResampleAndNormalise() throws Exception {
+		objects.put("ct", ImagePlusBridge.toImagePlus(ct(), "ct"));
+		final Volume crop = out(run("Body Crop", "image=ct,threshold_hu=-500,margin=1"));
+		assertArrayEquals(new long[] { 12, 10, 6 }, crop.dims());
+		final Volume rs = out(run("Resample", "image=ct,target=shape,x=10,y=8,z=4"));
+		assertArrayEquals(new long[] { 10, 8, 4 }, rs.dims());
+		assertArrayEquals(new double[] { 1.6, 1.6, 5 }, rs.spacing(), 1e-6);
+		final Volume sp = out(run("Resample", "image=ct,target=spacing,x=1.6,y=1.6,z=5"));
+		assertArrayEquals(new long[] { 10, 8, 4 }, sp.dims());
+		final Volume z = out(run("Normalise", "image=ct,method=z-score"));
+		final Voxels.Stats st = Voxels.stats(z.image());
+		assertEquals(0, st.mean(), 1e-4);
+		final Volume zm = out(run("Normalise", "image=ct,method=z-score,use_mask=true,mask_above=-500"));
+		// worked by hand: the box holds 4 planes of x*8 for x = 5..14, mean 76, so voxel x=5 -> (40-76)/sd
+		final float[] zf = Voxels.floats(zm.image());
+		assertTrue(zf[5 + 20 * (4 + 16 * 2)] < 0 && zf[14 + 20 * (4 + 16 * 2)] > 0);
+		assertEquals(-zf[5 + 20 * (4 + 16 * 2)], zf[14 + 20 * (4 + 16 * 2)], 1e-5);
+		final Volume pc = out(run("Normalise", "image=ct,method=percentile,low_percentile=1,high_percentile=99"));
+		assertEquals(0, Voxels.stats(pc.image()).min(), 1e-6);
+		assertEquals(1, Voxels.stats(pc.image()).max(), 1e-6);
+	}
+
+	@Test
+	void openAndSaveRoundTrip() throws Exception {
+		final Path ctFile = tmp.resolve("ct.nii.gz");
+		NiftiIO.write(ct(), ctFile);
+		final ImagePlus imp = (ImagePlus) run("Open Volume", "path=[" + ctFile + "]").getOutput("image");
+		assertEquals(20, imp.getWidth());
+		assertEquals(8, imp.getStackSize());
+		assertEquals(0.8, imp.getCalibration().pixelWidth, 1e-6);
+		assertEquals(-1000, Voxels.stats(ImagePlusBridge.toVolume(imp).image()).min());
+
+		final byte[] b = new byte[20 * 16 * 8];
+		b[3] = 2;
+		final Volume lab = ct().withImage(ArrayImgs.unsignedBytes(b, 20, 16, 8), VoxelType.UINT8)
+			.withClasses(ClassTable.abdomen());
+		objects.put("labels", ImagePlusBridge.toImagePlus(lab, "labels"));
+		final Path out = tmp.resolve("labels.nii.gz");
+		run("Save Label Map", "labels=labels,path=[" + out + "]");
+		final Volume back = NiftiIO.read(out);
+		assertEquals(ClassTable.abdomen(), back.classes());
+		assertTrue(back.sameGrid(lab));
+		assertEquals(2, Voxels.floats(back.image())[3]);
+		// a failure leaves nothing behind
+		final Path bad = tmp.resolve("labels.txt");
+		assertThrows(Exception.class, () -> run("Save Label Map", "labels=labels,path=[" + bad + "]"));
+		assertFalse(Files.exists(bad));
+	}
+}
