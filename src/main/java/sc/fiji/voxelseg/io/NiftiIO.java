@@ -148,6 +148,7 @@ public final class NiftiIO {
 		final Geometry g = geometry(hd, file);
 		final var img = RawData.read(in, file, hd.type, order, dims, hd.slope, hd.inter, opt,
 			available - hd.voxOffset, compressed);
+		if (compressed) verifyGzipEnd(in, file);
 		final VoxelType outType = RawData.isScaling(hd.slope, hd.inter) ? (hd.type == VoxelType.FLOAT64
 			? VoxelType.FLOAT64 : VoxelType.FLOAT32) : hd.type;
 		try {
@@ -155,6 +156,27 @@ public final class NiftiIO {
 		}
 		catch (final IllegalArgumentException e) {
 			throw new VolumeFormatException(file, "invalid geometry: " + e.getMessage(), e);
+		}
+	}
+
+	/**
+	 * Reads a gzip stream to its end so that its CRC and length trailer are checked: a cut or
+	 * damaged .nii.gz can otherwise decode to plausible voxels.
+	 */
+	private static void verifyGzipEnd(final InputStream in, final Path file) throws IOException {
+		final byte[] buf = new byte[1 << 13];
+		try {
+			while (in.read(buf) >= 0) {
+				// trailing bytes after the voxel data are allowed; they are only checked
+			}
+		}
+		catch (final java.io.EOFException e) {
+			throw new VolumeFormatException(file,
+				"truncated: the gzip stream ends before its end marker; the file is incomplete", e);
+		}
+		catch (final java.util.zip.ZipException e) {
+			throw new VolumeFormatException(file, "corrupt gzip data after the voxels (" + e
+				.getMessage() + "); the file is damaged", e);
 		}
 	}
 
