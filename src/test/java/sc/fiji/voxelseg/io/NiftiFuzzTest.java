@@ -133,8 +133,9 @@ class NiftiFuzzTest {
 
 	@Test
 	void corruptedFilesFailCleanly() throws IOException {
-		final Random rnd = new Random(20240601L);
-		final int cases = 400;
+		// -Dfuzz.seed and -Dfuzz.cases explore further; the defaults keep every run identical
+		final Random rnd = new Random(Long.getLong("fuzz.seed", 20240601L));
+		final int cases = Integer.getInteger("fuzz.cases", 400);
 		int threw = 0, read = 0;
 		final List<String> failures = new ArrayList<>();
 		for (int n = 0; n < cases; n++) {
@@ -407,6 +408,29 @@ class NiftiFuzzTest {
 			assertTrue(e.getMessage().contains(name) && e.getMessage().contains("truncated") && e
 				.getMessage().contains("1600000000 bytes"), e.getMessage());
 			assertTrue(usedMemory() - before < 500L << 20, "allocated the claimed size");
+		}
+	}
+
+	/**
+	 * A .nii.gz cut inside its 8-byte trailer, or with a wrong CRC, decodes to complete voxels; the
+	 * gzip trailer (CRC-32 and length, RFC 1952) must still be checked.
+	 */
+	@Test
+	void damagedGzipTrailerIsRefused() throws IOException {
+		for (final Base base : BASES) {
+			final byte[] z = gzip(base.bytes);
+			final Path cut = write(base.name + "-cut-trailer.nii.gz", Arrays.copyOf(z, z.length - 5));
+			final VolumeFormatException e = assertThrows(VolumeFormatException.class, () -> NiftiIO
+				.read(cut));
+			assertTrue(e.getMessage().contains(cut.getFileName().toString()) && e.getMessage().contains(
+				"truncated"), e.getMessage());
+			final byte[] crc = z.clone();
+			crc[crc.length - 8] ^= 0x5a; // first CRC byte
+			final Path bad = write(base.name + "-bad-crc.nii.gz", crc);
+			final VolumeFormatException e2 = assertThrows(VolumeFormatException.class, () -> NiftiIO
+				.read(bad));
+			assertTrue(e2.getMessage().contains(bad.getFileName().toString()) && e2.getMessage()
+				.contains("corrupt"), e2.getMessage());
 		}
 	}
 
