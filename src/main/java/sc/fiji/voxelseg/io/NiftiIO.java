@@ -45,6 +45,8 @@ public final class NiftiIO {
 	private static final int INTENT_LABEL = 1002;
 	private static final String EXT_KEY = "voxelseg_classes";
 	private static final long MAX_EXTENSION_BYTES = 64L << 20;
+	/** Deflate cannot expand data by more than this factor (zlib's documented bound). */
+	private static final long MAX_DEFLATE_RATIO = 1032;
 
 	private NiftiIO() {}
 
@@ -59,9 +61,13 @@ public final class NiftiIO {
 
 	public static Volume read(final Path file, final ReadOptions opt) throws IOException {
 		if (!Files.isRegularFile(file)) throw new VolumeFormatException(file, "no such file");
+		final long fileSize = Files.size(file);
 		try (InputStream raw = new BufferedInputStream(Files.newInputStream(file), 1 << 16)) {
 			final InputStream in = maybeGunzip(raw, file);
-			return read(in, file, opt);
+			// The most bytes the stream can deliver: deflate expands at most 1032:1.
+			final long available = in == raw ? fileSize : fileSize > Long.MAX_VALUE / 2048 ? Long.MAX_VALUE
+				: fileSize * MAX_DEFLATE_RATIO + 4096;
+			return read(in, file, opt, available, in != raw);
 		}
 		catch (final java.util.zip.ZipException e) {
 			throw new VolumeFormatException(file, "corrupt gzip data (" + e.getMessage() + ")", e);
@@ -97,8 +103,13 @@ public final class NiftiIO {
 		int headerSize;
 	}
 
-	private static Volume read(final InputStream in, final Path file, final ReadOptions opt)
-		throws IOException
+	/**
+	 * @param available an upper bound on the bytes {@code in} can deliver (exact for an
+	 *          uncompressed file), so that a header claiming more data than the file can hold is
+	 *          refused before anything is allocated
+	 */
+	private static Volume read(final InputStream in, final Path file, final ReadOptions opt,
+		final long available, final boolean compressed) throws IOException
 	{
 		final byte[] first = readFully(in, file, 4, "header");
 		int size = ByteBuffer.wrap(first).order(ByteOrder.LITTLE_ENDIAN).getInt();
@@ -122,6 +133,9 @@ public final class NiftiIO {
 
 		// The bytes between the header and the voxel data: the extensions, if any.
 		final long gap = hd.voxOffset - size;
+		if (hd.voxOffset > available) throw new VolumeFormatException(file, "vox_offset " +
+			hd.voxOffset + " lies beyond the end of the " + (compressed ? "decompressed " : "") +
+			"file (" + (compressed ? "at most " : "") + available + " bytes)");
 		ClassTable classes = null;
 		if (gap > 0) {
 			if (gap > MAX_EXTENSION_BYTES) throw new VolumeFormatException(file, "vox_offset " +
@@ -130,12 +144,40 @@ public final class NiftiIO {
 			classes = parseExtensions(ext, order);
 		}
 		final long[] dims = { hd.dim[1], hd.dim[2], hd.dim[3] };
-		final var img = RawData.read(in, file, hd.type, order, dims, hd.slope, hd.inter, opt);
+		// The geometry first: a broken transform is reported before the voxels are read.
 		final Geometry g = geometry(hd, file);
+		final var img = RawData.read(in, file, hd.type, order, dims, hd.slope, hd.inter, opt,
+			available - hd.voxOffset, compressed);
+		if (compressed) verifyGzipEnd(in, file);
 		final VoxelType outType = RawData.isScaling(hd.slope, hd.inter) ? (hd.type == VoxelType.FLOAT64
 			? VoxelType.FLOAT64 : VoxelType.FLOAT32) : hd.type;
-		final Volume v = new Volume(img, g.spacing, g.origin, g.direction, classes, outType);
-		return v;
+		try {
+			return new Volume(img, g.spacing, g.origin, g.direction, classes, outType);
+		}
+		catch (final IllegalArgumentException e) {
+			throw new VolumeFormatException(file, "invalid geometry: " + e.getMessage(), e);
+		}
+	}
+
+	/**
+	 * Reads a gzip stream to its end so that its CRC and length trailer are checked: a cut or
+	 * damaged .nii.gz can otherwise decode to plausible voxels.
+	 */
+	private static void verifyGzipEnd(final InputStream in, final Path file) throws IOException {
+		final byte[] buf = new byte[1 << 13];
+		try {
+			while (in.read(buf) >= 0) {
+				// trailing bytes after the voxel data are allowed; they are only checked
+			}
+		}
+		catch (final java.io.EOFException e) {
+			throw new VolumeFormatException(file,
+				"truncated: the gzip stream ends before its end marker; the file is incomplete", e);
+		}
+		catch (final java.util.zip.ZipException e) {
+			throw new VolumeFormatException(file, "corrupt gzip data after the voxels (" + e
+				.getMessage() + "); the file is damaged", e);
+		}
 	}
 
 	private static byte[] readFully(final InputStream in, final Path file, final int n,
@@ -230,9 +272,12 @@ public final class NiftiIO {
 			hd.dim[i] = 1;
 		long extra = 1;
 		for (int i = 4; i <= nd; i++)
-			extra *= hd.dim[i];
+			extra = multiplySaturated(extra, hd.dim[i]);
 		if (extra > 1) throw new VolumeFormatException(file, "has " + extra +
 			" volumes (a 4D or 5D image); VoxelSeg reads one 3D volume per file: split the series first");
+		final long voxels = multiplySaturated(multiplySaturated(hd.dim[1], hd.dim[2]), hd.dim[3]);
+		if (voxels == Long.MAX_VALUE) throw new VolumeFormatException(file, "dimensions " + hd.dim[1] +
+			"×" + hd.dim[2] + "×" + hd.dim[3] + " are impossibly large; the header is corrupt");
 		hd.type = VoxelType.fromNiftiCode(hd.datatype);
 		if (hd.type == null) throw new VolumeFormatException(file, "datatype code " + hd.datatype +
 			" is not supported (supported: uint8, int8, int16, uint16, int32, uint32, int64, float32, float64)");
@@ -247,6 +292,12 @@ public final class NiftiIO {
 		if (!Double.isFinite(hd.slope)) hd.slope = 0;
 		if (!Double.isFinite(hd.inter)) hd.inter = 0;
 		if (hd.slope == 0) hd.inter = 0;
+	}
+
+	/** {@code a * b} for positive factors, or {@link Long#MAX_VALUE} where that overflows. */
+	private static long multiplySaturated(final long a, final long b) {
+		final long hi = Math.multiplyHigh(a, b), lo = a * b;
+		return hi != 0 || lo < 0 ? Long.MAX_VALUE : lo;
 	}
 
 	private record Geometry(double[] spacing, double[] origin, double[] direction) {}
@@ -307,6 +358,8 @@ public final class NiftiIO {
 		}
 		final double[] o = { (hd.dim[1] - 1) / 2.0 * sp[0], -(hd.dim[2] - 1) / 2.0 * sp[1], -(hd.dim[3] -
 			1) / 2.0 * sp[2] };
+		if (!finite(o) || !finite(sp)) throw new VolumeFormatException(file, "pixdim " + sp[0] + ", " +
+			sp[1] + ", " + sp[2] + " is too large to place the volume in space");
 		return new Geometry(sp, o, new double[] { -1, 0, 0, 0, 1, 0, 0, 0, 1 });
 	}
 
@@ -322,7 +375,7 @@ public final class NiftiIO {
 		int pos = 4;
 		while (pos + 8 <= ext.length) {
 			final int esize = b.getInt(pos), ecode = b.getInt(pos + 4);
-			if (esize < 8 || pos + esize > ext.length) return null; // malformed: ignore extensions
+			if (esize < 8 || (long) pos + esize > ext.length) return null; // malformed: ignore them
 			if (ecode == ECODE_COMMENT) {
 				final String s = new String(ext, pos + 8, esize - 8, StandardCharsets.UTF_8).trim()
 					.replace("\0", "");
@@ -330,7 +383,7 @@ public final class NiftiIO {
 					try {
 						return parseClassTable(JsonParser.parseString(s).getAsJsonObject());
 					}
-					catch (final RuntimeException e) {
+					catch (final RuntimeException | StackOverflowError e) {
 						return null; // a foreign or damaged comment: the image stays readable
 					}
 				}

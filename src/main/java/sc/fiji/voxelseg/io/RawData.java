@@ -41,11 +41,32 @@ public final class RawData {
 		final Path file, final VoxelType type, final ByteOrder order, final long[] dims,
 		final double slope, final double inter, final ReadOptions opt) throws IOException
 	{
+		return read(in, file, type, order, dims, slope, inter, opt, Long.MAX_VALUE, false);
+	}
+
+	/**
+	 * As {@link #read(InputStream, Path, VoxelType, ByteOrder, long[], double, double, ReadOptions)},
+	 * refusing before any allocation a volume larger than {@code available}, an upper bound on
+	 * the bytes {@code in} can still deliver ({@code compressed}: a bound, not the exact size).
+	 */
+	public static RandomAccessibleInterval<? extends RealType<?>> read(final InputStream in,
+		final Path file, final VoxelType type, final ByteOrder order, final long[] dims,
+		final double slope, final double inter, final ReadOptions opt, final long available,
+		final boolean compressed) throws IOException
+	{
 		long nl = 1;
-		for (final long d : dims)
-			nl *= d;
+		for (final long d : dims) {
+			if (d < 1) throw new VolumeFormatException(file, "dimensions " +
+				sc.fiji.voxelseg.image.Volume.formatDims(dims) + " must all be at least 1");
+			nl = Math.multiplyHigh(nl, d) != 0 || nl * d < 0 ? Long.MAX_VALUE : nl * d;
+		}
 		final boolean scale = isScaling(slope, inter);
 		opt.checkFits(file, dims, nl, scale ? Math.max(4, type.bytes) + type.bytes : type.bytes);
+		if (nl * type.bytes > available) throw new VolumeFormatException(file, String.format(
+			Locale.ROOT,
+			"truncated: the header promises %d bytes of voxel data (%s %s) but the file %s only %d; the file is incomplete or its header lies about the dimensions or datatype",
+			nl * type.bytes, sc.fiji.voxelseg.image.Volume.formatDims(dims), type.label(), compressed
+				? "can decompress to at most" : "holds", Math.max(0, available)));
 		final int n = (int) nl;
 		final Object arr = switch (type) {
 			case UINT8, INT8 -> new byte[n];
