@@ -57,7 +57,7 @@ final class PhantomPainter {
 		final double slice = u(1.0, 5.0) / Math.sqrt(config.scale());
 		final double fov = u(340, 380);
 		final double height = u(150, 250);
-		final double zCentre = u(0, 20);
+		final double zCentre = u(10, 20);
 		nx = ny = Math.max(16, (int) Math.round(fov / inPlane));
 		nz = Math.max(8, (int) Math.round(height / slice));
 		sx = sy = inPlane;
@@ -100,9 +100,11 @@ final class PhantomPainter {
 		cav = new byte[n];
 
 		// habitus and tissue contrast (portal venous phase)
-		final double rx = u(135, 160), ry = u(100, 120);
-		final double fx = rx / 150, fy = ry / 110;
+		// the visceral cavity sets the organ scale; fat and muscle wrap around it
+		final double cavX = u(105, 125), cavY = u(72, 88);
 		final double fatT = u(8, 30), muscleT = u(8, 13);
+		final double rx = cavX + muscleT + fatT, ry = cavY + muscleT + fatT;
+		final double fx = cavX / 115, fy = cavY / 80;
 		final float fatHu = (float) u(-110, -90), visceralHu = (float) (fatHu + u(-5, 10));
 		final float muscleHu = (float) u(45, 60);
 		final double liverHu = u(95, 115), spleenHu = liverHu + u(0, 15), pancreasHu = u(80, 100);
@@ -118,7 +120,7 @@ final class PhantomPainter {
 
 		// spine and vessels
 		final double rv = u(17, 22);
-		final double yFront = -ry + u(0.38, 0.44) * 2 * ry;
+		final double yFront = -cavY + u(0.35, 0.41) * 2 * cavY;
 		final double yV = yFront - rv, yC = yV - rv - 10;
 		final double discPeriod = u(33, 38), discPhase = u(0, discPeriod), discT = u(6, 9);
 		final double xA = -u(8, 16), yA = yFront + u(9, 14), rA = u(9, 12);
@@ -154,15 +156,15 @@ final class PhantomPainter {
 		}
 
 		// right kidney: unlabelled, same contrast as the left, so intensity alone cannot tell them apart
-		final double zK = j(-25, 10);
+		final double zK = j(-18, 8);
 		final Blob rightKidney = kidney(62 * fx, yV + 2, zK - u(5, 20), Math.toRadians(45), fx, common,
 			-1);
 		paintBlob(rightKidney, 0, true, (f, x, y, z) -> (float) (f < -0.4 ? medullaHu : kidneyHu));
 
 		// liver: right lobe plus a left lobe across the midline
-		final double sL = u(0.9, 1.1) * common;
-		final Blob liver = new Blob().add(new Ellipsoid(j(62, 5) * fx, yFront + j(20, 5), j(25, 8),
-			70 * sL * fx, 80 * sL * fy, 75 * sL, u(-0.2, 0.2))).add(new Ellipsoid(j(0, 8) * fx, yFront +
+		final double sL = u(0.95, 1.1) * common;
+		final Blob liver = new Blob().add(new Ellipsoid(j(62, 5) * fx, yFront + j(20, 5), j(22, 6),
+			76 * sL * fx, 84 * sL * fy, 74 * sL, u(-0.2, 0.2))).add(new Ellipsoid(j(0, 8) * fx, yFront +
 				j(70, 5) * fy, j(50, 8), 60 * sL * fx, 30 * sL * fy, 40 * sL, u(-0.2, 0.2)));
 		liver.wobble = wobble(0.12, 4);
 		paintBlob(liver, LIVER, false, (f, x, y, z) -> (float) liverHu);
@@ -170,8 +172,8 @@ final class PhantomPainter {
 		// spleen: posterolateral, long axis along the body wall, concave hilum
 		final double sS = u(0.85, 1.15) * common;
 		final double thS = Math.toRadians(-135) + u(-0.3, 0.3);
-		final double spx = j(-85, 5) * fx, spy = yFront + j(-25, 5) * fy, spz = j(35, 8);
-		final Blob spleen = new Blob().add(new Ellipsoid(spx, spy, spz, 22 * sS, 55 * sS, 50 * sS, thS))
+		final double spx = -cavX + u(28, 36), spy = -cavY * u(0.5, 0.6), spz = j(42, 6);
+		final Blob spleen = new Blob().add(new Ellipsoid(spx, spy, spz, 25 * sS, 58 * sS, 48 * sS, thS))
 			.subtract(new Ellipsoid(spx - 30 * sS * Math.cos(thS), spy - 30 * sS * Math.sin(thS), spz,
 				16 * sS, 28 * sS, 28 * sS, thS));
 		spleen.wobble = wobble(0.1, 3);
