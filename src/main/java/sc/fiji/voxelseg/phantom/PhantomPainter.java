@@ -125,7 +125,7 @@ final class PhantomPainter {
 		final double discPeriod = u(33, 38), discPhase = u(0, discPeriod), discT = u(6, 9);
 		final double xA = -u(8, 16), yA = yFront + u(9, 14), rA = u(9, 12);
 		final double xI = u(18, 26) * fx, yI = yFront + u(8, 12), aI = u(11, 15), bI = u(7, 10);
-		final double ribTop = u(100, 120), ribGap = u(24, 30);
+		final double ribTop = u(130, 150), ribGap = u(22, 28);
 
 		body(rx, ry, fatT, muscleT, fatHu, visceralHu, muscleHu, ribTop, ribGap, ribHu);
 		spine(fx, rv, yV, yC, discPeriod, discPhase, discT, muscleHu, cancellousHu, cortexHu, discHu,
@@ -164,8 +164,8 @@ final class PhantomPainter {
 		// liver: right lobe plus a left lobe across the midline
 		final double sL = u(0.95, 1.1) * common;
 		final Blob liver = new Blob().add(new Ellipsoid(j(62, 5) * fx, yFront + j(20, 5), j(22, 6),
-			76 * sL * fx, 84 * sL * fy, 74 * sL, u(-0.2, 0.2))).add(new Ellipsoid(j(0, 8) * fx, yFront +
-				j(70, 5) * fy, j(50, 8), 60 * sL * fx, 30 * sL * fy, 40 * sL, u(-0.2, 0.2)));
+			76 * sL * fx, 84 * sL * fy, 74 * sL, u(-0.2, 0.2))).add(new Ellipsoid(j(10, 8) * fx, yFront +
+				j(70, 5) * fy, j(50, 8), 52 * sL * fx, 30 * sL * fy, 40 * sL, u(-0.2, 0.2)));
 		liver.wobble = wobble(0.12, 4);
 		paintBlob(liver, LIVER, false, (f, x, y, z) -> (float) liverHu);
 
@@ -299,7 +299,7 @@ final class PhantomPainter {
 		final double rbx = rx - fatT - 0.6 * muscleT, rby = ry - fatT - 0.6 * muscleT;
 		IntStream.range(0, nz).parallel().forEach(k -> {
 			final double z = wz[k];
-			final boolean ribLevel = z > ribTop - 7 * ribGap - 50;
+			final boolean ribLevel = z > ribTop - 10 * ribGap - 120;
 			for (int j = 0; j < ny; j++) {
 				final double y = wy[j];
 				int p = idx(0, j, k);
@@ -323,9 +323,11 @@ final class PhantomPainter {
 						if (Math.abs(d) < 4) {
 							double t = Math.abs(Math.toDegrees(Math.atan2(y, x)) + 90);
 							if (t > 180) t = 360 - t;
-							for (int rib = 0; rib < 7; rib++) {
-								final double zc = ribTop - rib * ribGap - 40 * t / 180;
-								if (t > 20 && t < 160 - 15 * rib && Math.abs(z - zc) < 5) {
+							// ribs descend about 110 mm from the spine to their anterior ends, so an
+							// axial slice cuts each one obliquely into a short arc
+							for (int rib = 0; rib < 10; rib++) {
+								final double zc = ribTop - rib * ribGap - 110 * t / 180;
+								if (t > 20 && t < 165 - 10 * rib && Math.abs(z - zc) < 5) {
 									hu[p] = ribHu;
 									cav[p] = 0;
 									break;
