@@ -24,9 +24,11 @@ public final class Main {
 	static final Map<String, Subcommand> COMMANDS = new LinkedHashMap<>();
 
 	static {
+		COMMANDS.put("demo", new DemoCommand());
 		COMMANDS.put("info", new InfoCommand());
 		COMMANDS.put("convert", new ConvertCommand());
 		COMMANDS.put("preprocess", new PreprocessCommand());
+		COMMANDS.put("phantom", new PhantomCommand());
 		COMMANDS.put("--run", new RunCommand());
 	}
 

@@ -20,7 +20,7 @@ final class PreprocessCommand implements Main.Subcommand {
 
 	@Override
 	public String usage() {
-		return "preprocess --in FILE --out OUT.nii.gz [--labels FILE --labels-out OUT.nii.gz] [--plan plan.json | --preset seeds-ct|pretrain-ct|mri | --body-crop --window PRESET|LO,HI --zscore --percentile LO,HI --shape X,Y,Z --spacing X,Y,Z --crop-pad X,Y,Z] [--save-plan plan.json]";
+		return "preprocess --in FILE|DATASET_DIR --out OUT.nii.gz|DIR [--labels FILE --labels-out OUT.nii.gz] [--plan plan.json | --preset seeds-ct|pretrain-ct|mri | --body-crop --window PRESET|LO,HI --zscore --percentile LO,HI --shape X,Y,Z --spacing X,Y,Z --crop-pad X,Y,Z] [--save-plan plan.json]";
 	}
 
 	@Override
@@ -33,6 +33,16 @@ final class PreprocessCommand implements Main.Subcommand {
 		a.checkAllUsed();
 		if ((labels == null) != (labelsOut == null)) throw new Args.UsageException(
 			"--labels and --labels-out go together");
+		if (java.nio.file.Files.isDirectory(in) && (java.nio.file.Files.exists(in.resolve(
+			"dataset.json")))) {
+			if (labels != null) throw new Args.UsageException(
+				"a dataset folder brings its own labels; drop --labels");
+			final var ds = sc.fiji.voxelseg.preprocess.DatasetPreprocessor.run(
+				sc.fiji.voxelseg.io.TrainingDataset.read(in), plan, dst, new TerminalProgress(System.err));
+			if (savePlan != null) plan.save(Path.of(savePlan));
+			out.println("preprocessed " + ds.size() + " cases into " + dst + " with plan " + plan);
+			return;
+		}
 		final Volume img = VolumeIO.read(in);
 		final Volume lab = labels == null ? null : VolumeIO.read(Path.of(labels));
 		final PreprocessingPlan.Result r = plan.apply(img, lab);

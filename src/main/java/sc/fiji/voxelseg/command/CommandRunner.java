@@ -120,8 +120,12 @@ public final class CommandRunner {
 		// All pre- and postprocessors but display: outputs go back to the caller, not to a UI.
 		final org.scijava.plugin.PluginService plugins = context.service(
 			org.scijava.plugin.PluginService.class);
-		final List<org.scijava.module.process.PreprocessorPlugin> pre = plugins
-			.createInstancesOfType(org.scijava.module.process.PreprocessorPlugin.class);
+		// Remembered dialog values are left out too: a call means exactly its keys and the defaults.
+		final List<org.scijava.module.process.PreprocessorPlugin> pre = new ArrayList<>();
+		for (final org.scijava.module.process.PreprocessorPlugin p : plugins.createInstancesOfType(
+			org.scijava.module.process.PreprocessorPlugin.class))
+			if (!p.getClass().getSimpleName().contains("LoadInputs") && !p.getClass().getSimpleName()
+				.contains("SaveInputs")) pre.add(p);
 		final List<org.scijava.module.process.PostprocessorPlugin> post = new ArrayList<>();
 		for (final org.scijava.module.process.PostprocessorPlugin p : plugins.createInstancesOfType(
 			org.scijava.module.process.PostprocessorPlugin.class))

@@ -14,6 +14,7 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 
 import sc.fiji.voxelseg.image.ClassTable;
+import sc.fiji.voxelseg.io.TrainingDataset;
 import sc.fiji.voxelseg.image.LabelClass;
 import sc.fiji.voxelseg.io.NiftiIO;
 import sc.fiji.voxelseg.util.AtomicFiles;

@@ -148,4 +148,15 @@ class CommandsTest {
 		assertThrows(Exception.class, () -> run("Save Label Map", "labels=labels,path=[" + bad + "]"));
 		assertFalse(Files.exists(bad));
 	}
+
+	@Test
+	void phantomCohort() throws Exception {
+		final Path dir = tmp.resolve("cohort");
+		final Module m = run("Generate Phantom Cohort", "output_dir=[" + dir + "],cases=2,seed=3,grid=64");
+		assertTrue(((String) m.getOutput("summary")).startsWith("2 phantom cases"));
+		final var ds = sc.fiji.voxelseg.io.TrainingDataset.read(dir);
+		assertEquals(2, ds.size());
+		assertEquals(ClassTable.abdomen(), ds.classes());
+		assertEquals(ClassTable.abdomen(), NiftiIO.read(ds.cases().get(0).label()).classes());
+	}
 }

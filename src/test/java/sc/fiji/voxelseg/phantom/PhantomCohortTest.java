@@ -20,6 +20,7 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 
 import sc.fiji.voxelseg.image.ClassTable;
+import sc.fiji.voxelseg.io.TrainingDataset;
 import sc.fiji.voxelseg.image.LabelMaps;
 import sc.fiji.voxelseg.image.Volume;
 import sc.fiji.voxelseg.image.VoxelType;

@@ -1,4 +1,4 @@
-package sc.fiji.voxelseg.phantom;
+package sc.fiji.voxelseg.io;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -18,7 +18,6 @@ import com.google.gson.JsonObject;
 import sc.fiji.voxelseg.image.ClassTable;
 import sc.fiji.voxelseg.image.LabelClass;
 import sc.fiji.voxelseg.image.Volume;
-import sc.fiji.voxelseg.io.NiftiIO;
 import sc.fiji.voxelseg.util.Json;
 
 /**

@@ -1,0 +1,125 @@
+package sc.fiji.voxelseg.cli;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+
+import net.imglib2.img.array.ArrayImgs;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import sc.fiji.voxelseg.image.Volume;
+import sc.fiji.voxelseg.image.VoxelType;
+import sc.fiji.voxelseg.io.NiftiIO;
+import sc.fiji.voxelseg.io.TrainingDataset;
+import sc.fiji.voxelseg.preprocess.PreprocessingPlan;
+
+/** The launcher: its JSON, its exit codes and one-line errors, and the demo end to end. */
+class MainTest {
+
+	@TempDir
+	Path tmp;
+
+	record Result(int code, String out, String err) {}
+
+	static Result run(final String... args) {
+		final ByteArrayOutputStream o = new ByteArrayOutputStream(), e = new ByteArrayOutputStream();
+		final int code = Main.run(args, new PrintStream(o, true, StandardCharsets.UTF_8), new PrintStream(
+			e, true, StandardCharsets.UTF_8));
+		return new Result(code, o.toString(StandardCharsets.UTF_8), e.toString(StandardCharsets.UTF_8));
+	}
+
+	/** Values worked by hand: voxels 0..23 with slope 2 and intercept -5 stored as int16. */
+	@Test
+	void infoPrintsGeometryAndStatistics() throws Exception {
+		final short[] s = new short[24];
+		for (int i = 0; i < 24; i++)
+			s[i] = (short) i;
+		final Volume v = new Volume(ArrayImgs.shorts(s, 4, 3, 2), new double[] { 0.5, 0.75, 3 },
+			new double[] { 1, 2, 3 }, new double[] { -1, 0, 0, 0, -1, 0, 0, 0, 1 }, null, VoxelType.INT16);
+		final Path f = tmp.resolve("v.nii.gz");
+		NiftiIO.write(v, f);
+		final Result r = run("info", f.toString());
+		assertEquals(0, r.code(), r.err());
+		final JsonObject o = JsonParser.parseString(r.out()).getAsJsonObject();
+		assertEquals("[4,3,2]", o.get("dims").toString());
+		assertEquals("[0.5,0.75,3.0]", o.get("spacing").toString());
+		assertEquals("[1.0,2.0,3.0]", o.get("origin").toString());
+		assertEquals("[-1.0,0.0,0.0,0.0,-1.0,0.0,0.0,0.0,1.0]", o.get("direction").toString());
+		assertEquals("int16", o.get("datatype").getAsString());
+		assertEquals(0, o.get("min").getAsDouble());
+		assertEquals(23, o.get("max").getAsDouble());
+		assertEquals(11.5, o.get("mean").getAsDouble(), 1e-12);
+	}
+
+	@Test
+	void failuresExitNonZeroWithOneLine() throws Exception {
+		final Path bad = tmp.resolve("broken.nii");
+		Files.write(bad, new byte[] { 92, 1, 0, 0, 1, 2, 3 });
+		final Result r = run("info", bad.toString());
+		assertEquals(1, r.code());
+		assertEquals(1, r.err().strip().lines().count(), r.err());
+		assertTrue(r.err().startsWith("voxelseg: error: ") && r.err().contains("broken.nii"), r.err());
+		assertEquals(2, run("frobnicate").code());
+		final Result u = run("info", "a", "--bogus", "1");
+		assertEquals(2, u.code());
+		assertTrue(u.err().contains("--bogus"), u.err());
+		final Result missing = run("convert", tmp.resolve("nope.nii").toString(), tmp.resolve("out.nii")
+			.toString());
+		assertEquals(1, missing.code());
+		assertFalse(Files.exists(tmp.resolve("out.nii")));
+	}
+
+	@Test
+	void phantomPreprocessConvertAndRun() throws Exception {
+		final Path cohort = tmp.resolve("cohort");
+		assertEquals(0, run("phantom", "--cases", "2", "--seed", "5", "--grid", "64", "--out", cohort
+			.toString()).code());
+		final TrainingDataset ds = TrainingDataset.read(cohort);
+		assertEquals(2, ds.size());
+		final Path pre = tmp.resolve("pre");
+		final Result r = run("preprocess", "--in", cohort.toString(), "--out", pre.toString(), "--window",
+			"soft_tissue", "--shape", "32,32,16");
+		assertEquals(0, r.code(), r.err());
+		final TrainingDataset p = TrainingDataset.read(pre);
+		final Volume img = NiftiIO.read(p.cases().get(1).image());
+		assertArrayEquals(new long[] { 32, 32, 16 }, img.dims());
+		assertEquals(ds.classes(), NiftiIO.read(p.cases().get(1).label()).classes());
+		assertEquals(2, PreprocessingPlan.load(pre.resolve("plan.json")).steps().size());
+		assertTrue(Files.readString(pre.resolve("traces.json")).contains("case_001"));
+
+		final Path nrrdLike = tmp.resolve("c.nii");
+		assertEquals(0, run("convert", ds.cases().get(0).image().toString(), nrrdLike.toString()).code());
+		assertTrue(NiftiIO.read(nrrdLike).sameGrid(NiftiIO.read(ds.cases().get(0).image())));
+
+		final Path bone = tmp.resolve("bone.nii.gz");
+		final Result run = run("--run", "HU Window", "image=[" + ds.cases().get(0).image() +
+			"],preset=bone", "--out", bone.toString());
+		assertEquals(0, run.code(), run.err());
+		// the window is monotonic: the brightest output voxel is the window of the brightest input
+		final double maxHu = sc.fiji.voxelseg.image.Voxels.stats(NiftiIO.read(ds.cases().get(0).image())
+			.image()).max();
+		assertEquals(sc.fiji.voxelseg.preprocess.HuWindow.BONE.apply(maxHu), sc.fiji.voxelseg.image.Voxels
+			.stats(NiftiIO.read(bone).image()).max(), 1e-6);
+	}
+
+	@Test
+	void demoRunsOnTheEmbeddedCohort() {
+		final Result r = run("demo", "--out", tmp.resolve("demo").toString(), "--cases", "2", "--grid",
+			"64");
+		assertEquals(0, r.code(), r.err());
+		assertTrue(r.out().contains("2 cases"), r.out());
+		assertTrue(Files.exists(tmp.resolve("demo/preprocessed/dataset.json")));
+	}
+}
