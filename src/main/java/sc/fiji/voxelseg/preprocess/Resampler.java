@@ -263,18 +263,44 @@ public final class Resampler {
 		final VoxelType st = srcType;
 		IntStream.range(0, nz).parallel().forEach(z -> {
 			int o = z * nx * ny;
-			for (int y = 0; y < ny; y++)
-				for (int x = 0; x < nx; x++, o++) {
-					if (m[0].out[x] || m[1].out[y] || m[2].out[z]) {
-						setOutside(dst, o, outside, st);
-						continue;
-					}
-					final int i = (int) (m[2].i0[z] * plane + (long) m[1].i0[y] * sx + m[0].i0[x]);
-					System.arraycopy(srcArr, i, dst, o, 1);
+			for (int y = 0; y < ny; y++, o += nx) {
+				if (m[2].out[z] || m[1].out[y]) {
+					for (int x = 0; x < nx; x++)
+						setOutside(dst, o + x, outside, st);
+					continue;
 				}
+				final int row = (int) (m[2].i0[z] * plane + (long) m[1].i0[y] * sx);
+				copyRow(srcArr, row, m[0], dst, o, outside, st);
+			}
 		});
 		return new Volume(RawData.wrap(dst, srcType, target.dims()), target.spacing(), target.origin(),
 			target.direction(), v.classes(), srcType);
+	}
+
+	/** One output row: {@code dst[o + x] = src[row + i0[x]]}, or the outside value. */
+	private static void copyRow(final Object src, final int row, final AxisMap mx, final Object dst,
+		final int o, final double outside, final VoxelType t)
+	{
+		final int nx = mx.i0.length;
+		final int[] ix = mx.i0;
+		final boolean[] out = mx.out;
+		if (src instanceof byte[] s && dst instanceof byte[] d) {
+			for (int x = 0; x < nx; x++)
+				d[o + x] = out[x] ? (byte) outside : s[row + ix[x]];
+		}
+		else if (src instanceof short[] s && dst instanceof short[] d) {
+			for (int x = 0; x < nx; x++)
+				d[o + x] = out[x] ? (short) outside : s[row + ix[x]];
+		}
+		else if (src instanceof int[] s && dst instanceof int[] d) {
+			for (int x = 0; x < nx; x++)
+				d[o + x] = out[x] ? (int) outside : s[row + ix[x]];
+		}
+		else if (src instanceof float[] s && dst instanceof float[] d) {
+			for (int x = 0; x < nx; x++)
+				d[o + x] = out[x] ? (float) outside : s[row + ix[x]];
+		}
+		else throw new IllegalStateException("unsupported storage " + src.getClass());
 	}
 
 	private static void setOutside(final Object dst, final int o, final double v, final VoxelType t) {
