@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -86,7 +85,7 @@ class DicomSeriesReaderTest {
 	@Test
 	void ctSmallAsOneSlice() throws Exception {
 		final Path f = PYDICOM.resolve("CT_small.dcm");
-		assumeTrue(Files.exists(f), "python3-pydicom test files not installed");
+		assertTrue(Files.exists(f), "python3-pydicom test files not installed: run scripts/install-test-deps.sh");
 		final Volume v = assertMatchesPydicom(f);
 		assertEquals(-849, v.image().getAt(0, 0, 0).getRealDouble(), 1e-6, "175 - 1024 HU");
 		assertEquals(5, v.spacing()[2], 1e-9);
@@ -96,7 +95,7 @@ class DicomSeriesReaderTest {
 	@Test
 	void pydicomCtSeriesFolder() throws Exception {
 		final Path d = PYDICOM.resolve("dicomdirtests/98892001/CT5N");
-		assumeTrue(Files.isDirectory(d), "python3-pydicom test files not installed");
+		assertTrue(Files.isDirectory(d), "python3-pydicom test files not installed: run scripts/install-test-deps.sh");
 		final Volume v = assertMatchesPydicom(d);
 		assertEquals(5, v.depth());
 		assertEquals(2.5, v.spacing()[2], 1e-4);
@@ -154,7 +153,7 @@ class DicomSeriesReaderTest {
 	@Test
 	void pydicomFolderWithAGapIsAnError() throws Exception {
 		final Path d = PYDICOM.resolve("dicomdirtests/77654033/CT2");
-		assumeTrue(Files.isDirectory(d), "python3-pydicom test files not installed");
+		assertTrue(Files.isDirectory(d), "python3-pydicom test files not installed: run scripts/install-test-deps.sh");
 		final VolumeFormatException e = assertThrows(VolumeFormatException.class, () -> VolumeIO.read(
 			d));
 		assertTrue(e.getMessage().contains("not evenly spaced"), e.getMessage());
@@ -164,7 +163,7 @@ class DicomSeriesReaderTest {
 	@Test
 	void differentOrientationsAreAnError() throws Exception {
 		final Path d = PYDICOM.resolve("dicomdirtests/98892003/MR700");
-		assumeTrue(Files.isDirectory(d), "python3-pydicom test files not installed");
+		assertTrue(Files.isDirectory(d), "python3-pydicom test files not installed: run scripts/install-test-deps.sh");
 		final VolumeFormatException e = assertThrows(VolumeFormatException.class, () -> VolumeIO.read(
 			d));
 		assertTrue(e.getMessage().contains("differ in orientation"), e.getMessage());

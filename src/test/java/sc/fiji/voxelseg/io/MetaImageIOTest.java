@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -72,7 +71,7 @@ class MetaImageIOTest {
 	@Test
 	void itkExampleVolume() throws Exception {
 		final Path mha = NrrdIOTest.ITK_DATA.resolve("BrainProtonDensity3Slices.mha");
-		assumeTrue(Files.exists(mha), "insighttoolkit5-examples not installed");
+		assertTrue(Files.exists(mha), "insighttoolkit5-examples not installed: run scripts/install-test-deps.sh");
 		final Volume v = VolumeIO.read(mha);
 		assertArrayEquals(new long[] { 181, 217, 3 }, v.dims());
 		assertArrayEquals(new double[] { -1, 0, 0, 0, -1, 0, 0, 0, 1 }, v.direction(), 0);

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -80,7 +79,7 @@ class NrrdIOTest {
 	void itkExampleAgreesWithItsMetaImageTwin() throws Exception {
 		final Path nhdr = ITK_DATA.resolve("BrainProtonDensitySliceShifted13x17yDirectionPlus30.nhdr");
 		final Path mhd = ITK_DATA.resolve("BrainProtonDensitySliceShifted13x17yDirectionPlus30.mhd");
-		assumeTrue(Files.exists(nhdr) && Files.exists(mhd), "insighttoolkit5-examples not installed");
+		assertTrue(Files.exists(nhdr) && Files.exists(mhd), "insighttoolkit5-examples not installed: run scripts/install-test-deps.sh");
 		final Volume a = NrrdIO.read(nhdr), b = MetaImageIO.read(mhd);
 		assertArrayEquals(new long[] { 221, 257, 1 }, a.dims());
 		// +30° in the header: axis x along (cos 30°, sin 30°) in LPS, so (-cos, -sin, 0) in RAS.
