@@ -199,6 +199,11 @@ public final class Resampler {
 		});
 	}
 
+	/**
+	 * The same kernel as {@link #linearFloat} over an int16/uint16 source read through a lookup
+	 * table (which also applies a fused window). Kept as a separate loop rather than behind an
+	 * accessor interface: the inner loop is the hot path of preprocessing and must stay monomorphic.
+	 */
 	private static void linearShort(final short[] s, final float[] lut, final int sx, final int sy,
 		final AxisMap[] m, final float[] out, final float outside)
 	{
