@@ -5,11 +5,9 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
 
-import sc.fiji.voxelseg.image.ClassTable;
 import sc.fiji.voxelseg.image.LabelMaps;
 import sc.fiji.voxelseg.image.Volume;
 import sc.fiji.voxelseg.image.VoxelType;
-import sc.fiji.voxelseg.image.Voxels;
 import sc.fiji.voxelseg.io.NiftiIO;
 import sc.fiji.voxelseg.io.VolumeIO;
 
@@ -31,8 +29,7 @@ final class ConvertCommand implements Main.Subcommand {
 		final Path in = Path.of(a.positional().get(0)), dst = Path.of(a.positional().get(1));
 		if (!NiftiIO.isNifti(dst)) throw new Args.UsageException("OUT must end in .nii or .nii.gz");
 		Volume v = VolumeIO.read(in);
-		if (label && !v.isLabelMap()) v = LabelMaps.asLabelMap(v, ClassTable.generic(Math.max(1,
-			(int) Voxels.stats(v.image()).max())), in.toString());
+		if (label) v = LabelMaps.asLabelMap(v, in.toString());
 		final VoxelType t = type != null ? VoxelType.fromLabel(type) : v.voxelType();
 		NiftiIO.write(v, dst, t);
 		out.println("wrote " + dst + " (" + v.describeGrid() + ", " + t.label() + ")");

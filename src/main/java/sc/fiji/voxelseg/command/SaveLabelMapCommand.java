@@ -9,10 +9,8 @@ import org.scijava.plugin.Parameter;
 import org.scijava.plugin.Plugin;
 
 import sc.fiji.voxelseg.fiji.ImagePlusBridge;
-import sc.fiji.voxelseg.image.ClassTable;
 import sc.fiji.voxelseg.image.LabelMaps;
 import sc.fiji.voxelseg.image.Volume;
-import sc.fiji.voxelseg.image.Voxels;
 import sc.fiji.voxelseg.io.NiftiIO;
 
 /**
@@ -31,9 +29,7 @@ public class SaveLabelMapCommand implements Command {
 	@Override
 	public void run() {
 		Commands.call(() -> {
-			Volume v = ImagePlusBridge.toVolume(labels);
-			if (!v.isLabelMap()) v = LabelMaps.asLabelMap(v, ClassTable.generic(Math.max(1, (int) Voxels
-				.stats(v.image()).max())), labels.getTitle());
+			final Volume v = LabelMaps.asLabelMap(ImagePlusBridge.toVolume(labels), labels.getTitle());
 			NiftiIO.write(v, path.toPath());
 			return null;
 		});

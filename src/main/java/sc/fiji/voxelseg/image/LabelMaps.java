@@ -52,6 +52,16 @@ public final class LabelMaps {
 			: VoxelType.INT32);
 	}
 
+	/**
+	 * {@code v} as a label map: itself if it already is one, else with generic classes
+	 * {@code class_1..class_max} for its largest value (validated as in {@link #asLabelMap}).
+	 */
+	public static Volume asLabelMap(final Volume v, final String name) {
+		if (v.isLabelMap()) return v;
+		final double max = Voxels.stats(v.image()).max();
+		return asLabelMap(v, ClassTable.generic(Math.max(1, (int) Math.min(max, 65535))), name);
+	}
+
 	private static String position(final long i, final Volume v) {
 		final long w = v.width(), h = v.height();
 		return "(" + i % w + ", " + (i / w) % h + ", " + i / (w * h) + ")";
