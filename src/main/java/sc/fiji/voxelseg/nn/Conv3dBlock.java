@@ -1,0 +1,66 @@
+package sc.fiji.voxelseg.nn;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Parameter;
+import ai.djl.nn.convolutional.Conv3d;
+import ai.djl.training.ParameterStore;
+import ai.djl.training.initializer.XavierInitializer;
+import ai.djl.util.PairList;
+
+/**
+ * A 3D convolution on NCDHW tensors with a cubic kernel, PyTorch's {@code Conv3d}: weight
+ * (out, in, k, k, k), optional bias (out). Weights start with He's normal initialisation (suited to
+ * the ReLU/PReLU that follow).
+ */
+public final class Conv3dBlock extends NetBlock {
+
+	private final int in, out, kernel, stride, padding;
+	private final Parameter weight, bias;
+
+	public Conv3dBlock(final int in, final int out, final int kernel, final int stride, final int padding, final boolean bias) {
+		if (in < 1 || out < 1 || kernel < 1 || stride < 1 || padding < 0) {
+			throw new IllegalArgumentException("bad Conv3d " + in + "->" + out + " k" + kernel + " s" + stride + " p" + padding);
+		}
+		this.in = in;
+		this.out = out;
+		this.kernel = kernel;
+		this.stride = stride;
+		this.padding = padding;
+		weight = addParameter(param("weight", Parameter.Type.WEIGHT, new Shape(out, in, kernel, kernel, kernel)));
+		weight.setInitializer(new XavierInitializer(XavierInitializer.RandomType.GAUSSIAN, XavierInitializer.FactorType.IN, 2));
+		this.bias = bias ? addParameter(param("bias", Parameter.Type.BIAS, new Shape(out))) : null;
+	}
+
+	/** A "same" convolution: odd kernel, stride 1, padding k/2. */
+	public static Conv3dBlock same(final int in, final int out, final int kernel, final boolean bias) {
+		return new Conv3dBlock(in, out, kernel, 1, kernel / 2, bias);
+	}
+
+	public int inChannels() {
+		return in;
+	}
+
+	public int outChannels() {
+		return out;
+	}
+
+	@Override
+	protected NDList forwardInternal(final ParameterStore ps, final NDList inputs, final boolean training, final PairList<String, Object> params) {
+		final NDArray x = inputs.head();
+		final NDArray w = value(ps, weight, x, training);
+		final NDArray b = bias == null ? null : value(ps, bias, x, training);
+		return Conv3d.conv3d(x, w, b, new Shape(stride, stride, stride), new Shape(padding, padding, padding), new Shape(1, 1, 1));
+	}
+
+	@Override
+	public Shape[] getOutputShapes(final Shape[] inputShapes) {
+		final Shape s = inputShapes[0];
+		return new Shape[] { new Shape(s.get(0), out, dim(s.get(2)), dim(s.get(3)), dim(s.get(4))) };
+	}
+
+	private long dim(final long n) {
+		return (n + 2L * padding - kernel) / stride + 1;
+	}
+}

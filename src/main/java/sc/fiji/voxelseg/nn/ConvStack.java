@@ -1,0 +1,43 @@
+package sc.fiji.voxelseg.nn;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.PairList;
+
+/** Convolution units applied one after another (PyTorch's {@code Sequential} of them). */
+public final class ConvStack extends NetBlock {
+
+	private final List<ConvUnit> units = new ArrayList<>();
+
+	public ConvStack(final List<ConvUnit> units) {
+		if (units.isEmpty()) throw new IllegalArgumentException("a convolution stack needs at least one unit");
+		for (int i = 0; i < units.size(); i++) this.units.add(addChildBlock(Integer.toString(i), units.get(i)));
+	}
+
+	@Override
+	protected NDList forwardInternal(final ParameterStore ps, final NDList inputs, final boolean training, final PairList<String, Object> params) {
+		return new NDList(apply(ps, inputs.head(), training));
+	}
+
+	/** Runs the units one after another. */
+	public NDArray apply(final ParameterStore ps, final NDArray x, final boolean training) {
+		NDArray y = x;
+		for (final ConvUnit u : units) y = u.forward(ps, new NDList(y), training).head();
+		return y;
+	}
+
+	public int outChannels() {
+		return units.get(units.size() - 1).outChannels();
+	}
+
+	@Override
+	public Shape[] getOutputShapes(final Shape[] inputShapes) {
+		final Shape s = inputShapes[0];
+		return new Shape[] { new Shape(s.get(0), outChannels(), s.get(2), s.get(3), s.get(4)) };
+	}
+}

@@ -1,0 +1,62 @@
+package sc.fiji.voxelseg.nn;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Parameter;
+import ai.djl.nn.convolutional.Conv3d;
+import ai.djl.training.ParameterStore;
+import ai.djl.training.initializer.XavierInitializer;
+import ai.djl.util.PairList;
+
+/**
+ * PyTorch's {@code ConvTranspose3d(in, out, kernel_size=2, stride=2)} on NCDHW tensors, which DJL's
+ * PyTorch engine does not provide. With kernel equal to stride the output blocks do not overlap:
+ * {@code y[n, o, 2d+a, 2h+b, 2w+c] = bias[o] + Σ_i x[n, i, d, h, w] · W[i, o, a, b, c]}. That is a
+ * 1×1×1 convolution to {@code out·8} channels followed by a 3D pixel shuffle (reshape and
+ * transpose), both of which autograd differentiates. The weight keeps PyTorch's layout
+ * (in, out, 2, 2, 2) so weights transfer unchanged.
+ */
+public final class ConvTranspose3dBlock extends NetBlock {
+
+	private final int in, out;
+	private final Parameter weight, bias;
+
+	public ConvTranspose3dBlock(final int in, final int out) {
+		this.in = in;
+		this.out = out;
+		weight = addParameter(param("weight", Parameter.Type.WEIGHT, new Shape(in, out, 2, 2, 2)));
+		// fan-in of a stride-2 kernel-2 transposed conv is `in` per output voxel
+		weight.setInitializer(new XavierInitializer(XavierInitializer.RandomType.GAUSSIAN, XavierInitializer.FactorType.OUT, 2));
+		bias = addParameter(param("bias", Parameter.Type.BIAS, new Shape(out)));
+	}
+
+	@Override
+	protected NDList forwardInternal(final ParameterStore ps, final NDList inputs, final boolean training, final PairList<String, Object> params) {
+		return new NDList(apply(inputs.head(), value(ps, weight, inputs.head(), training), value(ps, bias, inputs.head(), training)));
+	}
+
+	/** The transposed convolution with explicit weight (in, out, 2, 2, 2) and bias (out) or null. */
+	public static NDArray apply(final NDArray x, final NDArray w, final NDArray b) {
+		final Shape s = x.getShape();
+		final long n = s.get(0), d = s.get(2), h = s.get(3), wd = s.get(4);
+		final long cin = w.getShape().get(0), cout = w.getShape().get(1);
+		// (in, out·8) -> (out·8, in, 1, 1, 1): output channel o·8 + a·4 + b·2 + c
+		final NDArray k = w.reshape(cin, cout * 8).transpose().reshape(cout * 8, cin, 1, 1, 1);
+		NDArray y = Conv3d.conv3d(x, k).singletonOrThrow();
+		// (n, out, a, b, c, d, h, w) -> (n, out, d, a, h, b, w, c)
+		y = y.reshape(n, cout, 2, 2, 2, d, h, wd).transpose(0, 1, 5, 2, 6, 3, 7, 4).reshape(n, cout, 2 * d, 2 * h, 2 * wd);
+		if (b != null) y = y.add(b.reshape(1, cout, 1, 1, 1));
+		return y;
+	}
+
+	@Override
+	public Shape[] getOutputShapes(final Shape[] inputShapes) {
+		final Shape s = inputShapes[0];
+		return new Shape[] { new Shape(s.get(0), out, 2 * s.get(2), 2 * s.get(3), 2 * s.get(4)) };
+	}
+
+	public int inChannels() {
+		return in;
+	}
+}

@@ -1,0 +1,71 @@
+package sc.fiji.voxelseg.nn;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.PairList;
+
+/**
+ * Convolution, normalisation and activation: the unit both networks are made of. The activation is
+ * ReLU (U-Net) or a per-channel PReLU (VNet); {@link #forwardPreActivation} stops before it, for
+ * VNet's residual stages that add the shortcut first.
+ */
+public final class ConvUnit extends NetBlock {
+
+	/** The non-linearity after the normalisation. */
+	public enum Activation {
+		RELU, PRELU, NONE
+	}
+
+	private final Conv3dBlock conv;
+	private final NetBlock norm;
+	private final PReLUBlock prelu;
+	private final Activation activation;
+
+	public ConvUnit(final Conv3dBlock conv, final Norm norm, final Activation activation) {
+		this.conv = addChildBlock("conv", conv);
+		final NetBlock n = norm.block(conv.outChannels());
+		this.norm = n == null ? null : addChildBlock("norm", n);
+		this.activation = activation;
+		this.prelu = activation == Activation.PRELU ? addChildBlock("act", new PReLUBlock(conv.outChannels())) : null;
+	}
+
+	/** A "same" convolution unit; the convolution has a bias only when there is no normalisation. */
+	public static ConvUnit same(final int in, final int out, final int kernel, final Norm norm, final Activation act) {
+		return new ConvUnit(Conv3dBlock.same(in, out, kernel, norm == Norm.NONE), norm, act);
+	}
+
+	@Override
+	protected NDList forwardInternal(final ParameterStore ps, final NDList inputs, final boolean training, final PairList<String, Object> params) {
+		return new NDList(activate(ps, forwardPreActivation(ps, inputs.head(), training), training));
+	}
+
+	/** Convolution and normalisation, without the activation. */
+	public NDArray forwardPreActivation(final ParameterStore ps, final NDArray x, final boolean training) {
+		NDArray y = conv.forward(ps, new NDList(x), training).head();
+		if (norm != null) y = norm.forward(ps, new NDList(y), training).head();
+		return y;
+	}
+
+	/** The unit's activation applied to {@code y}. */
+	public NDArray activate(final ParameterStore ps, final NDArray y, final boolean training) {
+		switch (activation) {
+			case RELU:
+				return y.getNDArrayInternal().relu();
+			case PRELU:
+				return prelu.forward(ps, new NDList(y), training).head();
+			default:
+				return y;
+		}
+	}
+
+	public int outChannels() {
+		return conv.outChannels();
+	}
+
+	@Override
+	public Shape[] getOutputShapes(final Shape[] inputShapes) {
+		return conv.getOutputShapes(inputShapes);
+	}
+}

@@ -1,0 +1,61 @@
+package sc.fiji.voxelseg.nn;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Parameter;
+import ai.djl.training.ParameterStore;
+import ai.djl.training.initializer.Initializer;
+import ai.djl.util.PairList;
+
+/**
+ * PyTorch's {@code InstanceNorm3d(channels, eps=1e-5, affine)}: each sample and channel of an NCDHW
+ * tensor is normalised by its own spatial mean and biased variance,
+ * {@code y = (x - mean) / sqrt(var + eps) · γ + β}, in training and inference alike (no running
+ * statistics, PyTorch's default). Built from sums because the engine has no multi-axis mean.
+ */
+public final class InstanceNorm3dBlock extends NetBlock {
+
+	private static final float EPS = 1e-5f;
+	private static final int[] SPATIAL = { 2, 3, 4 };
+
+	private final Parameter gamma, beta;
+
+	public InstanceNorm3dBlock(final int channels, final boolean affine) {
+		if (affine) {
+			gamma = addParameter(Parameter.builder().setName("weight").setType(Parameter.Type.GAMMA)
+				.optShape(new Shape(channels)).optInitializer(Initializer.ONES).build());
+			beta = addParameter(Parameter.builder().setName("bias").setType(Parameter.Type.BETA)
+				.optShape(new Shape(channels)).optInitializer(Initializer.ZEROS).build());
+		}
+		else {
+			gamma = null;
+			beta = null;
+		}
+	}
+
+	@Override
+	protected NDList forwardInternal(final ParameterStore ps, final NDList inputs, final boolean training, final PairList<String, Object> params) {
+		final NDArray x = inputs.head();
+		return new NDList(apply(x, gamma == null ? null : value(ps, gamma, x, training), beta == null ? null : value(ps, beta, x, training)));
+	}
+
+	/** Instance normalisation with optional per-channel γ and β. */
+	public static NDArray apply(final NDArray x, final NDArray g, final NDArray b) {
+		final Shape s = x.getShape();
+		final float count = s.get(2) * s.get(3) * s.get(4);
+		final NDArray mean = x.sum(SPATIAL, true).div(count);
+		final NDArray centred = x.sub(mean);
+		final NDArray var = centred.square().sum(SPATIAL, true).div(count);
+		NDArray y = centred.div(var.add(EPS).sqrt());
+		final long c = s.get(1);
+		if (g != null) y = y.mul(g.reshape(1, c, 1, 1, 1));
+		if (b != null) y = y.add(b.reshape(1, c, 1, 1, 1));
+		return y;
+	}
+
+	@Override
+	public Shape[] getOutputShapes(final Shape[] inputShapes) {
+		return inputShapes;
+	}
+}

@@ -1,0 +1,56 @@
+package sc.fiji.voxelseg.nn;
+
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.AbstractBlock;
+import ai.djl.nn.Block;
+import ai.djl.nn.Parameter;
+import ai.djl.training.ParameterStore;
+import ai.djl.ndarray.NDArray;
+import ai.djl.util.Pair;
+
+/**
+ * Base of VoxelSeg's blocks. Every parameter's shape is fixed when the block is built (channel
+ * counts are constructor arguments, as in PyTorch), so initialisation needs no shape inference:
+ * children are initialised with whatever input shape the caller gives. Parameters are registered in
+ * the order PyTorch's {@code state_dict()} lists them, so weights map one to one.
+ */
+public abstract class NetBlock extends AbstractBlock {
+
+	protected NetBlock() {
+		super((byte) 1);
+	}
+
+	@Override
+	protected void initializeChildBlocks(final NDManager manager, final DataType dataType, final Shape... inputShapes) {
+		for (final Pair<String, Block> child : getChildren()) {
+			child.getValue().initialize(manager, dataType, inputShapes);
+		}
+	}
+
+	@Override
+	protected void prepare(final Shape[] inputShapes) {
+		// shapes are fixed at construction
+	}
+
+	/** A parameter of fixed shape. */
+	protected static Parameter param(final String name, final Parameter.Type type, final Shape shape) {
+		return Parameter.builder().setName(name).setType(type).optShape(shape).build();
+	}
+
+	/** The parameter's value on the input's device, recorded for autograd when training. */
+	protected static NDArray value(final ParameterStore ps, final Parameter p, final NDArray like, final boolean training) {
+		return ps.getValue(p, like.getDevice(), training);
+	}
+
+	/** Number of trainable and running-statistics scalars, as PyTorch's state_dict counts them. */
+	public long parameterCount() {
+		long n = 0;
+		for (final Pair<String, Parameter> p : getParameters()) {
+			if (p.getValue().getType() == Parameter.Type.RUNNING_MEAN || p.getValue().getType() == Parameter.Type.RUNNING_VAR) continue;
+			n += p.getValue().getShape().size();
+		}
+		return n;
+	}
+}

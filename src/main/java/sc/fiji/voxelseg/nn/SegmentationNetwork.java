@@ -1,0 +1,91 @@
+package sc.fiji.voxelseg.nn;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.types.Shape;
+
+/**
+ * A 3D segmentation network on NCDHW float tensors (N volumes, C channels, D slices along z, H rows
+ * along y, W columns along x). Its forward pass returns, in one {@link NDList}:
+ * <ol start="0">
+ * <li>the logits, N × K × D × H × W;</li>
+ * <li>then the encoder's hidden feature maps from the deepest (index 1, METHODS' E_1) to the
+ * full-resolution one (index {@code levels});</li>
+ * <li>then the decoder's feature maps from the deepest to the full-resolution one
+ * ({@code levels - 1} of them).</li>
+ * </ol>
+ * The representation and adversarial losses consume the hidden maps; inference uses the logits.
+ */
+public abstract class SegmentationNetwork extends NetBlock {
+
+	protected final NetworkConfig config;
+
+	protected SegmentationNetwork(final NetworkConfig config) {
+		this.config = config;
+	}
+
+	public NetworkConfig config() {
+		return config;
+	}
+
+	/** Channels of the encoder maps, deepest first (output indices 1..levels). */
+	public abstract int[] encoderChannels();
+
+	/** Channels of the decoder maps, deepest first (output indices levels+1..2·levels-1). */
+	public abstract int[] decoderChannels();
+
+	/** The logits of a forward output. */
+	public static NDArray logits(final NDList out) {
+		return out.get(0);
+	}
+
+	/** Encoder map at depth {@code j} (1 = deepest), METHODS' E_j. */
+	public NDArray encoder(final NDList out, final int j) {
+		if (j < 1 || j > config.levels()) throw new IllegalArgumentException("encoder depth " + j + " outside 1.." + config.levels());
+		return out.get(j);
+	}
+
+	/** Decoder map at depth {@code j} (1 = deepest, levels-1 = full resolution). */
+	public NDArray decoder(final NDList out, final int j) {
+		if (j < 1 || j >= config.levels()) throw new IllegalArgumentException("decoder depth " + j + " outside 1.." + (config.levels() - 1));
+		return out.get(config.levels() + j);
+	}
+
+	/** Refuses an input whose shape the network cannot take, saying what would fit. */
+	public void checkInput(final Shape s) {
+		if (s.dimension() != 5) throw new IllegalArgumentException("network input must be N×C×D×H×W, got " + s);
+		if (s.get(1) != config.inChannels()) {
+			throw new IllegalArgumentException("network expects " + config.inChannels() + " input channel(s), got " + s.get(1));
+		}
+		final int div = config.divisor();
+		for (int a = 2; a < 5; a++) {
+			if (s.get(a) % div != 0 || s.get(a) == 0) {
+				throw new IllegalArgumentException("a " + config.levels() + "-level network needs spatial sizes that are multiples of " +
+					div + "; got " + s.get(4) + "×" + s.get(3) + "×" + s.get(2) + " (x×y×z). Resample or pad to e.g. " +
+					up(s.get(4), div) + "×" + up(s.get(3), div) + "×" + up(s.get(2), div));
+			}
+		}
+	}
+
+	private static long up(final long n, final int d) {
+		return Math.max(d, (n + d - 1) / d * d);
+	}
+
+	@Override
+	public Shape[] getOutputShapes(final Shape[] inputShapes) {
+		final Shape s = inputShapes[0];
+		final int l = config.levels();
+		final Shape[] out = new Shape[2 * l];
+		out[0] = new Shape(s.get(0), config.classes(), s.get(2), s.get(3), s.get(4));
+		final int[] enc = encoderChannels(), dec = decoderChannels();
+		for (int j = 1; j <= l; j++) {
+			final int f = 1 << (l - j);
+			out[j] = new Shape(s.get(0), enc[j - 1], s.get(2) / f, s.get(3) / f, s.get(4) / f);
+		}
+		for (int j = 1; j < l; j++) {
+			final int f = 1 << (l - 1 - j);
+			out[l + j] = new Shape(s.get(0), dec[j - 1], s.get(2) / f, s.get(3) / f, s.get(4) / f);
+		}
+		return out;
+	}
+}

@@ -1,0 +1,131 @@
+package sc.fiji.voxelseg.nn;
+
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.Locale;
+
+import ai.djl.Device;
+import ai.djl.engine.Engine;
+import ai.djl.pytorch.jni.JniUtils;
+
+/**
+ * The one place where VoxelSeg starts DJL's PyTorch engine: offline mode (nothing is downloaded at
+ * run time; the CPU libtorch comes from the {@code pytorch-native-cpu} jar), the folder the native
+ * library is unpacked to, thread counts and the device.
+ * <p>
+ * Settings are read from system properties before the engine starts, so they must be set before
+ * the first call to {@link #engine()}:
+ * <ul>
+ * <li>{@code voxelseg.threads}: intra-op threads (default: all processors);</li>
+ * <li>{@code ENGINE_CACHE_DIR} (DJL's own name) or {@code voxelseg.engine.cache}: where libtorch is
+ * unpacked (default {@code ~/.voxelseg/engine}, 432 MB once).</li>
+ * </ul>
+ * A CUDA build of libtorch ({@code pytorch-native-cu*} jar of the same version) on the class path
+ * makes {@code device=auto} pick the GPU with no code change.
+ */
+public final class TorchEngine {
+
+	private static Engine engine;
+
+	private TorchEngine() {}
+
+	/** Starts the PyTorch engine once and returns it. */
+	public static synchronized Engine engine() {
+		if (engine != null) return engine;
+		System.setProperty("ai.djl.offline", "true");
+		// DJL logs through SLF4J; without a provider SLF4J prints three warning lines on stderr.
+		if (System.getProperty("slf4j.internal.verbosity") == null) System.setProperty("slf4j.internal.verbosity", "ERROR");
+		if (System.getProperty("ENGINE_CACHE_DIR") == null && System.getenv("ENGINE_CACHE_DIR") == null) {
+			System.setProperty("ENGINE_CACHE_DIR", cacheDir().toString());
+		}
+		final int threads = threads();
+		System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(threads));
+		System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
+		try {
+			engine = Engine.getEngine("PyTorch");
+		}
+		catch (final RuntimeException | UnsatisfiedLinkError e) {
+			throw new IllegalStateException("cannot start the PyTorch engine (libtorch " + "unpacked to " +
+				System.getProperty("ENGINE_CACHE_DIR") + "): " + e.getMessage() +
+				". Check that the folder is writable and has 500 MB free.", e);
+		}
+		JniUtils.setNumThreads(threads);
+		return engine;
+	}
+
+	/** The folder libtorch is unpacked to when the user has not named one. */
+	static Path cacheDir() {
+		final String p = System.getProperty("voxelseg.engine.cache");
+		if (p != null) return Paths.get(p);
+		return Paths.get(System.getProperty("user.home"), ".voxelseg", "engine");
+	}
+
+	/** Intra-op thread count: {@code voxelseg.threads}, else all processors. */
+	public static int threads() {
+		final String t = System.getProperty("voxelseg.threads");
+		if (t != null) {
+			try {
+				final int n = Integer.parseInt(t.trim());
+				if (n > 0) return n;
+			}
+			catch (final NumberFormatException e) {
+				// fall through to the error below
+			}
+			throw new IllegalArgumentException("voxelseg.threads must be a positive integer, not '" + t + "'");
+		}
+		return Runtime.getRuntime().availableProcessors();
+	}
+
+	/**
+	 * The device a name selects: {@code auto} (a GPU when the engine has one, else the CPU),
+	 * {@code cpu}, {@code gpu} or {@code gpu:N}/{@code cuda:N}.
+	 */
+	public static Device device(final String name) {
+		final Engine e = engine();
+		final String n = name == null ? "auto" : name.trim().toLowerCase(Locale.ROOT);
+		if (n.isEmpty() || n.equals("auto")) return e.defaultDevice();
+		if (n.equals("cpu")) return Device.cpu();
+		if (n.startsWith("gpu") || n.startsWith("cuda")) {
+			int id = 0;
+			final int colon = n.indexOf(':');
+			if (colon >= 0) {
+				try {
+					id = Integer.parseInt(n.substring(colon + 1));
+				}
+				catch (final NumberFormatException ex) {
+					throw new IllegalArgumentException("device '" + name + "': expected gpu:N with a number N");
+				}
+			}
+			final int count = e.getGpuCount();
+			if (id >= count) {
+				throw new IllegalArgumentException("device '" + name + "' is not available: the " + e.getEngineName() +
+					" " + e.getVersion() + " engine sees " + count + " GPU(s)" + (count == 0
+						? " (this libtorch build is CPU-only; put a pytorch-native-cu* jar on the class path for CUDA)"
+						: "") + "; use device=cpu or device=auto");
+			}
+			return Device.gpu(id);
+		}
+		throw new IllegalArgumentException("unknown device '" + name + "': use auto, cpu, gpu or gpu:N");
+	}
+
+	/** One line saying which engine, build, device and threads run, for logs and reports. */
+	public static String describe(final Device device) {
+		final Engine e = engine();
+		return e.getEngineName() + " " + e.getVersion() + " on " + device + ", " + JniUtils.getNumThreads() +
+			" thread(s)";
+	}
+
+	/**
+	 * Turns autograd recording on or off for the calling thread. PyTorch keeps this per thread; a new
+	 * worker thread starts with recording on, which costs memory during inference.
+	 */
+	public static void setGradMode(final boolean on) {
+		engine();
+		JniUtils.setGradMode(on);
+	}
+
+	/** Seeds the engine's random generator (weight initialisation, dropout) for repeatable runs. */
+	public static void seed(final long seed) {
+		engine().setRandomSeed((int) seed);
+	}
+}

@@ -1,0 +1,95 @@
+package sc.fiji.voxelseg.nn;
+
+import java.util.List;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.pooling.Pool;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.PairList;
+
+/**
+ * 3D U-Net (Çiçek et al. 2016) as in the seed's configuration. Encoder level {@code i} (width
+ * {@code w_i = base·2^i}) holds two 3×3×3 convolution + norm + ReLU units, the first to
+ * {@code max(w_i/2, in)} channels, the second to {@code w_i} (Çiçek's doubling inside a level);
+ * 2×2×2 max-pooling leads to the next level. Each decoder level upsamples with a 2×2×2 transposed
+ * convolution {@code w_{i+1} → w_i}, concatenates the encoder map of its level (skip first, as
+ * {@code torch.cat((skip, up), 1)}), and applies two units {@code 2w_i → w_i → w_i}. A 1×1×1
+ * convolution gives the K logits. With 4 levels and base 64 this has 15.4 M parameters (the seed's
+ * network: 16.3 M, which upsamples by interpolation and has no transposed convolutions).
+ * <p>
+ * Children are registered in the order encoders, then (up, decoder) from the deepest, then head,
+ * matching the PyTorch reference module used by the tests.
+ */
+public final class UNet3d extends SegmentationNetwork {
+
+	private final ConvStack[] encoders, decoders;
+	private final ConvTranspose3dBlock[] ups;
+	private final Conv3dBlock head;
+
+	public UNet3d(final NetworkConfig c) {
+		super(c);
+		final int l = c.levels();
+		encoders = new ConvStack[l];
+		decoders = new ConvStack[l - 1];
+		ups = new ConvTranspose3dBlock[l - 1];
+		int in = c.inChannels();
+		for (int i = 0; i < l; i++) {
+			final int w = c.width(i), mid = Math.max(w / 2, in);
+			encoders[i] = addChildBlock("enc" + i, new ConvStack(List.of(
+				ConvUnit.same(in, mid, c.kernel(), c.norm(), ConvUnit.Activation.RELU),
+				ConvUnit.same(mid, w, c.kernel(), c.norm(), ConvUnit.Activation.RELU))));
+			in = w;
+		}
+		for (int i = l - 2; i >= 0; i--) {
+			final int w = c.width(i);
+			ups[i] = addChildBlock("up" + i, new ConvTranspose3dBlock(c.width(i + 1), w));
+			decoders[i] = addChildBlock("dec" + i, new ConvStack(List.of(
+				ConvUnit.same(2 * w, w, c.kernel(), c.norm(), ConvUnit.Activation.RELU),
+				ConvUnit.same(w, w, c.kernel(), c.norm(), ConvUnit.Activation.RELU))));
+		}
+		head = addChildBlock("head", new Conv3dBlock(c.width(0), c.classes(), 1, 1, 0, true));
+	}
+
+	@Override
+	protected NDList forwardInternal(final ParameterStore ps, final NDList inputs, final boolean training, final PairList<String, Object> params) {
+		final NDArray x = inputs.head();
+		checkInput(x.getShape());
+		final int l = config.levels();
+		final NDArray[] enc = new NDArray[l];
+		NDArray y = x;
+		for (int i = 0; i < l; i++) {
+			if (i > 0) y = Pool.maxPool3d(y, new Shape(2, 2, 2), new Shape(2, 2, 2), new Shape(0, 0, 0), false);
+			y = encoders[i].forward(ps, new NDList(y), training).head();
+			enc[i] = y;
+		}
+		final NDArray[] dec = new NDArray[l - 1];
+		for (int i = l - 2; i >= 0; i--) {
+			final NDArray up = ups[i].forward(ps, new NDList(y), training).head();
+			y = decoders[i].forward(ps, new NDList(enc[i].concat(up, 1)), training).head();
+			dec[i] = y;
+		}
+		final NDList out = new NDList(2 * l);
+		out.add(head.forward(ps, new NDList(y), training).head());
+		for (int i = l - 1; i >= 0; i--) out.add(enc[i]);
+		for (int i = l - 2; i >= 0; i--) out.add(dec[i]);
+		return out;
+	}
+
+	@Override
+	public int[] encoderChannels() {
+		final int l = config.levels();
+		final int[] c = new int[l];
+		for (int j = 0; j < l; j++) c[j] = config.width(l - 1 - j);
+		return c;
+	}
+
+	@Override
+	public int[] decoderChannels() {
+		final int l = config.levels();
+		final int[] c = new int[l - 1];
+		for (int j = 0; j < l - 1; j++) c[j] = config.width(l - 2 - j);
+		return c;
+	}
+}
