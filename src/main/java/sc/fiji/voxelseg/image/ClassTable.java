@@ -6,6 +6,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+
 /**
  * The class table of a label map: voxel value -> name and colour. Index 0 is background. Indices
  * need not be contiguous, but each appears once.
@@ -99,6 +103,50 @@ public final class ClassTable {
 		final double[] c = rgb[sector];
 		return ((int) Math.round(c[0] * 255) << 16) | ((int) Math.round(c[1] * 255) << 8) |
 			(int) Math.round(c[2] * 255);
+	}
+
+	/** The table as JSON: {@code [{"index": 0, "name": "background", "colour": "#000000"}, ...]}. */
+	public JsonArray toJson() {
+		final JsonArray arr = new JsonArray();
+		for (final LabelClass c : classes.values()) {
+			final JsonObject o = new JsonObject();
+			o.addProperty("index", c.index());
+			o.addProperty("name", c.name());
+			o.addProperty("colour", c.hexColour());
+			arr.add(o);
+		}
+		return arr;
+	}
+
+	/**
+	 * A table from the JSON that {@link #toJson} writes; a missing colour gets a distinct one.
+	 *
+	 * @throws IllegalArgumentException if an entry lacks its index or name
+	 */
+	public static ClassTable fromJson(final JsonArray arr) {
+		final List<LabelClass> list = new ArrayList<>();
+		for (final JsonElement e : arr) {
+			final JsonObject c = e.getAsJsonObject();
+			if (!c.has("index") || !c.has("name")) throw new IllegalArgumentException("class table entry " + c + " needs an index and a name");
+			final int index = c.get("index").getAsInt();
+			final int rgb = c.has("colour") ? Integer.parseInt(c.get("colour").getAsString().substring(1), 16) : distinctColour(index);
+			list.add(new LabelClass(index, c.get("name").getAsString(), rgb));
+		}
+		return new ClassTable(list);
+	}
+
+	/** How this table differs from {@code other}, e.g. "3: gallbladder vs liver; 9 only here"; empty if equal. */
+	public String difference(final ClassTable other) {
+		final List<String> d = new ArrayList<>();
+		final java.util.TreeSet<Integer> all = new java.util.TreeSet<>(classes.keySet());
+		all.addAll(other.classes.keySet());
+		for (final int i : all) {
+			final LabelClass a = classes.get(i), b = other.classes.get(i);
+			if (a == null) d.add(i + " (" + b.name() + ") only in the other");
+			else if (b == null) d.add(i + " (" + a.name() + ") only here");
+			else if (!a.name().equals(b.name())) d.add(i + ": " + a.name() + " vs " + b.name());
+		}
+		return String.join("; ", d);
 	}
 
 	@Override

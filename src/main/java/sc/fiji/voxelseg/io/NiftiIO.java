@@ -394,24 +394,11 @@ public final class NiftiIO {
 	}
 
 	private static ClassTable parseClassTable(final JsonObject o) {
-		final List<LabelClass> list = new ArrayList<>();
-		for (final JsonElement e : o.getAsJsonArray(EXT_KEY)) {
-			final JsonObject c = e.getAsJsonObject();
-			list.add(new LabelClass(c.get("index").getAsInt(), c.get("name").getAsString(), Integer
-				.parseInt(c.get("colour").getAsString().substring(1), 16)));
-		}
-		return new ClassTable(list);
+		return ClassTable.fromJson(o.getAsJsonArray(EXT_KEY));
 	}
 
 	private static byte[] classTableExtension(final ClassTable t) {
-		final JsonArray arr = new JsonArray();
-		for (final LabelClass c : t.classes()) {
-			final JsonObject o = new JsonObject();
-			o.addProperty("index", c.index());
-			o.addProperty("name", c.name());
-			o.addProperty("colour", c.hexColour());
-			arr.add(o);
-		}
+		final JsonArray arr = t.toJson();
 		final JsonObject root = new JsonObject();
 		root.add(EXT_KEY, arr);
 		final byte[] json = root.toString().getBytes(StandardCharsets.UTF_8);

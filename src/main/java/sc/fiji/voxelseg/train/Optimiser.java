@@ -1,0 +1,204 @@
+package sc.fiji.voxelseg.train;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import ai.djl.nn.Parameter;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.jni.JniUtils;
+
+/**
+ * Adam and SGD with PyTorch's update rules, written with NDArray operations so that the state
+ * (step count, moments, momentum buffers) can be saved in checkpoints and restored exactly on
+ * resume, which DJL's own optimisers do not allow.
+ * <ul>
+ * <li>Adam ({@code torch.optim.Adam}): {@code g = ∇ + wd·w; m = β1 m + (1-β1) g;
+ * v = β2 v + (1-β2) g²; w -= lr · (m / (1-β1^t)) / (sqrt(v / (1-β2^t)) + ε)}, β = (0.9, 0.999),
+ * ε = 1e-8 unless set.</li>
+ * <li>SGD ({@code torch.optim.SGD}): {@code g = ∇ + wd·w; b = μ b + g} (b = g at the first step);
+ * {@code w -= lr · b}.</li>
+ * </ul>
+ * Parameters are identified by their position in the list given to {@link #step}, which must be
+ * the same list (same network configuration) every step and after {@link #load}.
+ */
+public final class Optimiser implements AutoCloseable {
+
+	/** The update rule. */
+	public enum Kind {
+		ADAM, SGD;
+
+		public static Kind parse(final String s) {
+			try {
+				return valueOf(s.trim().toUpperCase(Locale.ROOT));
+			}
+			catch (final IllegalArgumentException e) {
+				throw new IllegalArgumentException("unknown optimiser '" + s + "': use adam or sgd");
+			}
+		}
+	}
+
+	private final Kind kind;
+	private final float weightDecay, beta1, beta2, eps, momentum;
+	private final NDManager manager;
+	private final List<NDArray> first = new ArrayList<>(), second = new ArrayList<>();
+	private long t;
+
+	private Optimiser(final Kind kind, final float weightDecay, final float beta1, final float beta2, final float eps,
+		final float momentum, final NDManager parent) {
+		this.kind = kind;
+		this.weightDecay = weightDecay;
+		this.beta1 = beta1;
+		this.beta2 = beta2;
+		this.eps = eps;
+		this.momentum = momentum;
+		this.manager = parent.newSubManager();
+	}
+
+	/** Adam with PyTorch's defaults β = (0.9, 0.999), ε = 1e-8. */
+	public static Optimiser adam(final float weightDecay, final NDManager parent) {
+		return new Optimiser(Kind.ADAM, weightDecay, 0.9f, 0.999f, 1e-8f, 0, parent);
+	}
+
+	/** Adam with explicit β1, β2 (a GAN discriminator uses β1 = 0.5). */
+	public static Optimiser adam(final float weightDecay, final float beta1, final float beta2, final NDManager parent) {
+		return new Optimiser(Kind.ADAM, weightDecay, beta1, beta2, 1e-8f, 0, parent);
+	}
+
+	/** SGD with momentum (0 for plain SGD). */
+	public static Optimiser sgd(final float momentum, final float weightDecay, final NDManager parent) {
+		return new Optimiser(Kind.SGD, weightDecay, 0, 0, 0, momentum, parent);
+	}
+
+	public Kind kind() {
+		return kind;
+	}
+
+	/** Updates done so far. */
+	public long steps() {
+		return t;
+	}
+
+	/**
+	 * Applies one update with learning rate {@code lr} to every parameter that has a gradient, then
+	 * zeroes the gradients. Call outside any gradient collector.
+	 */
+	public void step(final List<Parameter> params, final float lr) {
+		t++;
+		try (NDScope scope = new NDScope()) {
+			scope.suppressNotUsedWarning();
+			for (int i = 0; i < params.size(); i++) {
+				final Parameter p = params.get(i);
+				if (!p.requiresGradient()) {
+					ensureState(i, null);
+					continue;
+				}
+				final NDArray w = p.getArray();
+				final NDArray grad = w.getGradient();
+				ensureState(i, w);
+				NDArray g = weightDecay != 0 ? grad.add(w.mul(weightDecay)) : grad;
+				if (kind == Kind.ADAM) {
+					final NDArray m = first.get(i), v = second.get(i);
+					m.muli(beta1).addi(g.mul(1 - beta1));
+					v.muli(beta2).addi(g.square().mul(1 - beta2));
+					final double c1 = 1 - Math.pow(beta1, t), c2 = 1 - Math.pow(beta2, t);
+					final NDArray denom = v.div((float) c2).sqrt().add(eps);
+					w.subi(m.div(denom).mul((float) (lr / c1)));
+				}
+				else {
+					NDArray b = g;
+					if (momentum != 0) {
+						final NDArray buf = first.get(i);
+						if (t == 1) buf.muli(0).addi(g);
+						else buf.muli(momentum).addi(g);
+						b = buf;
+					}
+					w.subi(b.mul(lr));
+				}
+				JniUtils.zeroGrad((PtNDArray) w);
+			}
+		}
+	}
+
+	private void ensureState(final int i, final NDArray w) {
+		while (first.size() <= i) {
+			first.add(null);
+			second.add(null);
+		}
+		if (w == null || first.get(i) != null) return;
+		if (kind == Kind.ADAM || momentum != 0) {
+			final NDArray m = manager.zeros(w.getShape(), w.getDataType(), w.getDevice());
+			NDScope.unregister(m);
+			first.set(i, m);
+		}
+		if (kind == Kind.ADAM) {
+			final NDArray v = manager.zeros(w.getShape(), w.getDataType(), w.getDevice());
+			NDScope.unregister(v);
+			second.set(i, v);
+		}
+	}
+
+	/** The state as bytes: the step count and every moment buffer, in parameter order. */
+	public byte[] save() {
+		final NDList list = new NDList();
+		final NDArray header = manager.create(new long[] { t, first.size(), kind.ordinal() });
+		list.add(header);
+		for (int i = 0; i < first.size(); i++) {
+			list.add(first.get(i) == null ? manager.create(new float[0]) : first.get(i));
+			list.add(second.get(i) == null ? manager.create(new float[0]) : second.get(i));
+		}
+		final byte[] bytes = list.encode();
+		header.close();
+		return bytes;
+	}
+
+	/**
+	 * Restores a state written by {@link #save} for the same parameters.
+	 *
+	 * @throws IOException if the state belongs to another optimiser or other parameters
+	 */
+	public void load(final byte[] bytes, final List<Parameter> params) throws IOException {
+		final NDList list;
+		try {
+			list = NDList.decode(manager, new ByteArrayInputStream(bytes));
+		}
+		catch (final RuntimeException e) {
+			throw new IOException("the optimiser state is damaged: " + e.getMessage(), e);
+		}
+		final long[] h = list.get(0).toLongArray();
+		if (h[2] != kind.ordinal()) {
+			throw new IOException("the optimiser state is for " + Kind.values()[(int) h[2]].name().toLowerCase(Locale.ROOT) +
+				", not " + kind.name().toLowerCase(Locale.ROOT));
+		}
+		if (h[1] != params.size() || list.size() != 1 + 2 * h[1]) {
+			throw new IOException("the optimiser state holds " + h[1] + " parameters, the network has " + params.size());
+		}
+		first.clear();
+		second.clear();
+		for (int i = 0; i < params.size(); i++) {
+			first.add(restore(list.get(1 + 2 * i), params.get(i), i));
+			second.add(restore(list.get(2 + 2 * i), params.get(i), i));
+		}
+		t = h[0];
+	}
+
+	private NDArray restore(final NDArray a, final Parameter p, final int i) throws IOException {
+		if (a.size() == 0) return null;
+		if (!a.getShape().equals(p.getShape())) {
+			throw new IOException("optimiser state " + i + " has shape " + a.getShape() + ", parameter " + p.getName() + " has " +
+				p.getShape());
+		}
+		return a.toDevice(p.getArray().getDevice(), false);
+	}
+
+	@Override
+	public void close() {
+		manager.close();
+	}
+}
