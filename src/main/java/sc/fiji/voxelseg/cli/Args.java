@@ -94,6 +94,17 @@ final class Args {
 		}
 	}
 
+	double getDouble(final String key, final double def) {
+		final String v = get(key, null);
+		if (v == null) return def;
+		try {
+			return Double.parseDouble(v);
+		}
+		catch (final NumberFormatException e) {
+			throw new UsageException("--" + key + " needs a number, got '" + v + "'");
+		}
+	}
+
 	/** A triple such as {@code 128,128,64} or {@code 128x128x64}. */
 	static double[] triple(final String what, final String v) {
 		final String[] p = v.split("[,x×]");

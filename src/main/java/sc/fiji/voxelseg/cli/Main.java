@@ -29,6 +29,7 @@ public final class Main {
 		COMMANDS.put("convert", new ConvertCommand());
 		COMMANDS.put("preprocess", new PreprocessCommand());
 		COMMANDS.put("phantom", new PhantomCommand());
+		COMMANDS.put("train", new TrainCommand());
 		COMMANDS.put("--run", new RunCommand());
 	}
 

@@ -91,16 +91,11 @@ final class PreprocessCommand implements Main.Subcommand {
 	}
 
 	static PreprocessingPlan preset(final String name) {
-		switch (name) {
-			case "seeds-ct":
-				return PreprocessingPlan.seedsCt();
-			case "pretrain-ct":
-				return PreprocessingPlan.pretrainCt();
-			case "mri":
-				return PreprocessingPlan.mri();
-			default:
-				throw new Args.UsageException("unknown --preset '" + name +
-					"' (seeds-ct, pretrain-ct, mri)");
+		try {
+			return PreprocessingPlan.preset(name);
+		}
+		catch (final IllegalArgumentException e) {
+			throw new Args.UsageException("--preset: " + e.getMessage());
 		}
 	}
 

@@ -73,6 +73,20 @@ public final class PreprocessingPlan {
 			new Step.ResampleToSpacing(new double[] { 1.5, 1.5, 1.5 })));
 	}
 
+	/** The preset plans by name: {@code seeds-ct}, {@code pretrain-ct} or {@code mri}. */
+	public static PreprocessingPlan preset(final String name) {
+		switch (name.trim().toLowerCase(java.util.Locale.ROOT)) {
+			case "seeds-ct":
+				return seedsCt();
+			case "pretrain-ct":
+				return pretrainCt();
+			case "mri":
+				return mri();
+			default:
+				throw new IllegalArgumentException("unknown preprocessing preset '" + name + "' (seeds-ct, pretrain-ct, mri)");
+		}
+	}
+
 	/** What an application did: the grid the input was on and the grid the output is on. */
 	public record Trace(Grid original, Grid result) {}
 

@@ -1,0 +1,145 @@
+package sc.fiji.voxelseg.command;
+
+import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+
+import ij.ImagePlus;
+
+import org.scijava.ItemIO;
+import org.scijava.app.StatusService;
+import org.scijava.command.Command;
+import org.scijava.command.ContextCommand;
+import org.scijava.plugin.Parameter;
+import org.scijava.plugin.Plugin;
+
+import sc.fiji.voxelseg.fiji.ImagePlusBridge;
+import sc.fiji.voxelseg.image.ClassTable;
+import sc.fiji.voxelseg.image.Volume;
+import sc.fiji.voxelseg.io.TrainingDataset;
+import sc.fiji.voxelseg.loss.SegmentationLoss;
+import sc.fiji.voxelseg.nn.Architecture;
+import sc.fiji.voxelseg.preprocess.PreprocessingPlan;
+import sc.fiji.voxelseg.train.Sampling;
+import sc.fiji.voxelseg.train.SupervisedTrainer;
+import sc.fiji.voxelseg.train.TrainingData;
+import sc.fiji.voxelseg.train.TrainingHistory;
+import sc.fiji.voxelseg.train.TrainingSettings;
+
+/**
+ * Supervised training on an imagesTr/labelsTr folder, or on an image and its label map open in
+ * Fiji, writing a model bundle (plus checkpoint, history CSV and training curve beside it).
+ */
+@Plugin(type = Command.class, menuPath = "Plugins>VoxelSeg>Train>Supervised...", label = "Train Supervised")
+public class TrainSupervisedCommand extends ContextCommand {
+
+	@Parameter
+	private StatusService status;
+
+	@Parameter(label = "Dataset folder (imagesTr/labelsTr; empty: use the open images)", style = "directory", required = false)
+	private File data_dir;
+
+	@Parameter(label = "Image (when no dataset folder)", required = false, persist = false)
+	private ImagePlus image;
+
+	@Parameter(label = "Label map (when no dataset folder)", required = false, persist = false)
+	private ImagePlus labels;
+
+	@Parameter(label = "Model bundle to write (folder or .zip)", style = "save")
+	private File output;
+
+	@Parameter(label = "Preprocessing", choices = { "seeds-ct", "pretrain-ct", "mri", "plan file" })
+	private String preprocessing = "seeds-ct";
+
+	@Parameter(label = "Plan file (for 'plan file')", required = false)
+	private File plan_file;
+
+	@Parameter(label = "Architecture", choices = { "unet", "vnet" })
+	private String architecture = "unet";
+
+	@Parameter(label = "Base width (0 = default)", min = "0")
+	private int base_width = 0;
+
+	@Parameter(label = "Loss", choices = { "dice", "ce", "dice+ce" })
+	private String loss = "dice";
+
+	@Parameter(label = "Epochs", min = "1")
+	private int epochs = 500;
+
+	@Parameter(label = "Iterations (0 = from epochs)", min = "0")
+	private long iterations = 0;
+
+	@Parameter(label = "Batch size", min = "1")
+	private int batch = 4;
+
+	@Parameter(label = "Learning rate")
+	private double learning_rate = 1e-3;
+
+	@Parameter(label = "Patch size x,y,z (empty = whole volumes)", required = false)
+	private String patch = "";
+
+	@Parameter(label = "Validation fraction", min = "0", max = "0.9")
+	private double validation = 0.2;
+
+	@Parameter(label = "Seed")
+	private long seed = 42;
+
+	@Parameter(label = "Device", choices = { "auto", "cpu", "gpu" })
+	private String device = "auto";
+
+	@Parameter(label = "Resume from the checkpoint beside the bundle")
+	private boolean resume = false;
+
+	@Parameter(type = ItemIO.OUTPUT)
+	private String summary;
+
+	@Override
+	public void run() {
+		final StatusProgress progress = new StatusProgress(status, this::isCanceled);
+		final Path out = output.toPath();
+		final SupervisedTrainer.Result r = Commands.call(() -> {
+			final PreprocessingPlan plan = preprocessing.equals("plan file") ? PreprocessingPlan.load(requireFile(plan_file))
+				: PreprocessingPlan.preset(preprocessing);
+			final TrainingData data = data(plan, progress);
+			final Path ckpt = SupervisedTrainer.checkpointPath(out);
+			if (resume) {
+				if (!Files.exists(ckpt)) throw new IllegalArgumentException("no checkpoint " + ckpt + " to resume from");
+				return SupervisedTrainer.resume(ckpt, data, out, progress);
+			}
+			if (Files.exists(ckpt)) throw new IllegalArgumentException(ckpt + " exists from an earlier run: tick Resume, or choose another bundle");
+			return new SupervisedTrainer(data, settings(), out, progress).train();
+		});
+		final TrainingHistory.Validation best = r.history().best();
+		summary = (r.cancelled() ? "Cancelled" : "Trained") + " after " + r.steps() + " steps: " + out + (best == null ? ""
+			: String.format(Locale.ROOT, " (best mean validation Dice %.3f)", best.meanDice()));
+		status.showStatus(summary);
+	}
+
+	private TrainingData data(final PreprocessingPlan plan, final StatusProgress progress) throws Exception {
+		if (data_dir != null && !data_dir.getPath().isEmpty()) return TrainingData.load(TrainingDataset.read(data_dir.toPath()), plan, progress);
+		if (image == null || labels == null) throw new IllegalArgumentException("choose a dataset folder, or an open image and its label map");
+		final Volume img = ImagePlusBridge.toVolume(image), lab = ImagePlusBridge.toVolume(labels);
+		final ClassTable classes = lab.classes() != null ? lab.classes() : ImagePlusBridge.readClasses(labels) != null
+			? ImagePlusBridge.readClasses(labels) : sc.fiji.voxelseg.image.LabelMaps.asLabelMap(lab, labels.getTitle()).classes();
+		return TrainingData.of(List.of(new TrainingData.Pair(image.getTitle(), img, lab)), classes, plan, progress);
+	}
+
+	private TrainingSettings settings() {
+		final TrainingSettings s = new TrainingSettings().architecture(Architecture.parse(architecture)).baseWidth(base_width)
+			.loss(SegmentationLoss.parse(loss)).epochs(epochs).iterations(iterations).batchSize(batch).learningRate(learning_rate)
+			.validationFraction(validation).seed(seed).device(device);
+		if (patch != null && !patch.isBlank()) {
+			final String[] p = patch.trim().split("[,x×]");
+			if (p.length != 3) throw new IllegalArgumentException("patch size needs x,y,z, got '" + patch + "'");
+			s.sampling(Sampling.patches(Integer.parseInt(p[0].trim()), Integer.parseInt(p[1].trim()), Integer.parseInt(p[2].trim()), 0.33));
+		}
+		return s.validate();
+	}
+
+	private static Path requireFile(final File f) {
+		if (f == null) throw new IllegalArgumentException("choose the plan file");
+		return f.toPath();
+	}
+}

@@ -1,0 +1,373 @@
+package sc.fiji.voxelseg.model;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.stream.Stream;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipInputStream;
+import java.util.zip.ZipOutputStream;
+
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParseException;
+import com.google.gson.JsonParser;
+
+import ai.djl.MalformedModelException;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+
+import sc.fiji.voxelseg.image.ClassTable;
+import sc.fiji.voxelseg.nn.Architecture;
+import sc.fiji.voxelseg.nn.NetworkConfig;
+import sc.fiji.voxelseg.nn.Norm;
+import sc.fiji.voxelseg.nn.SegmentationNetwork;
+import sc.fiji.voxelseg.preprocess.PreprocessingPlan;
+import sc.fiji.voxelseg.util.AtomicFiles;
+
+/**
+ * A trained model on disk: a folder, or a {@code .zip} of the same files, holding
+ * <ul>
+ * <li>{@code model.json}: format and version, the network configuration, the class table, the
+ * preprocessing plan, the model input (whole volume on the model grid, or patch size), the
+ * training settings, state and history, and the size and SHA-256 of the weights;</li>
+ * <li>{@code weights.params}: the network parameters (DJL's parameter stream);</li>
+ * <li>{@code optimiser.bin} in training checkpoints: the optimiser state, for resuming.</li>
+ * </ul>
+ * Bundles are written to a temporary sibling and renamed, so a crash never leaves half a bundle.
+ * Loading checks every part and says what is wrong or what differs.
+ */
+public final class ModelBundle {
+
+	public static final String FORMAT = "voxelseg-model";
+	public static final int FORMAT_VERSION = 1;
+	public static final String DESCRIPTION = "model.json";
+	public static final String WEIGHTS = "weights.params";
+	public static final String OPTIMISER = "optimiser.bin";
+
+	private final NetworkConfig network;
+	private final ClassTable classes;
+	private final PreprocessingPlan plan;
+	private final int[] inputShape;
+	private final JsonObject training;
+	private final byte[] weights;
+	private final byte[] optimiser;
+	private final String created;
+
+	/**
+	 * @param inputShape the model input {x, y, z}: the model grid for whole-volume models, the patch
+	 *          size for patch models
+	 * @param training settings, state and history (free-form JSON written by the trainer), or null
+	 * @param optimiser optimiser state for checkpoints, or null
+	 */
+	public ModelBundle(final NetworkConfig network, final ClassTable classes, final PreprocessingPlan plan, final int[] inputShape,
+		final JsonObject training, final byte[] weights, final byte[] optimiser)
+	{
+		this(network, classes, plan, inputShape, training, weights, optimiser, Instant.now().toString());
+	}
+
+	private ModelBundle(final NetworkConfig network, final ClassTable classes, final PreprocessingPlan plan, final int[] inputShape,
+		final JsonObject training, final byte[] weights, final byte[] optimiser, final String created)
+	{
+		if (classes.maxIndex() + 1 != network.classes()) {
+			throw new IllegalArgumentException("the class table has indices 0.." + classes.maxIndex() + " but the network has " +
+				network.classes() + " outputs");
+		}
+		if (inputShape == null || inputShape.length != 3) throw new IllegalArgumentException("the model input shape needs x, y and z");
+		this.network = network;
+		this.classes = classes;
+		this.plan = plan;
+		this.inputShape = inputShape.clone();
+		this.training = training == null ? new JsonObject() : training;
+		this.weights = weights;
+		this.optimiser = optimiser;
+		this.created = created;
+	}
+
+	/** Captures the current parameters of {@code net}. */
+	public static byte[] weightsOf(final SegmentationNetwork net) {
+		final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+		try (DataOutputStream out = new DataOutputStream(bytes)) {
+			net.saveParameters(out);
+		}
+		catch (final IOException e) {
+			throw new IllegalStateException("cannot serialise the network parameters", e);
+		}
+		return bytes.toByteArray();
+	}
+
+	public NetworkConfig network() {
+		return network;
+	}
+
+	public ClassTable classes() {
+		return classes;
+	}
+
+	public PreprocessingPlan plan() {
+		return plan;
+	}
+
+	/** Model input {x, y, z}. */
+	public int[] inputShape() {
+		return inputShape.clone();
+	}
+
+	public JsonObject training() {
+		return training;
+	}
+
+	/** The optimiser state of a checkpoint, or null. */
+	public byte[] optimiserState() {
+		return optimiser;
+	}
+
+	public byte[] weights() {
+		return weights;
+	}
+
+	public String created() {
+		return created;
+	}
+
+	/** This bundle with other training information and optimiser state. */
+	public ModelBundle withTraining(final JsonObject t, final byte[] optimiserState) {
+		return new ModelBundle(network, classes, plan, inputShape, t, weights, optimiserState, created);
+	}
+
+	/**
+	 * Builds the network and loads the weights into it, on {@code manager}'s device.
+	 *
+	 * @throws IOException if the weights do not fit the described network
+	 */
+	public SegmentationNetwork network(final NDManager manager) throws IOException {
+		final SegmentationNetwork net = network.build();
+		try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(weights))) {
+			net.loadParameters(manager, in);
+		}
+		catch (final MalformedModelException | RuntimeException e) {
+			throw new IOException("the weights do not fit the network the bundle describes (" + network.describe() + "): " +
+				e.getMessage(), e);
+		}
+		if (!net.isInitialized()) net.initialize(manager, DataType.FLOAT32, new Shape(1, network.inChannels(), 8, 8, 8));
+		return net;
+	}
+
+	/**
+	 * Refuses a bundle whose network or classes are not the expected ones, listing what differs.
+	 *
+	 * @param expectedNetwork null to accept any network
+	 * @param expectedClasses null to accept any classes
+	 */
+	public void requireCompatible(final NetworkConfig expectedNetwork, final ClassTable expectedClasses, final String what) {
+		final List<String> d = new ArrayList<>();
+		if (expectedNetwork != null && !expectedNetwork.equals(network)) {
+			d.add("network: the bundle has " + network.describe() + ", expected " + expectedNetwork.describe());
+		}
+		if (expectedClasses != null && !expectedClasses.equals(classes)) {
+			d.add("classes differ (" + classes.difference(expectedClasses) + ")");
+		}
+		if (!d.isEmpty()) throw new IllegalArgumentException(what + " does not match: " + String.join("; ", d));
+	}
+
+	/** The description written as {@code model.json}. */
+	public JsonObject description() {
+		final JsonObject o = new JsonObject();
+		o.addProperty("format", FORMAT);
+		o.addProperty("format_version", FORMAT_VERSION);
+		o.addProperty("created", created);
+		final JsonObject n = new JsonObject();
+		n.addProperty("architecture", network.architecture().id());
+		n.addProperty("in_channels", network.inChannels());
+		n.addProperty("classes", network.classes());
+		n.addProperty("levels", network.levels());
+		n.addProperty("base_width", network.baseWidth());
+		n.addProperty("kernel", network.kernel());
+		n.addProperty("norm", network.norm().name().toLowerCase(Locale.ROOT));
+		o.add("network", n);
+		o.add("classes", classes.toJson());
+		o.add("preprocessing", JsonParser.parseString(plan.toJson()));
+		final JsonObject in = new JsonObject();
+		final com.google.gson.JsonArray shape = new com.google.gson.JsonArray();
+		for (final int s : inputShape) shape.add(s);
+		in.add("shape_xyz", shape);
+		o.add("input", in);
+		o.add("training", training);
+		final JsonObject w = new JsonObject();
+		w.addProperty("file", WEIGHTS);
+		w.addProperty("bytes", weights.length);
+		w.addProperty("sha256", sha256(weights));
+		o.add("weights", w);
+		if (optimiser != null) {
+			final JsonObject s = new JsonObject();
+			s.addProperty("file", OPTIMISER);
+			s.addProperty("bytes", optimiser.length);
+			s.addProperty("sha256", sha256(optimiser));
+			o.add("optimiser", s);
+		}
+		return o;
+	}
+
+	/** Writes the bundle as a folder, or as a zip when {@code target} ends with {@code .zip}, atomically. */
+	public void save(final Path target) throws IOException {
+		final Map<String, byte[]> files = new java.util.LinkedHashMap<>();
+		files.put(DESCRIPTION, sc.fiji.voxelseg.util.Json.gson().toJson(description()).getBytes(StandardCharsets.UTF_8));
+		files.put(WEIGHTS, weights);
+		if (optimiser != null) files.put(OPTIMISER, optimiser);
+		if (isZip(target)) {
+			AtomicFiles.write(target, out -> {
+				final ZipOutputStream zip = new ZipOutputStream(out);
+				for (final Map.Entry<String, byte[]> e : files.entrySet()) {
+					zip.putNextEntry(new ZipEntry(e.getKey()));
+					zip.write(e.getValue());
+					zip.closeEntry();
+				}
+				zip.finish();
+			});
+			return;
+		}
+		final Path abs = target.toAbsolutePath();
+		final Path parent = abs.getParent();
+		Files.createDirectories(parent);
+		if (Files.exists(abs) && !Files.isDirectory(abs)) throw new IOException(abs + " exists and is not a folder");
+		if (Files.isDirectory(abs) && !Files.isRegularFile(abs.resolve(DESCRIPTION)) && !isEmpty(abs)) {
+			throw new IOException(abs + " is a folder that holds other files; choose a new folder for the model");
+		}
+		final Path tmp = Files.createTempDirectory(parent, "." + abs.getFileName() + ".");
+		final Path old = parent.resolve("." + abs.getFileName() + ".old");
+		try {
+			for (final Map.Entry<String, byte[]> e : files.entrySet()) Files.write(tmp.resolve(e.getKey()), e.getValue());
+			deleteTree(old);
+			if (Files.exists(abs)) Files.move(abs, old);
+			Files.move(tmp, abs);
+			deleteTree(old);
+		}
+		finally {
+			deleteTree(tmp);
+		}
+	}
+
+	/**
+	 * Reads and checks a bundle folder or zip.
+	 *
+	 * @throws IOException naming the file and what is wrong: missing parts, a newer format, damaged
+	 *           or truncated weights
+	 */
+	public static ModelBundle load(final Path source) throws IOException {
+		final Map<String, byte[]> files = new HashMap<>();
+		if (Files.isDirectory(source)) {
+			for (final String f : new String[] { DESCRIPTION, WEIGHTS, OPTIMISER }) {
+				if (Files.isRegularFile(source.resolve(f))) files.put(f, Files.readAllBytes(source.resolve(f)));
+			}
+		}
+		else if (Files.isRegularFile(source)) {
+			try (InputStream in = Files.newInputStream(source); ZipInputStream zip = new ZipInputStream(in)) {
+				ZipEntry e;
+				while ((e = zip.getNextEntry()) != null) files.put(e.getName(), zip.readAllBytes());
+			}
+			catch (final IOException e) {
+				throw new IOException(source + ": not a readable model bundle zip (" + e.getMessage() + ")", e);
+			}
+		}
+		else throw new IOException(source + ": no such model bundle (expected a folder or a .zip)");
+		if (!files.containsKey(DESCRIPTION)) {
+			throw new IOException(source + ": not a VoxelSeg model bundle (no " + DESCRIPTION + " inside)");
+		}
+		final JsonObject o;
+		try {
+			o = JsonParser.parseString(new String(files.get(DESCRIPTION), StandardCharsets.UTF_8)).getAsJsonObject();
+		}
+		catch (final JsonParseException | IllegalStateException e) {
+			throw new IOException(source + ": " + DESCRIPTION + " is not valid JSON (" + e.getMessage() + ")", e);
+		}
+		try {
+			if (!o.has("format") || !FORMAT.equals(o.get("format").getAsString())) {
+				throw new IOException(source + ": " + DESCRIPTION + " is not a VoxelSeg model description (format " + o.get("format") + ")");
+			}
+			final int version = o.get("format_version").getAsInt();
+			if (version > FORMAT_VERSION) {
+				throw new IOException(source + ": the bundle has format version " + version + ", written by a newer VoxelSeg; this " +
+					"version reads format " + FORMAT_VERSION + " and older. Update VoxelSeg");
+			}
+			final JsonObject n = o.getAsJsonObject("network");
+			final NetworkConfig cfg = new NetworkConfig(Architecture.parse(n.get("architecture").getAsString()), n.get("in_channels")
+				.getAsInt(), n.get("classes").getAsInt(), n.get("levels").getAsInt(), n.get("base_width").getAsInt(), n.get("kernel")
+					.getAsInt(), Norm.valueOf(n.get("norm").getAsString().toUpperCase(Locale.ROOT)));
+			final ClassTable classes = ClassTable.fromJson(o.getAsJsonArray("classes"));
+			final PreprocessingPlan plan = PreprocessingPlan.fromJson(o.get("preprocessing").toString());
+			final int[] shape = new int[3];
+			final var arr = o.getAsJsonObject("input").getAsJsonArray("shape_xyz");
+			for (int i = 0; i < 3; i++) shape[i] = arr.get(i).getAsInt();
+			final byte[] w = checked(source, files, WEIGHTS, o.getAsJsonObject("weights"));
+			final byte[] opt = o.has("optimiser") ? checked(source, files, OPTIMISER, o.getAsJsonObject("optimiser")) : null;
+			final JsonElement t = o.get("training");
+			return new ModelBundle(cfg, classes, plan, shape, t != null && t.isJsonObject() ? t.getAsJsonObject() : null, w, opt,
+				o.has("created") ? o.get("created").getAsString() : "");
+		}
+		catch (final IOException e) {
+			throw e;
+		}
+		catch (final RuntimeException e) {
+			throw new IOException(source + ": " + DESCRIPTION + " is incomplete or invalid (" + e.getMessage() + ")", e);
+		}
+	}
+
+	private static byte[] checked(final Path source, final Map<String, byte[]> files, final String name, final JsonObject meta)
+		throws IOException
+	{
+		final byte[] b = files.get(name);
+		if (b == null) throw new IOException(source + ": the bundle lacks " + name);
+		final long expected = meta.get("bytes").getAsLong();
+		if (b.length != expected) {
+			throw new IOException(source + ": " + name + " has " + b.length + " bytes, the description says " + expected +
+				(b.length < expected ? " (the bundle is truncated)" : ""));
+		}
+		if (!sha256(b).equals(meta.get("sha256").getAsString())) {
+			throw new IOException(source + ": " + name + " is damaged (its SHA-256 differs from the description)");
+		}
+		return b;
+	}
+
+	/** Whether a path names a zip bundle. */
+	public static boolean isZip(final Path p) {
+		return p.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".zip");
+	}
+
+	static String sha256(final byte[] b) {
+		try {
+			return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(b));
+		}
+		catch (final NoSuchAlgorithmException e) {
+			throw new IllegalStateException(e);
+		}
+	}
+
+	private static boolean isEmpty(final Path dir) throws IOException {
+		try (Stream<Path> s = Files.list(dir)) {
+			return s.findAny().isEmpty();
+		}
+	}
+
+	private static void deleteTree(final Path p) throws IOException {
+		if (!Files.exists(p)) return;
+		try (Stream<Path> s = Files.walk(p)) {
+			for (final Path f : s.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(f);
+		}
+	}
+}

@@ -1,0 +1,127 @@
+package sc.fiji.voxelseg.train;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+
+import sc.fiji.voxelseg.nn.Architecture;
+import sc.fiji.voxelseg.nn.NetworkConfig;
+
+/**
+ * The memory a training configuration needs, estimated before training starts so that a setting
+ * that cannot fit is refused with a message (and a smaller setting that fits) instead of the
+ * process dying. The estimate counts the feature maps autograd keeps per voxel and level (each
+ * convolution unit keeps its convolution, normalisation and activation outputs), the gradients of
+ * the largest maps during the backward pass, the parameters with their gradients and Adam
+ * moments, and a fixed allowance for libtorch and the JVM. The factor was calibrated against the
+ * resident memory measured on CPU (see docs/BENCHMARKS.md).
+ */
+public final class MemoryEstimate {
+
+	/** libtorch, JIT'd kernels, the JVM heap in use and the cohort: a fixed allowance. */
+	static final long BASE = 1536L << 20;
+	/** Measured peak over the counted activation bytes (backward buffers, allocator slack). */
+	static final double FACTOR = 1.6;
+
+	private MemoryEstimate() {}
+
+	/** Bytes needed to train {@code cfg} on batches of {@code batch} samples of {@code shape} {x, y, z}. */
+	public static long training(final NetworkConfig cfg, final int batch, final int[] shape) {
+		final double v = (double) shape[0] * shape[1] * shape[2];
+		double floats = 0; // activation floats per sample
+		final int l = cfg.levels();
+		for (int i = 0; i < l; i++) {
+			final double vi = v / Math.pow(8, i);
+			final int w = cfg.width(i);
+			if (cfg.architecture() == Architecture.UNET) {
+				final int mid = Math.max(w / 2, i == 0 ? cfg.inChannels() : cfg.width(i - 1));
+				floats += 3.0 * (mid + w) * vi; // encoder: 2 units × (conv, norm, relu)
+				if (i < l - 1) floats += w * vi / 8 + (w + 2 * w + 3.0 * 2 * w) * vi; // pool; up, concat, 2 decoder units
+			}
+			else {
+				final int convs = i == 0 ? 1 : Math.min(i, 3) + 1;
+				floats += 3.0 * w * convs * vi + 2.0 * w * vi; // units, residual sum and PReLU
+				if (i < l - 1) floats += (3.0 * w + 2 * w + 3.0 * 2 * w * (i >= 2 ? 2 : 1) + 4 * w) * vi;
+			}
+		}
+		floats += 6.0 * cfg.classes() * v; // logits, softmax, one-hot and loss terms
+		final double activations = floats * 4 * batch;
+		final double params = parameterCount(cfg) * 4.0 * 4; // weights, gradients, two Adam moments
+		return BASE + (long) (FACTOR * activations + params);
+	}
+
+	/** Parameter count without building the network (convolution weights dominate; norms and biases added). */
+	static double parameterCount(final NetworkConfig cfg) {
+		return cfg.build().parameterCount();
+	}
+
+	/** Bytes this machine can give: MemAvailable from /proc/meminfo, else the JVM's view of free memory. */
+	public static long available() {
+		try {
+			for (final String line : Files.readAllLines(Path.of("/proc/meminfo"))) {
+				if (line.startsWith("MemAvailable:")) {
+					return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+				}
+			}
+		}
+		catch (final IOException | RuntimeException e) {
+			// not Linux: fall through
+		}
+		final var os = java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+		if (os instanceof com.sun.management.OperatingSystemMXBean sun) return sun.getFreeMemorySize();
+		return Long.MAX_VALUE;
+	}
+
+	/**
+	 * Refuses a configuration that does not fit in {@code available} bytes, naming the largest
+	 * smaller settings that would.
+	 *
+	 * @throws IllegalArgumentException with the estimate and the suggestions
+	 */
+	public static void check(final NetworkConfig cfg, final int batch, final int[] shape, final long available) {
+		final long need = training(cfg, batch, shape);
+		if (need <= available) return;
+		final StringBuilder s = new StringBuilder(String.format(Locale.ROOT,
+			"training %s on batches of %d × %d×%d×%d needs about %s, but %s is available. ", cfg.describe(), batch, shape[0],
+			shape[1], shape[2], gib(need), gib(available)));
+		final String fix = suggestion(cfg, batch, shape, available);
+		s.append(fix == null ? "Even the smallest setting does not fit; free memory or use a machine with more." : "Try " + fix + ".");
+		throw new IllegalArgumentException(s.toString());
+	}
+
+	private static String suggestion(final NetworkConfig cfg, final int batch, final int[] shape, final long available) {
+		final java.util.List<String> out = new java.util.ArrayList<>();
+		for (int b = batch / 2; b >= 1; b /= 2) {
+			if (training(cfg, b, shape) <= available) {
+				out.add("batch size " + b + " (about " + gib(training(cfg, b, shape)) + ")");
+				break;
+			}
+		}
+		final int div = cfg.divisor();
+		final int[] p = shape.clone();
+		for (int k = 0; k < 6; k++) {
+			int longest = 0;
+			for (int a = 1; a < 3; a++) if (p[a] > p[longest]) longest = a;
+			final int next = Math.max(div, (p[longest] / 2) / div * div);
+			if (next == p[longest]) break;
+			p[longest] = next;
+			if (training(cfg, 1, p) <= available) {
+				out.add("batch 1 on patches of " + p[0] + "×" + p[1] + "×" + p[2] + " (about " + gib(training(cfg, 1, p)) + ")");
+				break;
+			}
+		}
+		for (int w = cfg.baseWidth() / 2; w >= 4; w /= 2) {
+			final NetworkConfig c = cfg.withBaseWidth(w);
+			if (training(c, batch, shape) <= available) {
+				out.add("base width " + w + " (about " + gib(training(c, batch, shape)) + ")");
+				break;
+			}
+		}
+		return out.isEmpty() ? null : String.join(", or ", out);
+	}
+
+	public static String gib(final long bytes) {
+		return String.format(Locale.ROOT, "%.1f GiB", bytes / (double) (1L << 30));
+	}
+}

@@ -1,0 +1,428 @@
+package sc.fiji.voxelseg.train;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.FloatBuffer;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.SplittableRandom;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Parameter;
+import ai.djl.training.GradientCollector;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.Pair;
+
+import sc.fiji.voxelseg.image.LabelClass;
+import sc.fiji.voxelseg.model.ModelBundle;
+import sc.fiji.voxelseg.nn.NetworkConfig;
+import sc.fiji.voxelseg.nn.SegmentationNetwork;
+import sc.fiji.voxelseg.nn.TorchEngine;
+import sc.fiji.voxelseg.util.Progress;
+
+/**
+ * Supervised training of a segmentation network on a preprocessed cohort.
+ * <p>
+ * Files, for an output bundle {@code OUT} (a folder, or {@code OUT.zip}):
+ * <ul>
+ * <li>{@code OUT}: the model with the best mean validation Dice so far (the last model when there
+ * is no validation split), rewritten atomically whenever it improves;</li>
+ * <li>{@code OUT.checkpoint.zip}: the latest checkpoint (weights, optimiser state, step, history,
+ * settings, validation split), rewritten atomically; {@link #resume} continues from it;</li>
+ * <li>{@code OUT.history.csv} and {@code OUT.training.png}: loss and validation Dice per step.</li>
+ * </ul>
+ * Each step runs in its own {@link NDScope}, so the memory of one step is released before the next
+ * (unscoped, DJL keeps every intermediate array). A NaN or infinite loss stops training before the
+ * optimiser touches the weights, and the last checkpoint stays as it was. Cancellation is checked
+ * between steps and writes a checkpoint first.
+ */
+public final class SupervisedTrainer {
+
+	/** How a run ended. */
+	public record Result(long steps, boolean cancelled, TrainingHistory history, Path bundle, Path checkpoint) {}
+
+	/** Thrown when the loss stops being finite. */
+	public static final class DivergedException extends RuntimeException {
+
+		private static final long serialVersionUID = 1L;
+
+		DivergedException(final String message) {
+			super(message);
+		}
+	}
+
+	private final TrainingData data;
+	private final TrainingSettings settings;
+	private final Path out;
+	private final Progress progress;
+	private Objective objective;
+	private long memoryLimit = -1;
+
+	public SupervisedTrainer(final TrainingData data, final TrainingSettings settings, final Path out, final Progress progress) {
+		this.data = data;
+		this.settings = settings.validate();
+		this.out = out;
+		this.progress = progress == null ? Progress.NONE : progress;
+	}
+
+	/** Replaces the default objective (the settings' segmentation loss). */
+	public SupervisedTrainer objective(final Objective o) {
+		objective = o;
+		return this;
+	}
+
+	/** Memory the run may use for the pre-flight check; by default what the machine has available. */
+	public SupervisedTrainer memoryLimit(final long bytes) {
+		memoryLimit = bytes;
+		return this;
+	}
+
+	/** The network configuration the settings and the cohort define. */
+	public NetworkConfig networkConfig() {
+		NetworkConfig c = NetworkConfig.defaults(settings.architecture, 1, data.classCount()).withNorm(settings.norm);
+		if (settings.levels > 0) c = c.withLevels(settings.levels);
+		if (settings.baseWidth > 0) c = c.withBaseWidth(settings.baseWidth);
+		if (settings.kernel > 0) c = c.withKernel(settings.kernel);
+		return c;
+	}
+
+	public static Path checkpointPath(final Path out) {
+		return sibling(out, ".checkpoint.zip");
+	}
+
+	public static Path historyPath(final Path out) {
+		return sibling(out, ".history.csv");
+	}
+
+	public static Path curvePath(final Path out) {
+		return sibling(out, ".training.png");
+	}
+
+	private static Path sibling(final Path out, final String suffix) {
+		final String name = out.getFileName().toString();
+		final String stem = ModelBundle.isZip(out) ? name.substring(0, name.length() - 4) : name;
+		return out.toAbsolutePath().resolveSibling(stem + suffix);
+	}
+
+	/** Trains from freshly initialised weights. */
+	public Result train() throws IOException, InterruptedException {
+		return run(null);
+	}
+
+	/**
+	 * Continues the run saved in {@code checkpoint}: same settings, validation split, step count,
+	 * schedule position and optimiser state, so the remaining steps are those the uninterrupted run
+	 * would have taken.
+	 *
+	 * @throws IllegalArgumentException if the checkpoint belongs to another network or class table
+	 */
+	public static Result resume(final Path checkpoint, final TrainingData data, final Path out, final Progress progress)
+		throws IOException, InterruptedException
+	{
+		final ModelBundle b = ModelBundle.load(checkpoint);
+		if (b.optimiserState() == null || !b.training().has("state")) {
+			throw new IOException(checkpoint + " is a model bundle without training state, not a checkpoint; train anew instead");
+		}
+		final TrainingSettings s = TrainingSettings.fromJson(b.training().getAsJsonObject("settings"));
+		final SupervisedTrainer t = new SupervisedTrainer(data, s, out, progress);
+		b.requireCompatible(t.networkConfig(), data.classes(), "checkpoint " + checkpoint);
+		return t.run(b);
+	}
+
+	private Result run(final ModelBundle from) throws IOException, InterruptedException {
+		final NetworkConfig cfg = networkConfig();
+		final List<CaseData> all = data.cases();
+		final List<String> validationIds = from != null ? ids(from.training().getAsJsonObject("state").getAsJsonArray("validation"))
+			: split(all, settings.validationFraction, settings.seed);
+		final List<CaseData> train = new ArrayList<>(), val = new ArrayList<>();
+		for (final CaseData c : all) (validationIds.contains(c.id()) ? val : train).add(c);
+		if (train.isEmpty()) throw new IllegalArgumentException("no training cases left after the validation split");
+		final BatchSampler sampler = new BatchSampler(train, data.classCount(), settings.sampling, settings.augmentation,
+			settings.batchSize, settings.seed);
+		final int[] shape = sampler.sampleShape();
+		cfg.build().checkInput(new Shape(1, 1, shape[2], shape[1], shape[0]));
+		final long total = settings.iterations > 0 ? settings.iterations : settings.epochs * sampler.stepsPerEpoch();
+		final long validateEvery = val.isEmpty() ? 0 : settings.validateEvery > 0 ? settings.validateEvery : sampler.stepsPerEpoch();
+		final long checkpointEvery = settings.checkpointEvery > 0 ? settings.checkpointEvery : validateEvery > 0 ? validateEvery
+			: sampler.stepsPerEpoch();
+		MemoryEstimate.check(cfg, settings.batchSize, shape, memoryLimit >= 0 ? memoryLimit : MemoryEstimate.available());
+
+		final Device device = TorchEngine.device(settings.device);
+		progress.status("Training " + cfg.describe() + " on " + train.size() + " cases (" + val.size() + " for validation), " +
+			TorchEngine.describe(device));
+		TorchEngine.setGradMode(false);
+		final LearningRateSchedule schedule = schedule(total);
+		final TrainingHistory history = from == null ? new TrainingHistory() : TrainingHistory.fromJson(from.training()
+			.getAsJsonObject("history"));
+		long step = from == null ? 0 : from.training().getAsJsonObject("state").get("step").getAsLong();
+		try (NDManager root = NDManager.newBaseManager(device); Objective obj = objective != null ? objective : segmentationObjective()) {
+			final SegmentationNetwork net;
+			if (from == null) {
+				TorchEngine.seed(settings.seed);
+				net = cfg.build();
+				net.initialize(root, DataType.FLOAT32, new Shape(settings.batchSize, 1, shape[2], shape[1], shape[0]));
+			}
+			else net = from.network(root);
+			final List<Parameter> params = new ArrayList<>();
+			for (final Pair<String, Parameter> p : net.getParameters()) params.add(p.getValue());
+			params.addAll(obj.parameters(root));
+			final Optimiser opt = optimiser(root);
+			if (from != null) opt.load(from.optimiserState(), params);
+			final ParameterStore ps = new ParameterStore(root, false);
+			final long start = step;
+			final long t0 = System.nanoTime();
+			long lastStatus = 0;
+			try (BatchLoader loader = new BatchLoader(sampler, step)) {
+				while (step < total) {
+					if (progress.isCanceled()) {
+						saveCheckpoint(net, opt, history, step, validationIds, cfg, shape);
+						progress.status("Training cancelled after step " + step + "; checkpoint " + checkpointPath(out));
+						return new Result(step, true, history, out, checkpointPath(out));
+					}
+					final Batch batch = loader.next();
+					final double lr = schedule.at(step);
+					final long s0 = System.nanoTime();
+					final double loss = trainStep(net, obj, ps, root, batch, step);
+					if (!Double.isFinite(loss)) {
+						throw new DivergedException(String.format(Locale.ROOT, "training stopped at step %d: the loss became %s. " +
+							"The weights were not updated; the last checkpoint (%s) is kept. Lower the learning rate (now %.2g) or check " +
+							"the images for extreme values", step + 1, loss, checkpointPath(out), lr));
+					}
+					opt.step(params, (float) lr);
+					step++;
+					history.add(new TrainingHistory.StepRecord(step - 1, loss, lr, (System.nanoTime() - s0) / 1e9));
+					String valText = "";
+					if (validateEvery > 0 && (step % validateEvery == 0 || step == total)) {
+						final TrainingHistory.Validation v = validate(net, ps, root, val, step, shape);
+						final boolean best = history.best() == null || v.meanDice() > history.best().meanDice();
+						history.add(v);
+						if (best) saveBundle(net, history, step, validationIds, cfg, shape, null, out);
+						valText = String.format(Locale.ROOT, "  val Dice %.3f%s", v.meanDice(), best ? " (best)" : "");
+					}
+					if (step % checkpointEvery == 0 || step == total) {
+						saveCheckpoint(net, opt, history, step, validationIds, cfg, shape);
+						if (validateEvery == 0) saveBundle(net, history, step, validationIds, cfg, shape, null, out);
+						writeReports(history);
+					}
+					final double perStep = (System.nanoTime() - t0) / 1e9 / (step - start);
+					if (System.nanoTime() - lastStatus > 1_000_000_000L || !valText.isEmpty() || step == total) {
+						lastStatus = System.nanoTime();
+						progress.status(String.format(Locale.ROOT, "step %d/%d  loss %.4f%s  %s left", step, total, history.recentLoss(10), valText,
+							duration(perStep * (total - step))));
+					}
+					progress.progress(step, total);
+				}
+			}
+			writeReports(history);
+			return new Result(step, false, history, out, checkpointPath(out));
+		}
+	}
+
+	private double trainStep(final SegmentationNetwork net, final Objective obj, final ParameterStore ps, final NDManager root,
+		final Batch b, final long step)
+	{
+		try (NDScope scope = new NDScope()) {
+			scope.suppressNotUsedWarning();
+			final NDArray x = root.create(FloatBuffer.wrap(b.images()), new Shape(b.n(), 1, b.nz(), b.ny(), b.nx()));
+			final NDArray y = root.create(ByteBuffer.wrap(b.labels()), new Shape(b.n(), b.nz(), b.ny(), b.nx()), DataType.UINT8);
+			try (GradientCollector gc = TorchEngine.engine().newGradientCollector()) {
+				final NDList out = net.forward(ps, new NDList(x), true);
+				final NDArray loss = obj.loss(ps, out, y, step);
+				final double value = loss.getFloat();
+				if (!Double.isFinite(value)) return value;
+				gc.backward(loss);
+				return value;
+			}
+		}
+	}
+
+	/**
+	 * Dice per class over the validation cases, predicted tile by tile (tiles of the training sample
+	 * shape, each in its own scope) in inference mode.
+	 */
+	TrainingHistory.Validation validate(final SegmentationNetwork net, final ParameterStore ps, final NDManager root,
+		final List<CaseData> cases, final long step, final int[] tile)
+	{
+		final int k = data.classCount();
+		final double[] sum = new double[k];
+		final int[] n = new int[k];
+		for (final CaseData c : cases) {
+			final byte[] pred = predict(net, ps, root, c, tile);
+			final long[] inter = new long[k], a = new long[k], b = new long[k];
+			for (int i = 0; i < pred.length; i++) {
+				final int p = pred[i] & 0xff, t = c.labels()[i] & 0xff;
+				a[p]++;
+				b[t]++;
+				if (p == t) inter[p]++;
+			}
+			for (int cl = 1; cl < k; cl++) {
+				if (a[cl] + b[cl] == 0) continue;
+				sum[cl] += 2.0 * inter[cl] / (a[cl] + b[cl]);
+				n[cl]++;
+			}
+		}
+		final double[] dice = new double[k];
+		dice[0] = Double.NaN;
+		double mean = 0;
+		int m = 0;
+		for (int cl = 1; cl < k; cl++) {
+			dice[cl] = n[cl] == 0 ? Double.NaN : sum[cl] / n[cl];
+			if (n[cl] > 0) {
+				mean += dice[cl];
+				m++;
+			}
+		}
+		return new TrainingHistory.Validation(step, m == 0 ? 0 : mean / m, dice);
+	}
+
+	/** Arg-max labels of a case, tiled with tiles of {@code tile} {x, y, z} (shifted inside where the case is larger). */
+	static byte[] predict(final SegmentationNetwork net, final ParameterStore ps, final NDManager root, final CaseData c,
+		final int[] tile)
+	{
+		final byte[] pred = new byte[c.voxels()];
+		final int tx = tile[0], ty = tile[1], tz = tile[2];
+		final int[] dims = { c.nx(), c.ny(), c.nz() };
+		final int[] t = { tx, ty, tz };
+		final List<int[]> starts = new ArrayList<>();
+		final int[][] per = new int[3][];
+		for (int a = 0; a < 3; a++) {
+			final int count = Math.max(1, (dims[a] + t[a] - 1) / t[a]);
+			per[a] = new int[count];
+			for (int i = 0; i < count; i++) per[a][i] = dims[a] <= t[a] ? BatchSampler.start(dims[a] / 2, t[a], dims[a])
+				: Math.min(i * t[a], dims[a] - t[a]);
+		}
+		for (final int z : per[2]) for (final int y : per[1]) for (final int x : per[0]) starts.add(new int[] { x, y, z });
+		final float[] buf = new float[tx * ty * tz];
+		for (final int[] s : starts) {
+			java.util.Arrays.fill(buf, 0);
+			for (int z = 0; z < tz; z++) {
+				final int zz = s[2] + z;
+				if (zz < 0 || zz >= c.nz()) continue;
+				for (int y = 0; y < ty; y++) {
+					final int yy = s[1] + y;
+					if (yy < 0 || yy >= c.ny()) continue;
+					for (int x = 0; x < tx; x++) {
+						final int xx = s[0] + x;
+						if (xx >= 0 && xx < c.nx()) buf[(z * ty + y) * tx + x] = c.image()[xx + c.nx() * (yy + c.ny() * zz)];
+					}
+				}
+			}
+			final byte[] lab;
+			try (NDScope scope = new NDScope()) {
+				scope.suppressNotUsedWarning();
+				final NDArray in = root.create(FloatBuffer.wrap(buf), new Shape(1, 1, tz, ty, tx));
+				final NDArray logits = SegmentationNetwork.logits(net.forward(ps, new NDList(in), false));
+				lab = logits.argMax(1).toType(DataType.UINT8, false).toByteArray();
+			}
+			for (int z = 0; z < tz; z++) {
+				final int zz = s[2] + z;
+				if (zz < 0 || zz >= c.nz()) continue;
+				for (int y = 0; y < ty; y++) {
+					final int yy = s[1] + y;
+					if (yy < 0 || yy >= c.ny()) continue;
+					for (int x = 0; x < tx; x++) {
+						final int xx = s[0] + x;
+						if (xx >= 0 && xx < c.nx()) pred[xx + c.nx() * (yy + c.ny() * zz)] = lab[(z * ty + y) * tx + x];
+					}
+				}
+			}
+		}
+		return pred;
+	}
+
+	private Objective segmentationObjective() {
+		return (ps, output, labels, step) -> settings.loss.compute(SegmentationNetwork.logits(output), labels);
+	}
+
+	private Optimiser optimiser(final NDManager root) {
+		return settings.optimiser == Optimiser.Kind.ADAM ? Optimiser.adam((float) settings.weightDecay, root)
+			: Optimiser.sgd((float) settings.momentum, (float) settings.weightDecay, root);
+	}
+
+	private LearningRateSchedule schedule(final long total) {
+		switch (settings.schedule) {
+			case POLY:
+				return LearningRateSchedule.poly(settings.learningRate, total, settings.polyPower);
+			case STEP:
+				return LearningRateSchedule.step(settings.learningRate, settings.decayEvery, settings.decayFactor);
+			default:
+				return LearningRateSchedule.constant(settings.learningRate);
+		}
+	}
+
+	/** Validation case ids: a seeded shuffle, the first {@code fraction} of it (at least one when there are two cases or more). */
+	static List<String> split(final List<CaseData> cases, final double fraction, final long seed) {
+		if (fraction <= 0 || cases.size() < 2) return List.of();
+		final List<String> ids = new ArrayList<>();
+		for (final CaseData c : cases) ids.add(c.id());
+		java.util.Collections.sort(ids);
+		final SplittableRandom r = new SplittableRandom(seed);
+		for (int i = ids.size() - 1; i > 0; i--) java.util.Collections.swap(ids, i, r.nextInt(i + 1));
+		final int n = Math.max(1, Math.min(cases.size() - 1, (int) Math.round(fraction * cases.size())));
+		return List.copyOf(ids.subList(0, n));
+	}
+
+	private static List<String> ids(final JsonArray a) {
+		final List<String> l = new ArrayList<>();
+		a.forEach(e -> l.add(e.getAsString()));
+		return l;
+	}
+
+	private JsonObject trainingJson(final TrainingHistory history, final long step, final List<String> validation) {
+		final JsonObject t = new JsonObject();
+		t.add("settings", settings.toJson());
+		final JsonObject state = new JsonObject();
+		state.addProperty("step", step);
+		final JsonArray v = new JsonArray();
+		validation.forEach(v::add);
+		state.add("validation", v);
+		final JsonArray tr = new JsonArray();
+		for (final CaseData c : data.cases()) if (!validation.contains(c.id())) tr.add(c.id());
+		state.add("training", tr);
+		state.addProperty("engine", TorchEngine.describe(TorchEngine.device(settings.device)));
+		t.add("state", state);
+		t.add("history", history.toJson());
+		return t;
+	}
+
+	private void saveBundle(final SegmentationNetwork net, final TrainingHistory history, final long step, final List<String> validation,
+		final NetworkConfig cfg, final int[] shape, final byte[] optimiser, final Path target) throws IOException
+	{
+		new ModelBundle(cfg, data.classes(), data.plan(), shape, trainingJson(history, step, validation), ModelBundle.weightsOf(net),
+			optimiser).save(target);
+	}
+
+	private void saveCheckpoint(final SegmentationNetwork net, final Optimiser opt, final TrainingHistory history, final long step,
+		final List<String> validation, final NetworkConfig cfg, final int[] shape) throws IOException
+	{
+		saveBundle(net, history, step, validation, cfg, shape, opt.save(), checkpointPath(out));
+	}
+
+	private void writeReports(final TrainingHistory history) throws IOException {
+		final List<String> names = new ArrayList<>();
+		for (int c = 0; c < data.classCount(); c++) {
+			final LabelClass lc = data.classes().contains(c) ? data.classes().get(c) : null;
+			names.add(lc == null ? "class_" + c : lc.name());
+		}
+		history.writeCsv(historyPath(out), names);
+		TrainingReport.writeCurve(curvePath(out), history);
+	}
+
+	static String duration(final double seconds) {
+		final long s = Math.round(seconds);
+		if (s < 60) return s + " s";
+		if (s < 3600) return s / 60 + " min " + s % 60 + " s";
+		return s / 3600 + " h " + (s % 3600) / 60 + " min";
+	}
+}

@@ -1,0 +1,187 @@
+package sc.fiji.voxelseg.train;
+
+import java.util.Locale;
+
+import com.google.gson.JsonObject;
+
+import sc.fiji.voxelseg.loss.SegmentationLoss;
+import sc.fiji.voxelseg.nn.Architecture;
+import sc.fiji.voxelseg.nn.Norm;
+import sc.fiji.voxelseg.util.Json;
+
+/**
+ * Everything a supervised training run is configured by, saved as JSON in checkpoints and model
+ * bundles. Defaults follow seed 000: 3D U-Net, Dice loss, Adam lr 1e-3, weight decay 1e-5, poly
+ * schedule with power 0.9, batch 4, whole volumes on the model grid. Fluent setters return this;
+ * {@link #validate} checks the combination.
+ */
+public final class TrainingSettings {
+
+	public Architecture architecture = Architecture.UNET;
+	/** Resolution levels; 0 means the architecture's default (4 for U-Net, 5 for VNet). */
+	public int levels;
+	/** Channels at the first level; 0 means the architecture's default (64 U-Net, 16 VNet). */
+	public int baseWidth;
+	/** Kernel edge; 0 means the architecture's default (3 U-Net, 5 VNet). */
+	public int kernel;
+	public Norm norm = Norm.BATCH;
+	public SegmentationLoss loss = SegmentationLoss.DICE;
+	public Optimiser.Kind optimiser = Optimiser.Kind.ADAM;
+	public double learningRate = 1e-3;
+	public double weightDecay = 1e-5;
+	/** SGD momentum. */
+	public double momentum = 0.9;
+	public LearningRateSchedule.Kind schedule = LearningRateSchedule.Kind.POLY;
+	public double polyPower = 0.9;
+	/** Step decay: steps between decays and factor. */
+	public long decayEvery = 2500;
+	public double decayFactor = 0.1;
+	public int batchSize = 4;
+	/** Epochs (every training case once per epoch), used when {@link #iterations} is 0. */
+	public int epochs = 500;
+	/** Optimisation steps; 0 means {@code epochs × ceil(cases / batch)}. */
+	public long iterations;
+	/** Share of cases kept for validation (at least one when there are two or more cases). */
+	public double validationFraction = 0.2;
+	/** Steps between validations; 0 means once per epoch. */
+	public long validateEvery;
+	/** Steps between checkpoints; 0 means at every validation. */
+	public long checkpointEvery;
+	public long seed = 42;
+	public Sampling sampling = Sampling.whole();
+	public Augmentation augmentation = Augmentation.defaults();
+	/** auto, cpu, gpu or gpu:N. */
+	public String device = "auto";
+
+	public TrainingSettings architecture(final Architecture a) {
+		architecture = a;
+		return this;
+	}
+
+	public TrainingSettings levels(final int l) {
+		levels = l;
+		return this;
+	}
+
+	public TrainingSettings baseWidth(final int w) {
+		baseWidth = w;
+		return this;
+	}
+
+	public TrainingSettings kernel(final int k) {
+		kernel = k;
+		return this;
+	}
+
+	public TrainingSettings norm(final Norm n) {
+		norm = n;
+		return this;
+	}
+
+	public TrainingSettings loss(final SegmentationLoss l) {
+		loss = l;
+		return this;
+	}
+
+	public TrainingSettings optimiser(final Optimiser.Kind o) {
+		optimiser = o;
+		return this;
+	}
+
+	public TrainingSettings learningRate(final double lr) {
+		learningRate = lr;
+		return this;
+	}
+
+	public TrainingSettings weightDecay(final double wd) {
+		weightDecay = wd;
+		return this;
+	}
+
+	public TrainingSettings schedule(final LearningRateSchedule.Kind s) {
+		schedule = s;
+		return this;
+	}
+
+	public TrainingSettings batchSize(final int b) {
+		batchSize = b;
+		return this;
+	}
+
+	public TrainingSettings epochs(final int e) {
+		epochs = e;
+		return this;
+	}
+
+	public TrainingSettings iterations(final long i) {
+		iterations = i;
+		return this;
+	}
+
+	public TrainingSettings validationFraction(final double f) {
+		validationFraction = f;
+		return this;
+	}
+
+	public TrainingSettings validateEvery(final long n) {
+		validateEvery = n;
+		return this;
+	}
+
+	public TrainingSettings checkpointEvery(final long n) {
+		checkpointEvery = n;
+		return this;
+	}
+
+	public TrainingSettings seed(final long s) {
+		seed = s;
+		return this;
+	}
+
+	public TrainingSettings sampling(final Sampling s) {
+		sampling = s;
+		return this;
+	}
+
+	public TrainingSettings augmentation(final Augmentation a) {
+		augmentation = a;
+		return this;
+	}
+
+	public TrainingSettings device(final String d) {
+		device = d;
+		return this;
+	}
+
+	/** @throws IllegalArgumentException naming the first setting out of range */
+	public TrainingSettings validate() {
+		if (batchSize < 1) throw new IllegalArgumentException("batch size must be at least 1, not " + batchSize);
+		if (iterations < 0) throw new IllegalArgumentException("iterations must not be negative");
+		if (iterations == 0 && epochs < 1) throw new IllegalArgumentException("train for at least 1 epoch or 1 iteration");
+		if (!(learningRate > 0)) throw new IllegalArgumentException("learning rate must be positive, not " + learningRate);
+		if (!(weightDecay >= 0)) throw new IllegalArgumentException("weight decay must not be negative");
+		if (!(validationFraction >= 0 && validationFraction < 1)) {
+			throw new IllegalArgumentException("validation fraction must be in [0, 1), not " + validationFraction);
+		}
+		if (validateEvery < 0 || checkpointEvery < 0) throw new IllegalArgumentException("step intervals must not be negative");
+		if (levels < 0 || baseWidth < 0 || kernel < 0) throw new IllegalArgumentException("network sizes must not be negative");
+		if (sampling == null || augmentation == null || loss == null || optimiser == null || schedule == null || architecture == null) {
+			throw new IllegalArgumentException("incomplete training settings");
+		}
+		return this;
+	}
+
+	public JsonObject toJson() {
+		return Json.gson().toJsonTree(this).getAsJsonObject();
+	}
+
+	public static TrainingSettings fromJson(final JsonObject o) {
+		return Json.gson().fromJson(o, TrainingSettings.class).validate();
+	}
+
+	/** A short summary for logs. */
+	public String summary() {
+		return String.format(Locale.ROOT, "%s, %s loss, %s lr %.2g (%s), batch %d, %s", architecture.id(), loss.id(), optimiser.name()
+			.toLowerCase(Locale.ROOT), learningRate, schedule.name().toLowerCase(Locale.ROOT), batchSize, sampling);
+	}
+}
