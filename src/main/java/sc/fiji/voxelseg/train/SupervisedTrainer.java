@@ -173,7 +173,12 @@ public final class SupervisedTrainer {
 				net = cfg.build();
 				net.initialize(root, DataType.FLOAT32, new Shape(settings.batchSize, 1, shape[2], shape[1], shape[0]));
 			}
-			else net = from.network(root);
+			else {
+				net = from.network(root);
+				for (final Pair<String, Parameter> p : net.getParameters()) {
+					if (p.getValue().requiresGradient()) p.getValue().getArray().setRequiresGradient(true);
+				}
+			}
 			final List<Parameter> params = new ArrayList<>();
 			for (final Pair<String, Parameter> p : net.getParameters()) params.add(p.getValue());
 			params.addAll(obj.parameters(root));

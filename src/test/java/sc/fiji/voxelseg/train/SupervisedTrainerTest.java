@@ -1,0 +1,162 @@
+package sc.fiji.voxelseg.train;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.ParameterStore;
+
+import sc.fiji.voxelseg.loss.SegmentationLoss;
+import sc.fiji.voxelseg.model.ModelBundle;
+import sc.fiji.voxelseg.nn.SegmentationNetwork;
+import sc.fiji.voxelseg.nn.TorchEngine;
+import sc.fiji.voxelseg.util.Progress;
+
+/**
+ * End-to-end training on tiny phantoms: learning, checkpoints, resume, divergence and
+ * cancellation. The oracle for learning is chance: the Dice of labelling every voxel as liver,
+ * computed from the validation labels.
+ */
+class SupervisedTrainerTest {
+
+	static TrainingData liver;
+
+	@BeforeAll
+	static void data() {
+		TorchEngine.engine();
+		liver = TinyCohort.liver(8);
+	}
+
+	private static TrainingSettings small() {
+		return new TrainingSettings().baseWidth(8).levels(3).batchSize(2).learningRate(3e-3).loss(SegmentationLoss.DICE_CE)
+			.validationFraction(0.25).device("cpu");
+	}
+
+	@Test
+	void learnsTheLiverWellAboveChance(@TempDir final Path dir) throws Exception {
+		final Path out = dir.resolve("model");
+		final SupervisedTrainer.Result r = new SupervisedTrainer(liver, small().iterations(40).validateEvery(20), out, Progress.NONE)
+			.train();
+		assertEquals(40, r.steps());
+		assertEquals(40, r.history().steps().size());
+		assertEquals(2, r.history().validations().size());
+		// chance: every voxel called liver
+		double chance = 0;
+		int n = 0;
+		for (final CaseData c : liver.cases()) {
+			if (!SupervisedTrainer.split(liver.cases(), 0.25, 42).contains(c.id())) continue;
+			final long[] h = c.histogram(2);
+			chance += 2.0 * h[1] / (h[1] + c.voxels());
+			n++;
+		}
+		chance /= n;
+		final double dice = r.history().best().dice()[1];
+		assertTrue(dice > 0.6 && dice > chance + 0.3, "validation liver Dice " + dice + ", chance " + chance);
+		assertTrue(r.history().steps().get(39).loss() < r.history().steps().get(0).loss(), "loss fell");
+		// the best model, the checkpoint and the reports exist and the bundle loads
+		assertTrue(Files.isRegularFile(out.resolve(ModelBundle.DESCRIPTION)));
+		assertTrue(Files.isRegularFile(SupervisedTrainer.checkpointPath(out)));
+		assertTrue(Files.readAllLines(SupervisedTrainer.historyPath(out)).size() == 41);
+		final ModelBundle b = ModelBundle.load(out);
+		assertEquals(liver.classes(), b.classes());
+		assertEquals(liver.plan(), b.plan());
+		assertArrayEquals(new int[] { 32, 32, 16 }, b.inputShape());
+	}
+
+	@Test
+	void resumeContinuesWhereTheRunStopped(@TempDir final Path dir) throws Exception {
+		final TrainingSettings s = small().iterations(8).validateEvery(4).checkpointEvery(2).augmentation(Augmentation.defaults());
+		final SupervisedTrainer.Result full = new SupervisedTrainer(liver, s, dir.resolve("full"), Progress.NONE).train();
+
+		final AtomicInteger calls = new AtomicInteger();
+		final Progress cancelAfter5 = new Progress() {
+
+			@Override
+			public void status(final String m) {}
+
+			@Override
+			public void progress(final long done, final long total) {
+				calls.set((int) done);
+			}
+
+			@Override
+			public boolean isCanceled() {
+				return calls.get() >= 5;
+			}
+		};
+		final Path out = dir.resolve("part");
+		final SupervisedTrainer.Result part = new SupervisedTrainer(liver, s, out, cancelAfter5).train();
+		assertTrue(part.cancelled());
+		assertEquals(5, part.steps());
+		final SupervisedTrainer.Result rest = SupervisedTrainer.resume(SupervisedTrainer.checkpointPath(out), liver, out, Progress.NONE);
+		assertFalse(rest.cancelled());
+		assertEquals(8, rest.steps());
+		assertEquals(8, rest.history().steps().size());
+		for (int i = 0; i < 8; i++) {
+			assertEquals(i, rest.history().steps().get(i).step());
+			assertEquals(full.history().steps().get(i).learningRate(), rest.history().steps().get(i).learningRate(), 1e-12);
+			assertEquals(full.history().steps().get(i).loss(), rest.history().steps().get(i).loss(), 2e-4 * Math.abs(full.history().steps()
+				.get(i).loss()), "loss at step " + i);
+		}
+		// same final weights: the two checkpoints predict the same
+		assertSameOutputs(ModelBundle.load(SupervisedTrainer.checkpointPath(dir.resolve("full"))), ModelBundle.load(SupervisedTrainer
+			.checkpointPath(out)), 1e-3);
+	}
+
+	@Test
+	void nonFiniteLossStopsAndKeepsTheLastCheckpoint(@TempDir final Path dir) throws Exception {
+		final Path out = dir.resolve("model");
+		final SupervisedTrainer t = new SupervisedTrainer(liver, small().iterations(10).checkpointEvery(2).validationFraction(0), out,
+			Progress.NONE).objective((ps, output, labels, step) -> {
+				final NDArray l = SegmentationLoss.DICE.compute(SegmentationNetwork.logits(output), labels);
+				return step == 4 ? l.mul(Float.NaN) : l;
+			});
+		final SupervisedTrainer.DivergedException e = assertThrows(SupervisedTrainer.DivergedException.class, t::train);
+		assertTrue(e.getMessage().contains("step 5") && e.getMessage().contains("NaN") && e.getMessage().contains("learning rate"), e
+			.getMessage());
+		final ModelBundle ckpt = ModelBundle.load(SupervisedTrainer.checkpointPath(out));
+		assertEquals(4, ckpt.training().getAsJsonObject("state").get("step").getAsLong());
+	}
+
+	@Test
+	void refusesAConfigurationThatDoesNotFit(@TempDir final Path dir) {
+		final SupervisedTrainer t = new SupervisedTrainer(liver, small().iterations(1), dir.resolve("m"), Progress.NONE).memoryLimit(
+			1L << 20);
+		final IllegalArgumentException e = assertThrows(IllegalArgumentException.class, t::train);
+		assertTrue(e.getMessage().contains("needs about") && e.getMessage().contains("available"), e.getMessage());
+		assertFalse(Files.exists(dir.resolve("m")));
+	}
+
+	@Test
+	void refusesWholeVolumeBatchesOfMixedShapesAndSizesTheNetworkCannotTake(@TempDir final Path dir) {
+		final TrainingSettings s = small().iterations(1).sampling(Sampling.patches(30, 32, 16, 0.3));
+		final IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new SupervisedTrainer(liver, s, dir
+			.resolve("m"), Progress.NONE).train());
+		assertTrue(e.getMessage().contains("multiples of 4"), e.getMessage());
+	}
+
+	static void assertSameOutputs(final ModelBundle a, final ModelBundle b, final double tol) throws Exception {
+		try (NDManager m = NDManager.newBaseManager()) {
+			final SegmentationNetwork na = a.network(m), nb = b.network(m);
+			final NDArray x = m.randomUniform(0, 1, new Shape(1, 1, 16, 32, 32));
+			final ParameterStore ps = new ParameterStore(m, false);
+			final float[] ya = na.forward(ps, new NDList(x), false).get(0).toFloatArray();
+			final float[] yb = nb.forward(ps, new NDList(x), false).get(0).toFloatArray();
+			for (int i = 0; i < ya.length; i++) assertEquals(ya[i], yb[i], tol * (1 + Math.abs(ya[i])), "logit " + i);
+		}
+	}
+}
