@@ -160,7 +160,7 @@ public final class BoxPlot {
 			else if (l.labelMode == ONE_LINE) Frame.centredText(r, x, labelTop, name, s, Style.TEXT);
 			else {
 				final double slot = (f.width - 1.0) / categories.size();
-				final List<String> lines = Raster.textWidth(name, s) + 2 * BitmapFont.ADVANCE * s <= slot
+				final List<String> lines = Raster.textWidth(name, s) + labelGap(s) <= slot
 					? List.of(name) : wrap(name);
 				for (int i = 0; i < lines.size(); i++)
 					Frame.centredText(r, x, labelTop + i * (th + s), lines.get(i), s, Style.TEXT);
@@ -278,7 +278,7 @@ public final class BoxPlot {
 
 		final int s = scale, pad = Style.pad(s), tick = Style.tick(s), th = Raster.textHeight(s);
 		final int nCat = categories.size(), nBoxes = nCat * groups.size();
-		final int labelGap = 2 * BitmapFont.ADVANCE * s;
+		final int labelGap = labelGap(s);
 		int oneLine = 0, twoLines = 0;
 		for (final String c : categories) {
 			oneLine = Math.max(oneLine, Raster.textWidth(c, s));
@@ -336,6 +336,11 @@ public final class BoxPlot {
 		if (lo < hi) return new double[] { lo, hi };
 		final double d = lo == 0 ? 1 : Math.abs(lo) * 0.1;
 		return new double[] { lo - d, hi + d };
+	}
+
+	/** The least space between neighbouring category labels: one character. */
+	private static int labelGap(final int s) {
+		return BitmapFont.ADVANCE * s;
 	}
 
 	private static boolean anyFinite(final double[] d) {
