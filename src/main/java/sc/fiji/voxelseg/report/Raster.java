@@ -139,8 +139,9 @@ public final class Raster {
 	public void fillRect(final int x, final int y, final int w, final int h, final int colour) {
 		final int x0 = Math.max(x, clipX0), y0 = Math.max(y, clipY0);
 		final int x1 = (int) Math.min((long) x + w, clipX1), y1 = (int) Math.min((long) y + h, clipY1);
+		if (x0 >= x1 || y0 >= y1) return;
 		for (int yy = y0; yy < y1; yy++)
-			Arrays.fill(pixels, yy * width + x0, Math.max(yy * width + x0, yy * width + x1), colour);
+			Arrays.fill(pixels, yy * width + x0, yy * width + x1, colour);
 	}
 
 	/**

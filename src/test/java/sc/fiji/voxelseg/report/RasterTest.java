@@ -122,6 +122,8 @@ class RasterTest {
 		final Raster f = new Raster(10, 10);
 		f.fillRect(-5, -5, 8, 100, RED);
 		assertEquals(rect(0, 0, 2, 9), painted(f));
+		f.fillRect(Integer.MAX_VALUE - 5, 2, 100, 3, RED); // far right: nothing, no overflow
+		f.fillRect(4, 4, -3, 2, RED); // negative width: nothing
 		f.set(-1, 3, RED);
 		f.set(10, 3, RED);
 		assertEquals(rect(0, 0, 2, 9), painted(f));
