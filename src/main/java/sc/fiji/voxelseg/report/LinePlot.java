@@ -351,17 +351,21 @@ public final class LinePlot {
 			"×" + height + " pixels leave no room for the plot at scale " + s);
 
 		final double[] xLim = xRange != null ? xRange : padded(xr, 0, 1);
-		// As many x ticks as fit with at least three character widths between their labels.
-		int intervals = Math.max(1, Math.min(10, plotW / (4 * th)));
-		double[] xt;
-		while (true) {
-			xt = Ticks.within(xLim[0], xLim[1], intervals);
-			final double step = Frame.step(xt, xLim[1] - xLim[0]);
-			final double spacing = plotW * step / (xLim[1] - xLim[0]);
-			if (intervals == 1 || spacing >= Frame.labelWidth(xt, xLim[1] - xLim[0], s) + 3 *
-				BitmapFont.ADVANCE * s) break;
-			intervals--;
+		// As many x ticks as fit with at least three character widths between their labels, and
+		// at least two of them where that is possible.
+		final double xSpan = xLim[1] - xLim[0];
+		double[] xt = null;
+		for (int intervals = Math.max(1, Math.min(10, plotW / (4 * th))); intervals >= 1; intervals--) {
+			final double[] t = Ticks.within(xLim[0], xLim[1], intervals);
+			final double spacing = plotW * Frame.step(t, xSpan) / xSpan;
+			if (t.length >= 2 && spacing >= Frame.labelWidth(t, xSpan, s) + 3 * BitmapFont.ADVANCE *
+				s)
+			{
+				xt = t;
+				break;
+			}
 		}
+		if (xt == null) xt = Ticks.within(xLim[0], xLim[1], 1);
 		l.xTicks = xt;
 		l.frame = new Frame(leftMargin, top, plotW, plotH, xLim[0], xLim[1], y0, y1, y20, y21);
 		return l;
