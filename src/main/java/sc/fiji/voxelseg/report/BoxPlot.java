@@ -172,7 +172,7 @@ public final class BoxPlot {
 			Frame.centredText(r, w / 2, y, title, s, Style.TEXT);
 			y += th + pad;
 		}
-		if (!l.legend.isEmpty()) l.legend.draw(r, w / 2, y, w - 2 * pad);
+		if (!l.legend.isEmpty()) l.legend.draw(r, w / 2, y, l.legendWidth);
 		return r;
 	}
 
@@ -229,7 +229,7 @@ public final class BoxPlot {
 		Legend legend;
 		/** Category labels: one line each, up to two lines each, or turned upright. */
 		int labelMode;
-		int width, height, boxWidth;
+		int width, height, boxWidth, legendWidth;
 	}
 
 	private static final int ONE_LINE = 0, TWO_LINES = 1, UPRIGHT = 2;
@@ -290,6 +290,9 @@ public final class BoxPlot {
 		if (groups.size() > 1) for (int g = 0; g < groups.size(); g++)
 			entries.add(new Legend.Entry(groups.get(g), groupColour(g), true, 1, false, false));
 		l.legend = new Legend(entries, s);
+		// rows as wide as the narrowest image the layout can choose, so that the legend's height
+		// is known before the width is
+		l.legendWidth = (width > 0 ? width : 480) - 2 * pad;
 
 		// Try the label modes in turn: the first whose labels fit their slots wins. The y ticks
 		// depend on the plot height, hence on the labels' height; the left margin on the ticks.
@@ -298,11 +301,9 @@ public final class BoxPlot {
 			final int labelsH = mode == ONE_LINE ? th : mode == TWO_LINES ? 2 * th + s : oneLine;
 			l.height = height > 0 ? height : 500 + labelsH - th;
 			final int boxesW = nCat * Math.max(groups.size() * 22 * s, 40 * s);
-			final int wGuess = width > 0 ? width : Math.min(1600, 150 * s / 2 + Math.max(boxesW, nCat *
-				(widest + labelGap)));
 			int top = pad;
 			if (!title.isEmpty()) top += th + pad;
-			if (!l.legend.isEmpty()) top += l.legend.height(wGuess - 2 * pad) + pad + s;
+			if (!l.legend.isEmpty()) top += l.legend.height(l.legendWidth) + pad + s;
 			top += th / 2;
 			final int bottomMargin = pad + labelsH + tick + 2 * s + 1;
 			final int plotH = l.height - top - bottomMargin;
