@@ -12,7 +12,8 @@ import java.util.Objects;
 
 /**
  * Box plots of values per named category (per organ, say), optionally with several groups per
- * category drawn side by side in distinct colours with a legend (per method, say).
+ * category (per method, say) drawn side by side in distinct colours, with a legend of the groups
+ * between the title and the plot.
  * <p>
  * Each box is a {@link BoxStats}: it spans the quartiles, a darker line marks the median, the
  * whiskers reach the most extreme values within 1.5 IQR of the box and open circles mark the
