@@ -340,9 +340,12 @@ public final class BoxPlot {
 		return new double[] { lo - d, hi + d };
 	}
 
-	/** The least space between neighbouring category labels: one character. */
+	/**
+	 * The least space between neighbouring category labels: two characters, so that two names
+	 * side by side do not read as one.
+	 */
 	private static int labelGap(final int s) {
-		return BitmapFont.ADVANCE * s;
+		return 2 * BitmapFont.ADVANCE * s;
 	}
 
 	private static boolean anyFinite(final double[] d) {

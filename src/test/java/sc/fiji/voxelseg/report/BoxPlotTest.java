@@ -119,7 +119,7 @@ class BoxPlotTest {
 		assertEquals(List.of("liver"), BoxPlot.wrap("liver"));
 		assertEquals(List.of("_x"), BoxPlot.wrap("_x"));
 		// At 400 pixels each of two categories gets a slot of about 163 pixels; at scale 2 a label
-		// of n characters is 12 n - 2 wide and needs 12 more: 13 characters do not fit, 7 do.
+		// of n characters is 12 n - 2 wide and needs 24 more: 13 characters do not fit, 7 do.
 		// A taller label area leaves a correspondingly shorter plot.
 		final BoxPlot one = new BoxPlot("").size(400, 400).add("a", 1, 2).add("b", 1, 2);
 		final BoxPlot two = new BoxPlot("").size(400, 400).add("left_kidneys", 1, 2).add(
