@@ -1,0 +1,51 @@
+package sc.fiji.voxelseg.report;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * The training-curve chart: training loss on the left axis and validation Dice (0..1, with a
+ * marker per validation) on the right axis, against the training step, titled "Training".
+ * Null or NaN values leave gaps. Either curve may be empty (before the first validation, say),
+ * not both.
+ */
+public final class TrainingCurve {
+
+	/** The colours of the loss and Dice curves. */
+	static final int LOSS = Style.colour(0), DICE = Style.colour(1);
+
+	private TrainingCurve() {}
+
+	/** The chart, for callers that want to change its title, size or labels before writing it. */
+	public static LinePlot plot(final List<? extends Number> steps, final List<? extends Number> loss,
+		final List<? extends Number> valSteps, final List<? extends Number> valDice)
+	{
+		Objects.requireNonNull(steps, "steps");
+		Objects.requireNonNull(loss, "loss");
+		Objects.requireNonNull(valSteps, "valSteps");
+		Objects.requireNonNull(valDice, "valDice");
+		if (loss.size() != steps.size()) throw new IllegalArgumentException("a training curve needs " +
+			"one loss value per step, not " + loss.size() + " for " + steps.size() + " steps");
+		if (valDice.size() != valSteps.size()) throw new IllegalArgumentException("a training curve " +
+			"needs one validation Dice per validation step, not " + valDice.size() + " for " + valSteps
+				.size() + " steps");
+		if (steps.isEmpty() && valSteps.isEmpty()) throw new IllegalArgumentException(
+			"a training curve needs loss or validation Dice values; both lists are empty");
+		final LinePlot p = new LinePlot("Training").xLabel("step").yLabel("loss").y2Label(
+			"validation Dice").y2Range(0, 1);
+		if (!steps.isEmpty()) p.series("training loss", steps, loss).lineWidth(1).colour(LOSS);
+		if (!valSteps.isEmpty()) p.series("validation Dice", valSteps, valDice).axis(
+			LinePlot.Axis.RIGHT).markers(true).colour(DICE);
+		return p;
+	}
+
+	/** Renders the training curve and writes it to {@code png} atomically. */
+	public static void write(final Path png, final List<? extends Number> steps,
+		final List<? extends Number> loss, final List<? extends Number> valSteps,
+		final List<? extends Number> valDice) throws IOException
+	{
+		plot(steps, loss, valSteps, valDice).writePng(png);
+	}
+}
