@@ -252,7 +252,11 @@ public final class ModelBundle {
 		final Path tmp = Files.createTempDirectory(parent, "." + abs.getFileName() + ".");
 		final Path old = parent.resolve("." + abs.getFileName() + ".old");
 		try {
-			for (final Map.Entry<String, byte[]> e : files.entrySet()) Files.write(tmp.resolve(e.getKey()), e.getValue());
+			for (final Map.Entry<String, byte[]> e : files.entrySet()) {
+				Files.write(tmp.resolve(e.getKey()), e.getValue());
+				AtomicFiles.readableByAll(tmp.resolve(e.getKey()));
+			}
+			AtomicFiles.readableByAll(tmp);
 			deleteTree(old);
 			if (Files.exists(abs)) Files.move(abs, old);
 			Files.move(tmp, abs);

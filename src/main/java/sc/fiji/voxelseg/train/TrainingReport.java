@@ -2,13 +2,30 @@ package sc.fiji.voxelseg.train;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 
-/** The training-curve picture: loss and validation Dice against the step. */
+import sc.fiji.voxelseg.report.TrainingCurve;
+
+/** The training-curve picture: loss (left axis) and mean validation Dice (right axis) against the step. */
 final class TrainingReport {
 
 	private TrainingReport() {}
 
 	static void writeCurve(final Path png, final TrainingHistory history) throws IOException {
-		// rendered by the report package once it is available
+		if (history.steps().isEmpty()) return;
+		final List<Long> steps = new ArrayList<>();
+		final List<Double> loss = new ArrayList<>();
+		for (final TrainingHistory.StepRecord r : history.steps()) {
+			steps.add(r.step() + 1);
+			loss.add(r.loss());
+		}
+		final List<Long> valSteps = new ArrayList<>();
+		final List<Double> dice = new ArrayList<>();
+		for (final TrainingHistory.Validation v : history.validations()) {
+			valSteps.add(v.step());
+			dice.add(v.meanDice());
+		}
+		TrainingCurve.write(png, steps, loss, valSteps, dice);
 	}
 }

@@ -43,8 +43,23 @@ public final class AtomicFiles {
 		write(target, out -> out.write(text.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
 	}
 
+	/**
+	 * Temporary files are created owner-only (0600); the finished file gets the usual 0644 so that
+	 * other users and tools can read results, where the file system has POSIX permissions.
+	 */
+	public static void readableByAll(final Path p) {
+		try {
+			java.nio.file.Files.setPosixFilePermissions(p, java.nio.file.attribute.PosixFilePermissions.fromString(
+				java.nio.file.Files.isDirectory(p) ? "rwxr-xr-x" : "rw-r--r--"));
+		}
+		catch (final UnsupportedOperationException | IOException e) {
+			// not a POSIX file system: keep the defaults
+		}
+	}
+
 	/** Renames {@code tmp} over {@code target}, atomically where the file system allows. */
 	public static void move(final Path tmp, final Path target) throws IOException {
+		readableByAll(tmp);
 		try {
 			Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
 		}

@@ -1,0 +1,56 @@
+package sc.fiji.voxelseg.model;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+
+import sc.fiji.voxelseg.image.ClassTable;
+import sc.fiji.voxelseg.preprocess.PreprocessingPlan;
+
+/**
+ * A loaded model ready for inference: a VoxelSeg bundle or an imported TorchScript file. It maps
+ * preprocessed images N × 1 × D × H × W to logits N × K × D × H × W, with autograd off.
+ */
+public interface SegmentationModel extends AutoCloseable {
+
+	/** Output classes (index = output channel). */
+	ClassTable classes();
+
+	/** The preprocessing the model was trained with. */
+	PreprocessingPlan plan();
+
+	/** The model input {x, y, z}: the model grid of whole-volume models, or the patch size. */
+	int[] inputShape();
+
+	/** Spatial sizes must be multiples of this (1 when any size works). */
+	int divisor();
+
+	/** Logits for {@code input}, on the input's manager. */
+	NDArray logits(NDArray input);
+
+	/** The manager that owns the model's weights (on the model's device). */
+	NDManager manager();
+
+	/** One line: what the model is and where it runs. */
+	String describe();
+
+	@Override
+	void close();
+
+	/**
+	 * Loads a bundle (folder or {@code .zip}) or a TorchScript {@code .pt} file with its JSON
+	 * sidecar ({@code model.pt} + {@code model.json}).
+	 */
+	static SegmentationModel load(final Path path, final Device device) throws IOException {
+		final String name = path.getFileName().toString().toLowerCase(Locale.ROOT);
+		if (Files.isRegularFile(path) && (name.endsWith(".pt") || name.endsWith(".pth") || name.endsWith(".torchscript"))) {
+			return TorchScriptModel.load(path, device);
+		}
+		return BundleModel.load(ModelBundle.load(path), device);
+	}
+}
