@@ -158,12 +158,22 @@ public final class ModelBundle {
 	 */
 	public SegmentationNetwork network(final NDManager manager) throws IOException {
 		final SegmentationNetwork net = network.build();
+		final List<Shape> declared = new ArrayList<>();
+		for (final var p : net.getParameters()) declared.add(p.getValue().getShape());
 		try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(weights))) {
 			net.loadParameters(manager, in);
 		}
 		catch (final MalformedModelException | RuntimeException e) {
 			throw new IOException("the weights do not fit the network the bundle describes (" + network.describe() + "): " +
 				e.getMessage(), e);
+		}
+		int i = 0;
+		for (final var p : net.getParameters()) {
+			final Shape got = p.getValue().getArray().getShape();
+			if (!got.equals(declared.get(i++))) {
+				throw new IOException("the weights do not fit the network the bundle describes (" + network.describe() + "): " +
+					"parameter " + p.getKey() + " holds " + got + " where the network needs " + declared.get(i - 1));
+			}
 		}
 		if (!net.isInitialized()) net.initialize(manager, DataType.FLOAT32, new Shape(1, network.inChannels(), 8, 8, 8));
 		return net;
