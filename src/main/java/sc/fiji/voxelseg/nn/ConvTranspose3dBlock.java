@@ -6,7 +6,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import ai.djl.nn.convolutional.Conv3d;
 import ai.djl.training.ParameterStore;
-import ai.djl.training.initializer.XavierInitializer;
+import ai.djl.training.initializer.NormalInitializer;
 import ai.djl.util.PairList;
 
 /**
@@ -26,8 +26,8 @@ public final class ConvTranspose3dBlock extends NetBlock {
 		this.in = in;
 		this.out = out;
 		weight = addParameter(param("weight", Parameter.Type.WEIGHT, new Shape(in, out, 2, 2, 2)));
-		// fan-in of a stride-2 kernel-2 transposed conv is `in` per output voxel
-		weight.setInitializer(new XavierInitializer(XavierInitializer.RandomType.GAUSSIAN, XavierInitializer.FactorType.OUT, 2));
+		// fan-in of a stride-2 kernel-2 transposed conv is `in` per output voxel: He's σ = √(2 / in)
+		weight.setInitializer(new NormalInitializer((float) Math.sqrt(2.0 / in)));
 		bias = addParameter(param("bias", Parameter.Type.BIAS, new Shape(out)));
 	}
 

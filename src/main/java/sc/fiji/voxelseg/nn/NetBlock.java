@@ -44,7 +44,10 @@ public abstract class NetBlock extends AbstractBlock {
 		return ps.getValue(p, like.getDevice(), training);
 	}
 
-	/** Number of trainable and running-statistics scalars, as PyTorch's state_dict counts them. */
+	/**
+	 * Number of learned scalars, as PyTorch's {@code sum(p.numel() for p in parameters())} counts
+	 * them: batch norm's running statistics are buffers, not parameters, and are left out.
+	 */
 	public long parameterCount() {
 		long n = 0;
 		for (final Pair<String, Parameter> p : getParameters()) {

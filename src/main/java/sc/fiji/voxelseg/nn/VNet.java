@@ -17,11 +17,12 @@ import ai.djl.util.PairList;
  * <li>Input stage: one unit {@code in → w_0}; its pre-activation output plus the input tiled to
  * {@code w_0} channels (when {@code in} divides {@code w_0}), then PReLU.</li>
  * <li>Down stage {@code i}: a 2×2×2 stride-2 convolution unit {@code w_{i-1} → w_i}, then
- * {@code n_i} units (1, 2, 3 and 2 for the published 5 levels), added to the stage input, then
- * PReLU.</li>
+ * {@code n_i} units (1, 2, 3 and 2 for the published 5 levels: {@code min(i, 3)}, but 2 at the
+ * deepest level from {@code i = 3} on), added to the down unit's output, then PReLU.</li>
  * <li>Up stage for level {@code i}: a 2×2×2 transposed convolution unit to {@code w_i}, concatenated
  * (upsampled map first) with the encoder map of level {@code i}, {@code n'_i} units at {@code 2w_i}
- * (2, 2, 1, 1), added to the concatenation, then PReLU.</li>
+ * (2, 2, 1, 1 from the deepest: 2 for {@code i ≥ 2}, else 1), added to the concatenation, then
+ * PReLU.</li>
  * <li>A 1×1×1 convolution from {@code 2w_0} to the K logits (the port's 5×5×5 conv to K, norm and
  * 1×1×1 conv become this single layer; dropout is left out).</li>
  * </ul>
