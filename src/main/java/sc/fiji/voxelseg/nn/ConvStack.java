@@ -27,7 +27,11 @@ public final class ConvStack extends NetBlock {
 	/** Runs the units one after another. */
 	public NDArray apply(final ParameterStore ps, final NDArray x, final boolean training) {
 		NDArray y = x;
-		for (final ConvUnit u : units) y = u.forward(ps, new NDList(y), training).head();
+		for (final ConvUnit u : units) {
+			final NDArray in = y;
+			y = u.forward(ps, new NDList(in), training).head();
+			if (in != x) in.close();
+		}
 		return y;
 	}
 

@@ -38,14 +38,14 @@ public final class ConvUnit extends NetBlock {
 
 	@Override
 	protected NDList forwardInternal(final ParameterStore ps, final NDList inputs, final boolean training, final PairList<String, Object> params) {
-		return new NDList(activate(ps, forwardPreActivation(ps, inputs.head(), training), training));
+		final NDArray pre = forwardPreActivation(ps, inputs.head(), training);
+		return new NDList(release(activate(ps, pre, training), pre));
 	}
 
 	/** Convolution and normalisation, without the activation. */
 	public NDArray forwardPreActivation(final ParameterStore ps, final NDArray x, final boolean training) {
-		NDArray y = conv.forward(ps, new NDList(x), training).head();
-		if (norm != null) y = norm.forward(ps, new NDList(y), training).head();
-		return y;
+		final NDArray y = conv.forward(ps, new NDList(x), training).head();
+		return norm == null ? y : release(norm.forward(ps, new NDList(y), training).head(), y);
 	}
 
 	/** The unit's activation applied to {@code y}. */

@@ -39,6 +39,17 @@ public abstract class NetBlock extends AbstractBlock {
 		return Parameter.builder().setName(name).setType(type).optShape(shape).build();
 	}
 
+	/**
+	 * Closes the Java handles of intermediate arrays once the forward pass no longer needs them and
+	 * returns {@code result}. Autograd keeps its own references to what the backward pass needs, so
+	 * this frees exactly what PyTorch frees when a Python variable goes out of scope; without it a
+	 * scope would hold every intermediate until the step ends.
+	 */
+	protected static NDArray release(final NDArray result, final NDArray... temporaries) {
+		for (final NDArray t : temporaries) if (t != null && t != result) t.close();
+		return result;
+	}
+
 	/** The parameter's value on the input's device, recorded for autograd when training. */
 	protected static NDArray value(final ParameterStore ps, final Parameter p, final NDArray like, final boolean training) {
 		return ps.getValue(p, like.getDevice(), training);

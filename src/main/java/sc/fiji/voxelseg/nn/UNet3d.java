@@ -60,14 +60,19 @@ public final class UNet3d extends SegmentationNetwork {
 		final NDArray[] enc = new NDArray[l];
 		NDArray y = x;
 		for (int i = 0; i < l; i++) {
-			if (i > 0) y = Pool.maxPool3d(y, new Shape(2, 2, 2), new Shape(2, 2, 2), new Shape(0, 0, 0), false);
-			y = encoders[i].forward(ps, new NDList(y), training).head();
+			if (i > 0) {
+				final NDArray pooled = Pool.maxPool3d(y, new Shape(2, 2, 2), new Shape(2, 2, 2), new Shape(0, 0, 0), false);
+				y = release(encoders[i].forward(ps, new NDList(pooled), training).head(), pooled);
+			}
+			else y = encoders[i].forward(ps, new NDList(y), training).head();
 			enc[i] = y;
 		}
 		final NDArray[] dec = new NDArray[l - 1];
 		for (int i = l - 2; i >= 0; i--) {
 			final NDArray up = ups[i].forward(ps, new NDList(y), training).head();
-			y = decoders[i].forward(ps, new NDList(enc[i].concat(up, 1)), training).head();
+			final NDArray cat = enc[i].concat(up, 1);
+			up.close();
+			y = release(decoders[i].forward(ps, new NDList(cat), training).head(), cat);
 			dec[i] = y;
 		}
 		final NDList out = new NDList(2 * l);
