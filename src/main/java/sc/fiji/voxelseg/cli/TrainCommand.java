@@ -62,7 +62,20 @@ final class TrainCommand implements Main.Subcommand {
 			SupervisedTrainer.historyPath(bundle));
 	}
 
+	/** The settings from the options; a value out of range is a usage error. */
 	static TrainingSettings settings(final Args a) {
+		try {
+			return parse(a).validate();
+		}
+		catch (final Args.UsageException e) {
+			throw e;
+		}
+		catch (final IllegalArgumentException e) {
+			throw new Args.UsageException(e.getMessage());
+		}
+	}
+
+	private static TrainingSettings parse(final Args a) {
 		final TrainingSettings s = new TrainingSettings();
 		s.architecture = Architecture.parse(a.get("arch", "unet"));
 		s.levels = a.getInt("levels", 0);
@@ -90,12 +103,7 @@ final class TrainCommand implements Main.Subcommand {
 			s.sampling = Sampling.patches((int) p[0], (int) p[1], (int) p[2], fg);
 		}
 		if (a.flag("no-augment")) s.augmentation = Augmentation.none();
-		try {
-			return s.validate();
-		}
-		catch (final IllegalArgumentException e) {
-			throw new Args.UsageException(e.getMessage());
-		}
+		return s;
 	}
 
 	private static Norm norm(final String n) {

@@ -117,9 +117,37 @@ class MainTest {
 	@Test
 	void demoRunsOnTheEmbeddedCohort() {
 		final Result r = run("demo", "--out", tmp.resolve("demo").toString(), "--cases", "2", "--grid",
-			"64");
+			"64", "--iterations", "2");
 		assertEquals(0, r.code(), r.err());
 		assertTrue(r.out().contains("2 cases"), r.out());
+		assertTrue(r.out().contains("trained") && r.out().contains("for 2 steps"), r.out());
 		assertTrue(Files.exists(tmp.resolve("demo/preprocessed/dataset.json")));
+		assertTrue(Files.exists(tmp.resolve("demo/model/model.json")));
+		assertTrue(Files.exists(tmp.resolve("demo/model.training.png")));
+	}
+
+	@Test
+	void trainWritesABundleAndRefusesToOverwriteARunWithoutResume() throws Exception {
+		final Path cohort = tmp.resolve("cohort");
+		assertEquals(0, run("phantom", "--cases", "3", "--seed", "5", "--grid", "64", "--out", cohort.toString()).code());
+		final Path model = tmp.resolve("m.zip");
+		final String[] args = { "train", "--data", cohort.toString(), "--out", model.toString(), "--window", "soft_tissue", "--shape",
+			"32,32,16", "--iterations", "3", "--width", "4", "--levels", "3", "--batch", "1", "--device", "cpu" };
+		Result r = run(args);
+		assertEquals(0, r.code(), r.err());
+		assertTrue(r.out().contains("trained after 3 steps"), r.out());
+		final sc.fiji.voxelseg.model.ModelBundle b = sc.fiji.voxelseg.model.ModelBundle.load(model);
+		assertEquals(TrainingDataset.read(cohort).classes(), b.classes());
+		assertEquals(4, b.network().baseWidth());
+		r = run(args);
+		assertEquals(2, r.code(), r.err());
+		assertTrue(r.err().contains("--resume"), r.err());
+		final String[] resume = java.util.Arrays.copyOf(args, args.length + 1);
+		resume[args.length] = "--resume";
+		r = run(resume);
+		assertEquals(0, r.code(), r.err());
+		r = run("train", "--data", cohort.toString(), "--out", tmp.resolve("x").toString(), "--arch", "resnet");
+		assertEquals(2, r.code());
+		assertTrue(r.err().contains("unknown architecture 'resnet'"), r.err());
 	}
 }
