@@ -159,4 +159,31 @@ class CommandsTest {
 		assertEquals(ClassTable.abdomen(), ds.classes());
 		assertEquals(ClassTable.abdomen(), NiftiIO.read(ds.cases().get(0).label()).classes());
 	}
+
+	@Test
+	void trainSupervisedOnAFolderAndOnOpenImages() throws Exception {
+		final Path dir = tmp.resolve("cohort");
+		run("Generate Phantom Cohort", "output_dir=[" + dir + "],cases=2,seed=3,grid=64");
+		final Path plan = tmp.resolve("plan.json");
+		new sc.fiji.voxelseg.preprocess.PreprocessingPlan(java.util.List.of(sc.fiji.voxelseg.preprocess.Step.Window.of(
+			sc.fiji.voxelseg.preprocess.HuWindow.SOFT_TISSUE), new sc.fiji.voxelseg.preprocess.Step.ResampleToShape(new long[] { 32,
+				32, 16 }))).save(plan);
+		final Path model = tmp.resolve("model");
+		final Module m = run("Train Supervised", "data_dir=[" + dir + "],output=[" + model + "],preprocessing=[plan file],plan_file=[" +
+			plan + "],base_width=4,iterations=2,batch=1,device=cpu");
+		assertTrue(((String) m.getOutput("summary")).startsWith("Trained after 2 steps"), (String) m.getOutput("summary"));
+		assertEquals(ClassTable.abdomen(), sc.fiji.voxelseg.model.ModelBundle.load(model).classes());
+		// a second run into the same bundle must be a resume
+		final Exception e = assertThrows(Exception.class, () -> run("Train Supervised", "data_dir=[" + dir + "],output=[" + model +
+			"],preprocessing=[plan file],plan_file=[" + plan + "],base_width=4,iterations=2,batch=1,device=cpu"));
+		assertTrue(e.getMessage().contains("Resume") || e.getCause().getMessage().contains("Resume"), e.getMessage());
+		// open images: an image and its label map
+		final var ds = sc.fiji.voxelseg.io.TrainingDataset.read(dir);
+		objects.put("img", ImagePlusBridge.toImagePlus(NiftiIO.read(ds.cases().get(0).image()), "img"));
+		objects.put("lab", ImagePlusBridge.toImagePlus(NiftiIO.read(ds.cases().get(0).label()), "lab"));
+		final Module open = run("Train Supervised", "image=img,labels=lab,output=[" + tmp.resolve("m2.zip") +
+			"],preprocessing=[plan file],plan_file=[" + plan + "],base_width=4,iterations=1,batch=1,validation=0,device=cpu");
+		assertTrue(((String) open.getOutput("summary")).startsWith("Trained after 1 steps"));
+		assertTrue(Files.exists(tmp.resolve("m2.zip")));
+	}
 }
