@@ -114,8 +114,8 @@ public final class VNet extends SegmentationNetwork {
 		@Override
 		protected NDList forwardInternal(final ParameterStore ps, final NDList inputs, final boolean training, final PairList<String, Object> params) {
 			NDArray y = conv.forward(ps, inputs, training).head();
-			if (norm != null) y = norm.forward(ps, new NDList(y), training).head();
-			return act.forward(ps, new NDList(y), training);
+			if (norm != null) y = release(norm.forward(ps, new NDList(y), training).head(), y);
+			return new NDList(release(act.forward(ps, new NDList(y), training).head(), y));
 		}
 
 		@Override
@@ -145,26 +145,32 @@ public final class VNet extends SegmentationNetwork {
 		NDArray input(final ParameterStore ps, final NDArray x, final boolean training) {
 			NDArray y = entry.forwardPreActivation(ps, x, training);
 			final long cin = x.getShape().get(1);
-			if (cin == 1 || cin == channels) y = y.add(x); // one channel broadcasts over all
+			if (cin == 1 || cin == channels) y = release(y.add(x), y); // one channel broadcasts over all
 			else if (channels % cin == 0) {
 				final NDList copies = new NDList();
 				for (long r = 0; r < channels / cin; r++) copies.add(x);
-				y = y.add(NDArrays.concat(copies, 1));
+				final NDArray tiled = NDArrays.concat(copies, 1);
+				y = release(y.add(tiled), y, tiled);
 			}
-			return act.forward(ps, new NDList(y), training).head();
+			return release(act.forward(ps, new NDList(y), training).head(), y);
 		}
 
 		/** Down stage: d = unit(x); PReLU(ops(d) + d). */
 		NDArray down(final ParameterStore ps, final NDArray x, final boolean training) {
 			final NDArray d = entry.forward(ps, new NDList(x), training).head();
-			return act.forward(ps, new NDList(ops.apply(ps, d, training).add(d)), training).head();
+			final NDArray o = ops.apply(ps, d, training), sum = o.add(d);
+			release(null, o, d);
+			return release(act.forward(ps, new NDList(sum), training).head(), sum);
 		}
 
 		/** Up stage: c = cat(up(x), skip); PReLU(ops(c) + c). */
 		NDArray up(final ParameterStore ps, final NDArray x, final NDArray skip, final boolean training) {
 			final NDArray u = upUnit.forward(ps, new NDList(x), training).head();
 			final NDArray c = u.concat(skip, 1);
-			return act.forward(ps, new NDList(ops.apply(ps, c, training).add(c)), training).head();
+			u.close();
+			final NDArray o = ops.apply(ps, c, training), sum = o.add(c);
+			release(null, o, c);
+			return release(act.forward(ps, new NDList(sum), training).head(), sum);
 		}
 
 		@Override
