@@ -7,8 +7,9 @@ import java.util.List;
  *
  * @param convention how HD95 and ASSD combine the two directed distances; MedPy's by default
  * @param classes the class indices to evaluate (each at least 1), or {@code null} for the
- *          foreground classes of the ground truth's class table, or, without one, every label
- *          present in either volume
+ *          foreground classes of the ground truth's class table (prediction labels outside it are
+ *          not evaluated), or, without a table, every label other than 0 present in either
+ *          volume
  * @param threads worker threads; 0 means all available processors
  */
 public record MetricOptions(SurfaceConvention convention, List<Integer> classes, int threads) {

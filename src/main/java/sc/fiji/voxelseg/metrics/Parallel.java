@@ -41,10 +41,30 @@ final class Parallel implements AutoCloseable {
 		// about eight chunks per thread, so uneven lines still balance
 		final int grain = Math.max(1, n / (8 * threads));
 		final Range task = new Range(0, n, grain, body);
-		// inside a task of this pool (a nested loop), fork in place; else hand the loop to the pool
-		if (Thread.currentThread() instanceof ForkJoinWorkerThread w && w.getPool() == pool) task
-			.invoke();
-		else pool.invoke(task);
+		try {
+			// inside a task of this pool (a nested loop), fork in place; else hand the loop to the pool
+			if (Thread.currentThread() instanceof ForkJoinWorkerThread w && w.getPool() == pool) task
+				.invoke();
+			else pool.invoke(task);
+		}
+		catch (final RuntimeException | Error e) {
+			final Throwable t = unwrap(e);
+			if (t instanceof RuntimeException r) throw r;
+			throw (Error) t;
+		}
+	}
+
+	/**
+	 * The exception a loop body threw. Fork/join rethrows one from another thread as a copy of the
+	 * same class whose message is the original's {@code toString()}, the original as its cause;
+	 * callers should see the original message.
+	 */
+	private static Throwable unwrap(final Throwable e) {
+		Throwable t = e;
+		while (t.getCause() != null && t.getCause().getClass() == t.getClass() &&
+			(t.getCause() instanceof RuntimeException || t.getCause() instanceof Error))
+			t = t.getCause();
+		return t;
 	}
 
 	@Override

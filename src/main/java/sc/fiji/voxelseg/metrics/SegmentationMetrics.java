@@ -40,11 +40,14 @@ public final class SegmentationMetrics {
 
 	private SegmentationMetrics() {}
 
-	/** {@link #evaluate(String, Volume, Volume, MetricOptions)} with case id {@code "case"}. */
+	/**
+	 * {@link #evaluate(String, Volume, Volume, MetricOptions)} with case id {@code "case"}, which
+	 * error messages leave out.
+	 */
 	public static CaseMetrics evaluate(final Volume pred, final Volume truth,
 		final MetricOptions opts)
 	{
-		return evaluate("case", pred, truth, opts);
+		return evaluate("case", "", pred, truth, opts);
 	}
 
 	/**
@@ -60,9 +63,15 @@ public final class SegmentationMetrics {
 	public static CaseMetrics evaluate(final String caseId, final Volume pred, final Volume truth,
 		final MetricOptions opts)
 	{
-		truth.requireSameGrid(pred, caseId + " ground truth", caseId + " prediction");
-		final LabelRows rp = LabelRows.of(pred, caseId + " prediction");
-		final LabelRows rt = LabelRows.of(truth, caseId + " ground truth");
+		return evaluate(caseId, caseId + " ", pred, truth, opts);
+	}
+
+	private static CaseMetrics evaluate(final String caseId, final String prefix,
+		final Volume pred, final Volume truth, final MetricOptions opts)
+	{
+		truth.requireSameGrid(pred, prefix + "ground truth", prefix + "prediction");
+		final LabelRows rp = LabelRows.of(pred, prefix + "prediction");
+		final LabelRows rt = LabelRows.of(truth, prefix + "ground truth");
 		final int[] dims = { truth.width(), truth.height(), truth.depth() };
 		final double[] spacing = truth.spacing();
 		try (Parallel par = new Parallel(opts.threads())) {

@@ -230,7 +230,10 @@ class SegmentationMetricsTest {
 			truth, MetricOptions.defaults()));
 	}
 
-	/** Values that are not class indices are refused, naming the volume and the voxel. */
+	/**
+	 * Values that are not class indices are refused, naming the volume and the voxel; the message
+	 * is the original even when a worker thread found the value.
+	 */
 	@Test
 	void refusesNonLabels() {
 		final float[] f = new float[120];
@@ -240,8 +243,8 @@ class SegmentationMetricsTest {
 		final Volume truth = labels(new byte[120], new int[] { 6, 5, 4 }, new double[] { 1, 1, 1 },
 			null);
 		final IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-			() -> SegmentationMetrics.evaluate(pred, truth, MetricOptions.defaults()));
-		assertTrue(e.getMessage().contains("prediction") && e.getMessage().contains("(1, 1, 0)") && e
+			() -> SegmentationMetrics.evaluate(pred, truth, MetricOptions.defaults().withThreads(3)));
+		assertTrue(e.getMessage().startsWith("prediction: voxel (1, 1, 0)") && e
 			.getMessage().contains("1.5"), e.getMessage());
 		f[7] = -2;
 		assertThrows(IllegalArgumentException.class, () -> SegmentationMetrics.evaluate(pred, truth,
