@@ -12,7 +12,14 @@ import sc.fiji.voxelseg.io.TrainingDataset;
 import sc.fiji.voxelseg.phantom.PhantomCohort;
 import sc.fiji.voxelseg.phantom.PhantomConfig;
 import sc.fiji.voxelseg.preprocess.DatasetPreprocessor;
+import sc.fiji.voxelseg.infer.PredictOptions;
+import sc.fiji.voxelseg.infer.Prediction;
+import sc.fiji.voxelseg.infer.Predictor;
 import sc.fiji.voxelseg.loss.SegmentationLoss;
+import sc.fiji.voxelseg.metrics.EvaluationReport;
+import sc.fiji.voxelseg.metrics.FolderEvaluation;
+import sc.fiji.voxelseg.metrics.MetricOptions;
+import sc.fiji.voxelseg.metrics.MetricSummary;
 import sc.fiji.voxelseg.preprocess.PreprocessingPlan;
 import sc.fiji.voxelseg.train.Sampling;
 import sc.fiji.voxelseg.train.SupervisedTrainer;
@@ -22,14 +29,14 @@ import sc.fiji.voxelseg.train.TrainingSettings;
 
 /**
  * {@code demo}: the main job on the embedded default data. Generates a small phantom cohort,
- * preprocesses it with the seeds' plan and trains a narrow U-Net on it briefly; segmentation and
- * evaluation extend it.
+ * preprocesses it with the seeds' plan, trains a narrow U-Net on it briefly, segments unseen
+ * phantom cases with the model and evaluates them against their labels.
  */
 final class DemoCommand implements Main.Subcommand {
 
 	@Override
 	public String usage() {
-		return "demo [--out demo-out] [--cases 6] [--seed 42] [--grid 256] [--iterations 150] [--device auto]   phantom cohort -> preprocessing -> brief training (the main job on the embedded data)";
+		return "demo [--out demo-out] [--cases 6] [--seed 42] [--grid 256] [--iterations 150] [--test-cases 2] [--device auto]   phantom cohort -> preprocessing -> brief training -> segmentation of unseen cases -> evaluation (the main job on the embedded data)";
 	}
 
 	@Override
@@ -40,6 +47,7 @@ final class DemoCommand implements Main.Subcommand {
 			.withScale(0.5));
 		final long iterations = a.getLong("iterations", 150);
 		final String device = a.get("device", "auto");
+		final int testCases = (int) a.getLong("test-cases", 2);
 		a.checkAllUsed();
 		final TerminalProgress progress = new TerminalProgress(System.err);
 		final long t0 = System.nanoTime();
@@ -78,6 +86,26 @@ final class DemoCommand implements Main.Subcommand {
 			out.println();
 		}
 		out.println("   curve " + SupervisedTrainer.curvePath(model) + ", history " + SupervisedTrainer.historyPath(model));
-		out.println("Segmentation and evaluation of the cohort are not part of VoxelSeg yet.");
+		// 4. segment unseen phantom cases (another seed) and evaluate against their labels
+		final long t3 = System.nanoTime();
+		final TrainingDataset test = PhantomCohort.write(cfg.withSeed(cfg.seed() + 1000).withCases(testCases), dir.resolve("test"),
+			progress);
+		final Path predDir = dir.resolve("test-predictions");
+		java.nio.file.Files.createDirectories(predDir);
+		try (Predictor predictor = Predictor.load(model, device)) {
+			for (final TrainingDataset.Case c : test.cases()) {
+				final Prediction p = predictor.predict(NiftiIO.read(c.image()), PredictOptions.defaults(), progress);
+				NiftiIO.write(p.labels(), predDir.resolve(c.id() + ".nii.gz"));
+			}
+		}
+		out.printf(Locale.ROOT, "4. segmented %d unseen test cases into %s (%.1f s)%n", test.size(), predDir, (System.nanoTime() - t3) /
+			1e9);
+		final long t4 = System.nanoTime();
+		final Path evalDir = dir.resolve("evaluation");
+		final MetricSummary summary = EvaluationReport.write(evalDir, FolderEvaluation.evaluate(predDir, test.root().resolve(
+			"labelsTr"), MetricOptions.defaults(), progress));
+		out.printf(Locale.ROOT, "5. evaluated against the phantom labels (%.1f s): %s, %s, %s%n", (System.nanoTime() - t4) / 1e9, evalDir
+			.resolve(EvaluationReport.CASES), evalDir.resolve(EvaluationReport.SUMMARY), evalDir.resolve(EvaluationReport.DICE_PLOT));
+		out.print(EvaluationReport.text(summary));
 	}
 }

@@ -30,6 +30,8 @@ public final class Main {
 		COMMANDS.put("preprocess", new PreprocessCommand());
 		COMMANDS.put("phantom", new PhantomCommand());
 		COMMANDS.put("train", new TrainCommand());
+		COMMANDS.put("segment", new SegmentCommand());
+		COMMANDS.put("evaluate", new EvaluateCommand());
 		COMMANDS.put("--run", new RunCommand());
 	}
 

@@ -37,4 +37,31 @@ final class Commands {
 	static String derived(final String title, final String what) {
 		return (title == null || title.isBlank() ? "volume" : title) + "-" + what;
 	}
+
+	/**
+	 * One hyperstack with a channel per class (channel c = class c, labelled with its name), from
+	 * per-class volumes on one grid.
+	 */
+	static ij.ImagePlus stackOfClasses(final java.util.List<sc.fiji.voxelseg.image.Volume> perClass,
+		final sc.fiji.voxelseg.image.ClassTable classes, final String title)
+	{
+		if (perClass.isEmpty()) return null;
+		final java.util.List<ij.ImagePlus> imps = new java.util.ArrayList<>();
+		for (final sc.fiji.voxelseg.image.Volume v : perClass) imps.add(sc.fiji.voxelseg.fiji.ImagePlusBridge.toImagePlus(v, title));
+		final ij.ImagePlus first = imps.get(0);
+		final int k = imps.size(), d = first.getStackSize();
+		final ij.ImageStack stack = new ij.ImageStack(first.getWidth(), first.getHeight());
+		for (int z = 1; z <= d; z++) {
+			for (int c = 0; c < k; c++) {
+				final String name = classes != null && classes.contains(c) ? classes.get(c).name() : "class_" + c;
+				stack.addSlice(name, imps.get(c).getStack().getProcessor(z));
+			}
+		}
+		final ij.ImagePlus out = new ij.ImagePlus(title, stack);
+		out.setDimensions(k, d, 1);
+		out.setCalibration(first.getCalibration());
+		out.setProperty(sc.fiji.voxelseg.fiji.ImagePlusBridge.GEOMETRY_PROPERTY, first.getProperty(
+			sc.fiji.voxelseg.fiji.ImagePlusBridge.GEOMETRY_PROPERTY));
+		return new ij.CompositeImage(out, ij.CompositeImage.GRAYSCALE);
+	}
 }

@@ -126,6 +126,65 @@ public final class Resampler {
 			.origin(), target.direction(), null, VoxelType.FLOAT32);
 	}
 
+	/**
+	 * The arg-max class of trilinearly resampled class scores: for each voxel of {@code target}, the
+	 * class {@code c} whose {@code scores[c]} (on {@code src}, x fastest), interpolated there, is
+	 * largest; voxels beyond {@code src}'s field of view get class 0 (background). This is what
+	 * resampling every probability map to {@code target} and taking the arg-max gives, without ever
+	 * holding K full-size maps: memory is the byte result alone.
+	 */
+	public static byte[] linearArgmax(final float[][] scores, final Grid src, final Grid target) {
+		if (!src.sameDirection(target)) throw new IllegalArgumentException(
+			"resampling needs grids with the same axes; source direction " + java.util.Arrays.toString(src
+				.direction()) + " differs from target " + java.util.Arrays.toString(target.direction()));
+		if (scores.length > 256) throw new IllegalArgumentException("at most 256 classes, got " + scores.length);
+		final long n = target.voxelCount();
+		if (n > Integer.MAX_VALUE - 8) throw new IllegalArgumentException("target grid " + target + " exceeds 2^31 voxels");
+		final double[] a = target.originIndexIn(src);
+		final AxisMap[] m = new AxisMap[3];
+		for (int c = 0; c < 3; c++)
+			m[c] = new AxisMap((int) target.dims()[c], (int) src.dims()[c], a[c], target.spacing()[c] / src.spacing()[c],
+				Interpolation.LINEAR);
+		final byte[] out = new byte[(int) n];
+		final int sx = (int) src.dims()[0], sy = (int) src.dims()[1];
+		final int nx = m[0].i0.length, ny = m[1].i0.length, nz = m[2].i0.length, k = scores.length;
+		final long plane = (long) sx * sy;
+		IntStream.range(0, nz).parallel().forEach(z -> {
+			if (m[2].out[z]) return;
+			final int z0 = (int) (m[2].i0[z] * plane), z1 = (int) (m[2].i1[z] * plane);
+			final float wz = m[2].w[z];
+			int o = z * nx * ny;
+			for (int y = 0; y < ny; y++, o += nx) {
+				if (m[1].out[y]) continue;
+				final int y0 = m[1].i0[y] * sx, y1 = m[1].i1[y] * sx;
+				final float wy = m[1].w[y];
+				final int a00 = z0 + y0, a01 = z0 + y1, a10 = z1 + y0, a11 = z1 + y1;
+				for (int x = 0; x < nx; x++) {
+					if (m[0].out[x]) continue;
+					final int x0 = m[0].i0[x], x1 = m[0].i1[x];
+					final float wx = m[0].w[x];
+					int best = 0;
+					float bestValue = Float.NEGATIVE_INFINITY;
+					for (int c = 0; c < k; c++) {
+						final float[] s = scores[c];
+						final float c00 = s[a00 + x0] + wx * (s[a00 + x1] - s[a00 + x0]);
+						final float c01 = s[a01 + x0] + wx * (s[a01 + x1] - s[a01 + x0]);
+						final float c10 = s[a10 + x0] + wx * (s[a10 + x1] - s[a10 + x0]);
+						final float c11 = s[a11 + x0] + wx * (s[a11 + x1] - s[a11 + x0]);
+						final float c0 = c00 + wy * (c01 - c00), c1 = c10 + wy * (c11 - c10);
+						final float v = c0 + wz * (c1 - c0);
+						if (v > bestValue) {
+							bestValue = v;
+							best = c;
+						}
+					}
+					out[o + x] = (byte) best;
+				}
+			}
+		});
+		return out;
+	}
+
 	/** Per-axis source positions of the target voxels: two neighbours and a weight, or outside. */
 	private static final class AxisMap {
 

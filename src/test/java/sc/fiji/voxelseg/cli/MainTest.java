@@ -117,7 +117,7 @@ class MainTest {
 	@Test
 	void demoRunsOnTheEmbeddedCohort() {
 		final Result r = run("demo", "--out", tmp.resolve("demo").toString(), "--cases", "2", "--grid",
-			"64", "--iterations", "2");
+			"64", "--iterations", "2", "--test-cases", "1");
 		assertEquals(0, r.code(), r.err());
 		assertTrue(r.out().contains("2 cases"), r.out());
 		assertTrue(r.out().contains("trained") && r.out().contains("for 2 steps"), r.out());
@@ -146,6 +146,32 @@ class MainTest {
 		resume[args.length] = "--resume";
 		r = run(resume);
 		assertEquals(0, r.code(), r.err());
+		// segment the folder: resumable, past a bad file, with a summary
+		final Path pred = tmp.resolve("pred"), images = cohort.resolve("imagesTr");
+		r = run("segment", "--model", model.toString(), "--in", images.toString(), "--out", pred.toString(), "--device", "cpu");
+		assertEquals(0, r.code(), r.err());
+		assertTrue(r.out().contains("segmented 3, skipped 0 already done, failed 0"), r.out());
+		final Volume first = NiftiIO.read(pred.resolve("case_000.nii.gz"));
+		assertTrue(first.sameGrid(NiftiIO.read(images.resolve("case_000_0000.nii.gz"))));
+		assertEquals(b.classes(), first.classes());
+		Files.write(images.resolve("case_009_0000.nii.gz"), new byte[] { 31, -117, 8, 0 });
+		r = run("segment", "--model", model.toString(), "--in", images.toString(), "--out", pred.toString(), "--device", "cpu");
+		assertEquals(1, r.code());
+		assertTrue(r.out().contains("segmented 0, skipped 3 already done, failed 1"), r.out());
+		assertTrue(r.err().contains("case_009_0000.nii.gz"), r.err());
+		Files.delete(images.resolve("case_009_0000.nii.gz"));
+		// evaluate against the labels
+		r = run("evaluate", "--pred", pred.toString(), "--truth", cohort.resolve("labelsTr").toString(), "--out", tmp.resolve("eval")
+			.toString());
+		assertEquals(0, r.code(), r.err());
+		assertTrue(r.out().contains("3 cases") && r.out().contains("liver") && r.out().contains("mean Dice"), r.out());
+		assertEquals(1 + 3 * 8, Files.readAllLines(tmp.resolve("eval/cases.csv")).size());
+		assertTrue(Files.exists(tmp.resolve("eval/dice.png")));
+		Files.delete(pred.resolve("case_001.nii.gz"));
+		r = run("evaluate", "--pred", pred.toString(), "--truth", cohort.resolve("labelsTr").toString(), "--out", tmp.resolve("eval2")
+			.toString());
+		assertEquals(1, r.code());
+		assertTrue(r.err().contains("lacks predictions for 1 of 3 cases: case_001"), r.err());
 		r = run("train", "--data", cohort.toString(), "--out", tmp.resolve("x").toString(), "--arch", "resnet");
 		assertEquals(2, r.code());
 		assertTrue(r.err().contains("unknown architecture 'resnet'"), r.err());

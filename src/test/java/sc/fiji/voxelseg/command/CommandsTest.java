@@ -176,14 +176,35 @@ class CommandsTest {
 		// a second run into the same bundle must be a resume
 		final Exception e = assertThrows(Exception.class, () -> run("Train Supervised", "data_dir=[" + dir + "],output=[" + model +
 			"],preprocessing=[plan file],plan_file=[" + plan + "],base_width=4,iterations=2,batch=1,device=cpu"));
-		assertTrue(e.getMessage().contains("Resume") || e.getCause().getMessage().contains("Resume"), e.getMessage());
+		Throwable t = e;
+		while (t.getCause() != null && !String.valueOf(t.getMessage()).contains("Resume")) t = t.getCause();
+		assertTrue(String.valueOf(t.getMessage()).contains("Resume"), e.toString());
 		// open images: an image and its label map
 		final var ds = sc.fiji.voxelseg.io.TrainingDataset.read(dir);
 		objects.put("img", ImagePlusBridge.toImagePlus(NiftiIO.read(ds.cases().get(0).image()), "img"));
 		objects.put("lab", ImagePlusBridge.toImagePlus(NiftiIO.read(ds.cases().get(0).label()), "lab"));
 		final Module open = run("Train Supervised", "image=img,labels=lab,output=[" + tmp.resolve("m2.zip") +
 			"],preprocessing=[plan file],plan_file=[" + plan + "],base_width=4,iterations=1,batch=1,validation=0,device=cpu");
+		assertTrue(Files.exists(model.resolve("model.json")));
 		assertTrue(((String) open.getOutput("summary")).startsWith("Trained after 1 steps"));
 		assertTrue(Files.exists(tmp.resolve("m2.zip")));
+
+		// segment the open image twice: the service loads the model once
+		final ModelCacheService cache = context.getService(ModelCacheService.class);
+		final int before = cache.loads();
+		Module seg = run("Segment", "image=img,model=[" + model + "],overlay=outline,probabilities=true,device=cpu");
+		seg = run("Segment", "image=img,model=[" + model + "],overlay=filled,opacity=0.5,device=cpu");
+		assertEquals(before + 1, cache.loads());
+		final ImagePlus labels = (ImagePlus) seg.getOutput("labels");
+		final Volume lv = ImagePlusBridge.toVolume(labels);
+		assertTrue(lv.sameGrid(ImagePlusBridge.toVolume((ImagePlus) objects.get("img"))));
+		assertEquals(ClassTable.abdomen(), lv.classes());
+		assertTrue(((ImagePlus) objects.get("img")).getOverlay() != null);
+		// evaluate the prediction against the truth: one row per organ
+		objects.put("pred", labels);
+		final Module ev = run("Evaluate", "prediction=pred,truth=lab");
+		final ij.measure.ResultsTable rt = (ij.measure.ResultsTable) ev.getOutput("results");
+		assertEquals(8, rt.size());
+		assertEquals("spleen", rt.getStringValue("class", 0));
 	}
 }

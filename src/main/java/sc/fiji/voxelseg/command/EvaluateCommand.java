@@ -1,0 +1,91 @@
+package sc.fiji.voxelseg.command;
+
+import java.io.File;
+import java.util.ArrayList;
+import java.util.List;
+
+import ij.ImagePlus;
+import ij.measure.ResultsTable;
+
+import org.scijava.ItemIO;
+import org.scijava.app.StatusService;
+import org.scijava.command.Command;
+import org.scijava.command.ContextCommand;
+import org.scijava.plugin.Parameter;
+import org.scijava.plugin.Plugin;
+
+import sc.fiji.voxelseg.fiji.ImagePlusBridge;
+import sc.fiji.voxelseg.metrics.CaseMetrics;
+import sc.fiji.voxelseg.metrics.ClassMetrics;
+import sc.fiji.voxelseg.metrics.EvaluationReport;
+import sc.fiji.voxelseg.metrics.FolderEvaluation;
+import sc.fiji.voxelseg.metrics.MetricOptions;
+import sc.fiji.voxelseg.metrics.SegmentationMetrics;
+import sc.fiji.voxelseg.metrics.SurfaceConvention;
+
+/**
+ * Dice, Jaccard, HD95 and ASSD per class (background excluded, in mm) of a prediction against the
+ * truth: two open label images, or two folders of label maps (with the CSV files and box plots
+ * written to an output folder). Results go to an ImageJ results table.
+ */
+@Plugin(type = Command.class, menuPath = "Plugins>VoxelSeg>Evaluate...", label = "Evaluate")
+public class EvaluateCommand extends ContextCommand {
+
+	@Parameter
+	private StatusService status;
+
+	@Parameter(label = "Prediction (label image; empty when using folders)", required = false, persist = false)
+	private ImagePlus prediction;
+
+	@Parameter(label = "Ground truth (label image)", required = false, persist = false)
+	private ImagePlus truth;
+
+	@Parameter(label = "Prediction folder", style = "directory", required = false)
+	private File prediction_dir;
+
+	@Parameter(label = "Ground-truth folder", style = "directory", required = false)
+	private File truth_dir;
+
+	@Parameter(label = "Report folder (for folders)", style = "directory", required = false)
+	private File output_dir;
+
+	@Parameter(label = "Distance convention", choices = { "medpy", "monai" })
+	private String convention = "medpy";
+
+	@Parameter(type = ItemIO.OUTPUT)
+	private ResultsTable results;
+
+	@Override
+	public void run() {
+		final MetricOptions o = MetricOptions.defaults().withConvention(convention.equals("monai") ? SurfaceConvention.MONAI
+			: SurfaceConvention.MEDPY);
+		final List<CaseMetrics> cases = Commands.call(() -> {
+			if (prediction_dir != null && truth_dir != null && !prediction_dir.getPath().isEmpty()) {
+				final List<CaseMetrics> c = FolderEvaluation.evaluate(prediction_dir.toPath(), truth_dir.toPath(), o, new StatusProgress(
+					status, this::isCanceled));
+				if (output_dir != null && !output_dir.getPath().isEmpty()) EvaluationReport.write(output_dir.toPath(), c);
+				return c;
+			}
+			if (prediction == null || truth == null) throw new IllegalArgumentException("choose a prediction and a ground-truth image, or two folders");
+			final List<CaseMetrics> c = new ArrayList<>();
+			c.add(SegmentationMetrics.evaluate(prediction.getTitle(), ImagePlusBridge.toVolume(prediction), ImagePlusBridge.toVolume(
+				truth), o));
+			return c;
+		});
+		results = new ResultsTable();
+		for (final CaseMetrics c : cases) {
+			for (final ClassMetrics m : c.classes()) {
+				results.incrementCounter();
+				results.addValue("case", c.caseId());
+				results.addValue("class", m.className());
+				results.addValue("Dice", m.dice());
+				results.addValue("Jaccard", m.jaccard());
+				results.addValue("HD95 (mm)", m.hd95());
+				results.addValue("HD (mm)", m.hd());
+				results.addValue("ASSD (mm)", m.assd());
+				results.addValue("status", m.status().name().toLowerCase(java.util.Locale.ROOT));
+			}
+		}
+		status.showStatus("Evaluated " + cases.size() + " case(s)");
+	}
+}
