@@ -32,6 +32,7 @@ public final class Main {
 		COMMANDS.put("train", new TrainCommand());
 		COMMANDS.put("segment", new SegmentCommand());
 		COMMANDS.put("evaluate", new EvaluateCommand());
+		COMMANDS.put("features", new FeaturesCommand());
 		COMMANDS.put("--run", new RunCommand());
 	}
 

@@ -77,6 +77,15 @@ public final class BundleModel implements SegmentationModel {
 		return logits;
 	}
 
+	/**
+	 * The whole forward output in inference mode: logits, then the encoder maps deepest first,
+	 * then the decoder maps (see {@link SegmentationNetwork}), for feature analysis.
+	 */
+	public NDList forward(final NDArray input) {
+		TorchEngine.setGradMode(false);
+		return net.forward(ps, new NDList(input), false);
+	}
+
 	@Override
 	public NDManager manager() {
 		return manager;

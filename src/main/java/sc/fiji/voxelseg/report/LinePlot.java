@@ -43,6 +43,7 @@ public final class LinePlot {
 		private Integer colour;
 		private int lineWidth = 2;
 		private boolean markers, dashed;
+		private boolean lines = true;
 
 		private Series(final String name, final double[] x, final double[] y) {
 			this.name = name;
@@ -70,6 +71,12 @@ public final class LinePlot {
 		public Series lineWidth(final int px) {
 			if (px < 1) throw new IllegalArgumentException("line width must be at least 1, not " + px);
 			lineWidth = px;
+			return this;
+		}
+
+		/** Whether consecutive points are joined (default true); without lines and with markers the series is a scatter. */
+		public Series lines(final boolean on) {
+			lines = on;
 			return this;
 		}
 
@@ -255,7 +262,7 @@ public final class LinePlot {
 		final int lw = se.lineWidth;
 		final int n = se.x.length;
 		final int markerSize = Math.max(3, lw + 2 * scale + 1);
-		for (int i = 0; i + 1 < n; i++) {
+		for (int i = 0; se.lines && i + 1 < n; i++) {
 			if (!se.valid(i) || !se.valid(i + 1)) continue;
 			final double[] c = Clip.segment(f.px(se.x[i]), right ? f.py2(se.y[i]) : f.py(se.y[i]), f.px(
 				se.x[i + 1]), right ? f.py2(se.y[i + 1]) : f.py(se.y[i + 1]), f.left - lw, f.top - lw, f
