@@ -160,6 +160,12 @@ class MainTest {
 		assertTrue(r.out().contains("segmented 0, skipped 3 already done, failed 1"), r.out());
 		assertTrue(r.err().contains("case_009_0000.nii.gz"), r.err());
 		Files.delete(images.resolve("case_009_0000.nii.gz"));
+		// the feature-space picture of the bundle
+		r = run("features", "--model", model.toString(), "--image", images.resolve("case_000_0000.nii.gz").toString(), "--labels",
+			cohort.resolve("labelsTr/case_000.nii.gz").toString(), "--out", tmp.resolve("features.png").toString(), "--depth", "2",
+			"--device", "cpu");
+		assertEquals(0, r.code(), r.err());
+		assertTrue(Files.size(tmp.resolve("features.png")) > 1000);
 		// evaluate against the labels
 		r = run("evaluate", "--pred", pred.toString(), "--truth", cohort.resolve("labelsTr").toString(), "--out", tmp.resolve("eval")
 			.toString());
