@@ -49,11 +49,11 @@ class SupervisedTrainerTest {
 	@Test
 	void learnsTheLiverWellAboveChance(@TempDir final Path dir) throws Exception {
 		final Path out = dir.resolve("model");
-		final SupervisedTrainer.Result r = new SupervisedTrainer(liver, small().iterations(40).validateEvery(20), out, Progress.NONE)
-			.train();
-		assertEquals(40, r.steps());
-		assertEquals(40, r.history().steps().size());
-		assertEquals(2, r.history().validations().size());
+		final SupervisedTrainer.Result r = new SupervisedTrainer(liver, small().iterations(60).validateEvery(10).learningRate(1e-2), out,
+			Progress.NONE).train();
+		assertEquals(60, r.steps());
+		assertEquals(60, r.history().steps().size());
+		assertEquals(6, r.history().validations().size());
 		// chance: every voxel called liver
 		double chance = 0;
 		int n = 0;
@@ -66,11 +66,11 @@ class SupervisedTrainerTest {
 		chance /= n;
 		final double dice = r.history().best().dice()[1];
 		assertTrue(dice > 0.6 && dice > chance + 0.3, "validation liver Dice " + dice + ", chance " + chance);
-		assertTrue(r.history().steps().get(39).loss() < r.history().steps().get(0).loss(), "loss fell");
+		assertTrue(r.history().steps().get(59).loss() < r.history().steps().get(0).loss(), "loss fell");
 		// the best model, the checkpoint and the reports exist and the bundle loads
 		assertTrue(Files.isRegularFile(out.resolve(ModelBundle.DESCRIPTION)));
 		assertTrue(Files.isRegularFile(SupervisedTrainer.checkpointPath(out)));
-		assertTrue(Files.readAllLines(SupervisedTrainer.historyPath(out)).size() == 41);
+		assertTrue(Files.readAllLines(SupervisedTrainer.historyPath(out)).size() == 61);
 		final ModelBundle b = ModelBundle.load(out);
 		assertEquals(liver.classes(), b.classes());
 		assertEquals(liver.plan(), b.plan());
