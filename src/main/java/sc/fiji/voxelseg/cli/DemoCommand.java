@@ -36,7 +36,7 @@ final class DemoCommand implements Main.Subcommand {
 
 	@Override
 	public String usage() {
-		return "demo [--out demo-out] [--cases 6] [--seed 42] [--grid 256] [--iterations 150] [--test-cases 2] [--device auto]   phantom cohort -> preprocessing -> brief training -> segmentation of unseen cases -> evaluation (the main job on the embedded data)";
+		return "demo [--out demo-out] [--cases 6] [--seed 42] [--grid 256] [--iterations 250] [--test-cases 2] [--device auto]   phantom cohort -> preprocessing -> brief training -> segmentation of unseen cases -> evaluation (the main job on the embedded data)";
 	}
 
 	@Override
@@ -45,7 +45,7 @@ final class DemoCommand implements Main.Subcommand {
 		final Path dir = Path.of(a.get("out", "demo-out"));
 		final PhantomConfig cfg = PhantomCommand.config(a, PhantomConfig.defaults().withCases(6)
 			.withScale(0.5));
-		final long iterations = a.getLong("iterations", 150);
+		final long iterations = a.getLong("iterations", 250);
 		final String device = a.get("device", "auto");
 		final int testCases = (int) a.getLong("test-cases", 2);
 		a.checkAllUsed();
