@@ -5,8 +5,12 @@
 #                                   [JAR [DEPENDENCY.jar ...]]
 #
 # JAR defaults to target/voxelseg-<version>.jar (run `mvn -o -q package -DskipTests`
-# first). DEPENDENCY jars are runtime dependencies that Fiji does not ship itself
-# (none yet; the DJL jars later). SITE defaults to target/update-site.
+# first). DEPENDENCY jars are runtime dependencies that Fiji does not ship itself; by
+# default the DJL jars (api, pytorch-engine, pytorch-jni and the 112 MB CPU libtorch
+# pytorch-native-cpu) from the project's Maven class path. Every other runtime
+# dependency (gson, jna, slf4j, commons-compress/io/codec, scijava-common, imglib2, ij)
+# resolves to the version pom-scijava manages, which Fiji ships. SITE defaults to
+# target/update-site.
 #
 # Writes SITE/jars/<name>-<version>.jar-<timestamp> for every new or changed jar
 # and SITE/db.xml.gz in the ImageJ updater's format: one <plugin> record per jar,
@@ -47,7 +51,14 @@ if [ $# -eq 0 ]; then
 		echo "error: expected one target/voxelseg-*.jar, found ${#jars[@]}; run 'mvn -o -q package -DskipTests' or name the jar" >&2
 		exit 1
 	fi
-	set -- "${jars[0]}"
+	djl=()
+	if [ -f "$root/target/classpath.txt" ] || (cd "$root" && mvn -B -q -o dependency:build-classpath -Dmdep.outputFile=target/classpath.txt >/dev/null 2>&1); then
+		IFS=':' read -r -a cp < "$root/target/classpath.txt"
+		for j in "${cp[@]}"; do
+			case "$j" in */ai/djl/*.jar) djl+=("$j") ;; esac
+		done
+	fi
+	set -- "${jars[0]}" "${djl[@]}"
 fi
 
 if [ -z "$description" ]; then
