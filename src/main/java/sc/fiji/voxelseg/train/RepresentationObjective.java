@@ -45,7 +45,11 @@ import sc.fiji.voxelseg.nn.VoxelFeatureHeads;
  * go to the map's grid, or the map's features to the label grid ({@link FeatureGrid});
  * {@link VoxelSampler} picks the voxels with a seed derived from (run seed, step, layer), so a
  * step draws the same voxels in a resumed run; the class weights use the layer grid's class
- * counts. A layer with fewer than two sampled voxels (batch statistics undefined) is skipped.
+ * counts. A class that nearest-neighbour downsampling removes from a coarse grid (a small organ on
+ * the deepest map, the loss the paper's multi-resolution aggregation answers) contributes on the
+ * finer layers only; with {@link FeatureGrid#UPSAMPLE_FEATURES} every class in the batch
+ * contributes on every layer. A layer with fewer than two sampled voxels (batch statistics
+ * undefined) is skipped.
  */
 public final class RepresentationObjective implements Objective {
 

@@ -355,8 +355,8 @@ public final class SupervisedTrainer {
 
 	private Objective defaultObjective(final NetworkConfig cfg) {
 		if (settings.representation != Representation.NONE) {
-			final SegmentationNetwork shape = cfg.build();
-			return new RepresentationObjective(settings, shape.encoderChannels(), cfg.classes());
+			// an unbuilt network: its channel counts, no arrays
+			return new RepresentationObjective(settings, cfg.build().encoderChannels(), cfg.classes());
 		}
 		return (ps, output, labels, step) -> settings.loss.compute(SegmentationNetwork.logits(output), labels);
 	}
