@@ -8,6 +8,7 @@ import java.util.Locale;
 import java.util.Set;
 
 import sc.fiji.voxelseg.io.TrainingDataset;
+import sc.fiji.voxelseg.loss.FeatureGrid;
 import sc.fiji.voxelseg.loss.SegmentationLoss;
 import sc.fiji.voxelseg.nn.Architecture;
 import sc.fiji.voxelseg.nn.Norm;
@@ -15,6 +16,7 @@ import sc.fiji.voxelseg.preprocess.PreprocessingPlan;
 import sc.fiji.voxelseg.train.Augmentation;
 import sc.fiji.voxelseg.train.LearningRateSchedule;
 import sc.fiji.voxelseg.train.Optimiser;
+import sc.fiji.voxelseg.train.Representation;
 import sc.fiji.voxelseg.train.Sampling;
 import sc.fiji.voxelseg.train.SupervisedTrainer;
 import sc.fiji.voxelseg.train.TrainingData;
@@ -30,6 +32,8 @@ final class TrainCommand implements Main.Subcommand {
 			"[--lr 1e-3] [--weight-decay 1e-5] [--optimiser adam|sgd] [--schedule poly|step|constant] [--loss dice|ce|dice+ce] " +
 			"[--levels L] [--width W] [--kernel K] [--norm batch|instance|none] [--patch X,Y,Z [--foreground 0.33]] " +
 			"[--no-augment] [--val 0.2] [--val-every N] [--checkpoint-every N] [--seed 42] [--device auto|cpu|gpu:N] " +
+			"[--representation none|siamese|contrastive [--feature-layers 3] [--lambda 10] [--head-width 64] " +
+			"[--feature-grid labels|features]] " +
 			"[--plan plan.json | --preset seeds-ct | preprocessing options as for preprocess] [--resume]";
 	}
 
@@ -103,6 +107,11 @@ final class TrainCommand implements Main.Subcommand {
 			s.sampling = Sampling.patches((int) p[0], (int) p[1], (int) p[2], fg);
 		}
 		if (a.flag("no-augment")) s.augmentation = Augmentation.none();
+		s.representation = Representation.parse(a.get("representation", "none"));
+		s.featureLayers = a.getInt("feature-layers", s.featureLayers);
+		s.lambda = a.getDouble("lambda", 0);
+		s.headWidth = a.getInt("head-width", s.headWidth);
+		s.featureGrid = FeatureGrid.parse(a.get("feature-grid", "labels"));
 		return s;
 	}
 

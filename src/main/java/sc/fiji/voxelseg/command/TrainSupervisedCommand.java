@@ -19,9 +19,11 @@ import sc.fiji.voxelseg.fiji.ImagePlusBridge;
 import sc.fiji.voxelseg.image.ClassTable;
 import sc.fiji.voxelseg.image.Volume;
 import sc.fiji.voxelseg.io.TrainingDataset;
+import sc.fiji.voxelseg.loss.FeatureGrid;
 import sc.fiji.voxelseg.loss.SegmentationLoss;
 import sc.fiji.voxelseg.nn.Architecture;
 import sc.fiji.voxelseg.preprocess.PreprocessingPlan;
+import sc.fiji.voxelseg.train.Representation;
 import sc.fiji.voxelseg.train.Sampling;
 import sc.fiji.voxelseg.train.SupervisedTrainer;
 import sc.fiji.voxelseg.train.TrainingData;
@@ -86,6 +88,21 @@ public class TrainSupervisedCommand extends ContextCommand {
 	@Parameter(label = "Seed")
 	private long seed = 42;
 
+	@Parameter(label = "Representation loss", choices = { "none", "siamese", "contrastive" })
+	private String representation = "none";
+
+	@Parameter(label = "Feature layers (from the deepest)", min = "1", max = "3")
+	private int feature_layers = 3;
+
+	@Parameter(label = "Lambda (0 = 10 for 2-3 layers, 100 for 1)", min = "0")
+	private double lambda = 0;
+
+	@Parameter(label = "Head width", min = "1")
+	private int head_width = 64;
+
+	@Parameter(label = "Feature grid", choices = { "labels", "features" })
+	private String feature_grid = "labels";
+
 	@Parameter(label = "Device", choices = { "auto", "cpu", "gpu" })
 	private String device = "auto";
 
@@ -129,7 +146,8 @@ public class TrainSupervisedCommand extends ContextCommand {
 	private TrainingSettings settings() {
 		final TrainingSettings s = new TrainingSettings().architecture(Architecture.parse(architecture)).baseWidth(base_width)
 			.loss(SegmentationLoss.parse(loss)).epochs(epochs).iterations(iterations).batchSize(batch).learningRate(learning_rate)
-			.validationFraction(validation).seed(seed).device(device);
+			.validationFraction(validation).seed(seed).device(device).representation(Representation.parse(representation))
+			.featureLayers(feature_layers).lambda(lambda).headWidth(head_width).featureGrid(FeatureGrid.parse(feature_grid));
 		if (patch != null && !patch.isBlank()) {
 			final String[] p = patch.trim().split("[,x×]");
 			if (p.length != 3) throw new IllegalArgumentException("patch size needs x,y,z, got '" + patch + "'");

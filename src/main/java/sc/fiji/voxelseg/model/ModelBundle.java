@@ -48,7 +48,10 @@ import sc.fiji.voxelseg.util.AtomicFiles;
  * preprocessing plan, the model input (whole volume on the model grid, or patch size), the
  * training settings, state and history, and the size and SHA-256 of the weights;</li>
  * <li>{@code weights.params}: the network parameters (DJL's parameter stream);</li>
- * <li>{@code optimiser.bin} in training checkpoints: the optimiser state, for resuming.</li>
+ * <li>{@code optimiser.bin} in training checkpoints: the optimiser state, for resuming;</li>
+ * <li>{@code objective.params} in checkpoints of runs whose objective has parameters of its own
+ * (the training-only feature heads of representation learning), for resuming. Model bundles never
+ * hold it: a model is the segmentation network alone.</li>
  * </ul>
  * Bundles are written to a temporary sibling and renamed, so a crash never leaves half a bundle.
  * Loading checks every part and says what is wrong or what differs.
@@ -60,6 +63,7 @@ public final class ModelBundle {
 	public static final String DESCRIPTION = "model.json";
 	public static final String WEIGHTS = "weights.params";
 	public static final String OPTIMISER = "optimiser.bin";
+	public static final String OBJECTIVE = "objective.params";
 
 	private final NetworkConfig network;
 	private final ClassTable classes;
@@ -68,6 +72,7 @@ public final class ModelBundle {
 	private final JsonObject training;
 	private final byte[] weights;
 	private final byte[] optimiser;
+	private final byte[] objective;
 	private final String created;
 
 	/**
@@ -79,11 +84,11 @@ public final class ModelBundle {
 	public ModelBundle(final NetworkConfig network, final ClassTable classes, final PreprocessingPlan plan, final int[] inputShape,
 		final JsonObject training, final byte[] weights, final byte[] optimiser)
 	{
-		this(network, classes, plan, inputShape, training, weights, optimiser, Instant.now().toString());
+		this(network, classes, plan, inputShape, training, weights, optimiser, null, Instant.now().toString());
 	}
 
 	private ModelBundle(final NetworkConfig network, final ClassTable classes, final PreprocessingPlan plan, final int[] inputShape,
-		final JsonObject training, final byte[] weights, final byte[] optimiser, final String created)
+		final JsonObject training, final byte[] weights, final byte[] optimiser, final byte[] objective, final String created)
 	{
 		if (classes.maxIndex() + 1 != network.classes()) {
 			throw new IllegalArgumentException("the class table has indices 0.." + classes.maxIndex() + " but the network has " +
@@ -97,6 +102,7 @@ public final class ModelBundle {
 		this.training = training == null ? new JsonObject() : training;
 		this.weights = weights;
 		this.optimiser = optimiser;
+		this.objective = objective;
 		this.created = created;
 	}
 
@@ -142,13 +148,23 @@ public final class ModelBundle {
 		return weights;
 	}
 
+	/** The parameters of a checkpoint's training objective (see {@link #OBJECTIVE}), or null. */
+	public byte[] objectiveState() {
+		return objective;
+	}
+
 	public String created() {
 		return created;
 	}
 
 	/** This bundle with other training information and optimiser state. */
 	public ModelBundle withTraining(final JsonObject t, final byte[] optimiserState) {
-		return new ModelBundle(network, classes, plan, inputShape, t, weights, optimiserState, created);
+		return new ModelBundle(network, classes, plan, inputShape, t, weights, optimiserState, objective, created);
+	}
+
+	/** This bundle with the parameters of a training objective, or null for none. */
+	public ModelBundle withObjectiveState(final byte[] state) {
+		return new ModelBundle(network, classes, plan, inputShape, training, weights, optimiser, state, created);
 	}
 
 	/**
@@ -231,6 +247,13 @@ public final class ModelBundle {
 			s.addProperty("sha256", sha256(optimiser));
 			o.add("optimiser", s);
 		}
+		if (objective != null) {
+			final JsonObject s = new JsonObject();
+			s.addProperty("file", OBJECTIVE);
+			s.addProperty("bytes", objective.length);
+			s.addProperty("sha256", sha256(objective));
+			o.add("objective", s);
+		}
 		return o;
 	}
 
@@ -240,6 +263,7 @@ public final class ModelBundle {
 		files.put(DESCRIPTION, sc.fiji.voxelseg.util.Json.gson().toJson(description()).getBytes(StandardCharsets.UTF_8));
 		files.put(WEIGHTS, weights);
 		if (optimiser != null) files.put(OPTIMISER, optimiser);
+		if (objective != null) files.put(OBJECTIVE, objective);
 		if (isZip(target)) {
 			AtomicFiles.write(target, out -> {
 				final ZipOutputStream zip = new ZipOutputStream(out);
@@ -286,7 +310,7 @@ public final class ModelBundle {
 	public static ModelBundle load(final Path source) throws IOException {
 		final Map<String, byte[]> files = new HashMap<>();
 		if (Files.isDirectory(source)) {
-			for (final String f : new String[] { DESCRIPTION, WEIGHTS, OPTIMISER }) {
+			for (final String f : new String[] { DESCRIPTION, WEIGHTS, OPTIMISER, OBJECTIVE }) {
 				if (Files.isRegularFile(source.resolve(f))) files.put(f, Files.readAllBytes(source.resolve(f)));
 			}
 		}
@@ -330,8 +354,9 @@ public final class ModelBundle {
 			for (int i = 0; i < 3; i++) shape[i] = arr.get(i).getAsInt();
 			final byte[] w = checked(source, files, WEIGHTS, o.getAsJsonObject("weights"));
 			final byte[] opt = o.has("optimiser") ? checked(source, files, OPTIMISER, o.getAsJsonObject("optimiser")) : null;
+			final byte[] obj = o.has("objective") ? checked(source, files, OBJECTIVE, o.getAsJsonObject("objective")) : null;
 			final JsonElement t = o.get("training");
-			return new ModelBundle(cfg, classes, plan, shape, t != null && t.isJsonObject() ? t.getAsJsonObject() : null, w, opt,
+			return new ModelBundle(cfg, classes, plan, shape, t != null && t.isJsonObject() ? t.getAsJsonObject() : null, w, opt, obj,
 				o.has("created") ? o.get("created").getAsString() : "");
 		}
 		catch (final IOException e) {

@@ -1,5 +1,6 @@
 package sc.fiji.voxelseg.train;
 
+import java.io.IOException;
 import java.util.List;
 
 import ai.djl.ndarray.NDArray;
@@ -27,6 +28,24 @@ public interface Objective extends AutoCloseable {
 	/** Parameters of the objective's own blocks, initialised on {@code manager}; none by default. */
 	default List<Parameter> parameters(final NDManager manager) {
 		return List.of();
+	}
+
+	/**
+	 * The values of the objective's own parameters, for training checkpoints (they are not part of
+	 * the model); null when it has none.
+	 */
+	default byte[] saveState() {
+		return null;
+	}
+
+	/**
+	 * Restores values written by {@link #saveState} into the parameters that
+	 * {@link #parameters(NDManager)} created, so that a resumed run continues exactly.
+	 *
+	 * @throws IOException if the state does not fit this objective's parameters
+	 */
+	default void loadState(final byte[] state) throws IOException {
+		if (state != null) throw new IOException("the checkpoint holds objective parameters, but this objective has none");
 	}
 
 	@Override

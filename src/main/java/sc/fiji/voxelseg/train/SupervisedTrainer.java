@@ -39,7 +39,8 @@ import sc.fiji.voxelseg.util.Progress;
  * <li>{@code OUT}: the model with the best mean validation Dice so far (the last model when there
  * is no validation split), rewritten atomically whenever it improves;</li>
  * <li>{@code OUT.checkpoint.zip}: the latest checkpoint (weights, optimiser state, step, history,
- * settings, validation split), rewritten atomically; {@link #resume} continues from it;</li>
+ * settings, validation split, and the objective's own parameters such as the feature heads of
+ * representation learning), rewritten atomically; {@link #resume} continues from it;</li>
  * <li>{@code OUT.history.csv} and {@code OUT.training.png}: loss and validation Dice per step.</li>
  * </ul>
  * Each step runs in its own {@link NDScope}, so the memory of one step is released before the next
@@ -76,7 +77,10 @@ public final class SupervisedTrainer {
 		this.progress = progress == null ? Progress.NONE : progress;
 	}
 
-	/** Replaces the default objective (the settings' segmentation loss). */
+	/**
+	 * Replaces the default objective (the settings' segmentation loss, plus the representation loss
+	 * of {@link RepresentationObjective} when the settings choose one).
+	 */
 	public SupervisedTrainer objective(final Objective o) {
 		objective = o;
 		return this;
@@ -166,7 +170,7 @@ public final class SupervisedTrainer {
 		final TrainingHistory history = from == null ? new TrainingHistory() : TrainingHistory.fromJson(from.training()
 			.getAsJsonObject("history"));
 		long step = from == null ? 0 : from.training().getAsJsonObject("state").get("step").getAsLong();
-		try (NDManager root = NDManager.newBaseManager(device); Objective obj = objective != null ? objective : segmentationObjective()) {
+		try (NDManager root = NDManager.newBaseManager(device); Objective obj = objective != null ? objective : defaultObjective(cfg)) {
 			final SegmentationNetwork net;
 			if (from == null) {
 				TorchEngine.seed(settings.seed);
@@ -183,7 +187,10 @@ public final class SupervisedTrainer {
 			for (final Pair<String, Parameter> p : net.getParameters()) params.add(p.getValue());
 			params.addAll(obj.parameters(root));
 			final Optimiser opt = optimiser(root);
-			if (from != null) opt.load(from.optimiserState(), params);
+			if (from != null) {
+				opt.load(from.optimiserState(), params);
+				obj.loadState(from.objectiveState());
+			}
 			final ParameterStore ps = new ParameterStore(root, false);
 			final long start = step;
 			final long t0 = System.nanoTime();
@@ -191,7 +198,7 @@ public final class SupervisedTrainer {
 			try (BatchLoader loader = new BatchLoader(sampler, step)) {
 				while (step < total) {
 					if (progress.isCanceled()) {
-						saveCheckpoint(net, opt, history, step, validationIds, cfg, shape);
+						saveCheckpoint(net, opt, obj, history, step, validationIds, cfg, shape);
 						progress.status("Training cancelled after step " + step + "; checkpoint " + checkpointPath(out));
 						return new Result(step, true, history, out, checkpointPath(out));
 					}
@@ -216,7 +223,7 @@ public final class SupervisedTrainer {
 						valText = String.format(Locale.ROOT, "  val Dice %.3f%s", v.meanDice(), best ? " (best)" : "");
 					}
 					if (step % checkpointEvery == 0 || step == total) {
-						saveCheckpoint(net, opt, history, step, validationIds, cfg, shape);
+						saveCheckpoint(net, opt, obj, history, step, validationIds, cfg, shape);
 						if (validateEvery == 0) saveBundle(net, history, step, validationIds, cfg, shape, null, out);
 						writeReports(history);
 					}
@@ -346,7 +353,11 @@ public final class SupervisedTrainer {
 		return pred;
 	}
 
-	private Objective segmentationObjective() {
+	private Objective defaultObjective(final NetworkConfig cfg) {
+		if (settings.representation != Representation.NONE) {
+			// an unbuilt network: its channel counts, no arrays
+			return new RepresentationObjective(settings, cfg.build().encoderChannels(), cfg.classes());
+		}
 		return (ps, output, labels, step) -> settings.loss.compute(SegmentationNetwork.logits(output), labels);
 	}
 
@@ -404,14 +415,21 @@ public final class SupervisedTrainer {
 	private void saveBundle(final SegmentationNetwork net, final TrainingHistory history, final long step, final List<String> validation,
 		final NetworkConfig cfg, final int[] shape, final byte[] optimiser, final Path target) throws IOException
 	{
-		new ModelBundle(cfg, data.classes(), data.plan(), shape, trainingJson(history, step, validation), ModelBundle.weightsOf(net),
-			optimiser).save(target);
+		bundle(net, history, step, validation, cfg, shape, optimiser).save(target);
 	}
 
-	private void saveCheckpoint(final SegmentationNetwork net, final Optimiser opt, final TrainingHistory history, final long step,
-		final List<String> validation, final NetworkConfig cfg, final int[] shape) throws IOException
+	private ModelBundle bundle(final SegmentationNetwork net, final TrainingHistory history, final long step,
+		final List<String> validation, final NetworkConfig cfg, final int[] shape, final byte[] optimiser)
 	{
-		saveBundle(net, history, step, validation, cfg, shape, opt.save(), checkpointPath(out));
+		return new ModelBundle(cfg, data.classes(), data.plan(), shape, trainingJson(history, step, validation), ModelBundle.weightsOf(
+			net), optimiser);
+	}
+
+	/** The checkpoint: a bundle with the optimiser state and the objective's own parameters (feature heads). */
+	private void saveCheckpoint(final SegmentationNetwork net, final Optimiser opt, final Objective obj, final TrainingHistory history,
+		final long step, final List<String> validation, final NetworkConfig cfg, final int[] shape) throws IOException
+	{
+		bundle(net, history, step, validation, cfg, shape, opt.save()).withObjectiveState(obj.saveState()).save(checkpointPath(out));
 	}
 
 	private void writeReports(final TrainingHistory history) throws IOException {

@@ -4,6 +4,7 @@ import java.util.Locale;
 
 import com.google.gson.JsonObject;
 
+import sc.fiji.voxelseg.loss.FeatureGrid;
 import sc.fiji.voxelseg.loss.SegmentationLoss;
 import sc.fiji.voxelseg.nn.Architecture;
 import sc.fiji.voxelseg.nn.Norm;
@@ -52,6 +53,16 @@ public final class TrainingSettings {
 	public Augmentation augmentation = Augmentation.defaults();
 	/** auto, cpu, gpu or gpu:N. */
 	public String device = "auto";
+	/** Voxel-level representation learning on the hidden features (seed 000), or none. */
+	public Representation representation = Representation.NONE;
+	/** |F|: how many encoder maps, from the deepest, carry the representation loss (1 to 3). */
+	public int featureLayers = 3;
+	/** λ, the weight of the representation loss; 0 means {@link #featureWeight()}'s default. */
+	public double lambda;
+	/** Width of the projection and prediction MLPs (the paper: 64, its ablation 128 and 256). */
+	public int headWidth = 64;
+	/** Whether labels go to the feature grid (seed 000) or features to the label grid (seed 003). */
+	public FeatureGrid featureGrid = FeatureGrid.DOWNSAMPLE_LABELS;
 
 	public TrainingSettings architecture(final Architecture a) {
 		architecture = a;
@@ -153,6 +164,40 @@ public final class TrainingSettings {
 		return this;
 	}
 
+	public TrainingSettings representation(final Representation r) {
+		representation = r;
+		return this;
+	}
+
+	public TrainingSettings featureLayers(final int n) {
+		featureLayers = n;
+		return this;
+	}
+
+	public TrainingSettings lambda(final double l) {
+		lambda = l;
+		return this;
+	}
+
+	public TrainingSettings headWidth(final int w) {
+		headWidth = w;
+		return this;
+	}
+
+	public TrainingSettings featureGrid(final FeatureGrid g) {
+		featureGrid = g;
+		return this;
+	}
+
+	/**
+	 * The λ in effect: {@link #lambda} when set, else the paper's 100 for one feature layer and 10
+	 * for three. The paper gives no value for two layers; 10, its multi-resolution value, is used.
+	 * The contrastive baseline gets the same defaults (the paper swaps only the loss).
+	 */
+	public double featureWeight() {
+		return lambda > 0 ? lambda : featureLayers == 1 ? 100 : 10;
+	}
+
 	/** @throws IllegalArgumentException naming the first setting out of range */
 	public TrainingSettings validate() {
 		if (batchSize < 1) throw new IllegalArgumentException("batch size must be at least 1, not " + batchSize);
@@ -165,6 +210,15 @@ public final class TrainingSettings {
 		}
 		if (validateEvery < 0 || checkpointEvery < 0) throw new IllegalArgumentException("step intervals must not be negative");
 		if (levels < 0 || baseWidth < 0 || kernel < 0) throw new IllegalArgumentException("network sizes must not be negative");
+		if (representation == null) representation = Representation.NONE;
+		if (featureGrid == null) featureGrid = FeatureGrid.DOWNSAMPLE_LABELS;
+		if (representation != Representation.NONE) {
+			if (featureLayers < 1 || featureLayers > 3) {
+				throw new IllegalArgumentException("feature layers must be 1, 2 or 3 (the deepest encoder maps), not " + featureLayers);
+			}
+			if (!(lambda >= 0 && Double.isFinite(lambda))) throw new IllegalArgumentException("lambda must not be negative, not " + lambda);
+			if (headWidth < 1 || headWidth > 4096) throw new IllegalArgumentException("head width must be in 1..4096, not " + headWidth);
+		}
 		if (sampling == null || augmentation == null || loss == null || optimiser == null || schedule == null || architecture == null) {
 			throw new IllegalArgumentException("incomplete training settings");
 		}
@@ -181,7 +235,10 @@ public final class TrainingSettings {
 
 	/** A short summary for logs. */
 	public String summary() {
-		return String.format(Locale.ROOT, "%s, %s loss, %s lr %.2g (%s), batch %d, %s", architecture.id(), loss.id(), optimiser.name()
-			.toLowerCase(Locale.ROOT), learningRate, schedule.name().toLowerCase(Locale.ROOT), batchSize, sampling);
+		final String s = String.format(Locale.ROOT, "%s, %s loss, %s lr %.2g (%s), batch %d, %s", architecture.id(), loss.id(), optimiser
+			.name().toLowerCase(Locale.ROOT), learningRate, schedule.name().toLowerCase(Locale.ROOT), batchSize, sampling);
+		if (representation == null || representation == Representation.NONE) return s;
+		return s + String.format(Locale.ROOT, ", %s loss on %d layer(s), λ %.3g, heads %d, %s grid", representation.id(),
+			featureLayers, featureWeight(), headWidth, featureGrid.id());
 	}
 }

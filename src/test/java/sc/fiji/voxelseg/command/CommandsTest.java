@@ -184,8 +184,12 @@ class CommandsTest {
 		objects.put("img", ImagePlusBridge.toImagePlus(NiftiIO.read(ds.cases().get(0).image()), "img"));
 		objects.put("lab", ImagePlusBridge.toImagePlus(NiftiIO.read(ds.cases().get(0).label()), "lab"));
 		final Module open = run("Train Supervised", "image=img,labels=lab,output=[" + tmp.resolve("m2.zip") +
-			"],preprocessing=[plan file],plan_file=[" + plan + "],base_width=4,iterations=1,batch=1,validation=0,device=cpu");
+			"],preprocessing=[plan file],plan_file=[" + plan + "],base_width=4,iterations=1,batch=1,validation=0,device=cpu," +
+			"representation=siamese,feature_layers=2,lambda=5,head_width=16,feature_grid=features");
 		assertTrue(Files.exists(model.resolve("model.json")));
+		final var trained = sc.fiji.voxelseg.model.ModelBundle.load(tmp.resolve("m2.zip")).training().getAsJsonObject("settings");
+		assertEquals("SIAMESE", trained.get("representation").getAsString());
+		assertEquals(16, trained.get("headWidth").getAsInt());
 		assertTrue(((String) open.getOutput("summary")).startsWith("Trained after 1 steps"));
 		assertTrue(Files.exists(tmp.resolve("m2.zip")));
 

@@ -87,6 +87,30 @@ class ModelBundleTest {
 		}
 	}
 
+	/** A checkpoint's objective parameters travel in folders and zips, checked like the weights; bundles without them have none. */
+	@Test
+	void objectiveStateRoundTrips(@TempDir final Path dir) throws Exception {
+		try (NDManager m = NDManager.newBaseManager()) {
+			final ModelBundle plain = bundle(m, new SegmentationNetwork[1]);
+			final byte[] state = { 1, 2, 3, 4, 5, 6, 7, 8, 9 };
+			final ModelBundle b = plain.withTraining(plain.training(), new byte[] { 42 }).withObjectiveState(state);
+			for (final Path p : new Path[] { dir.resolve("ckpt"), dir.resolve("ckpt.zip") }) {
+				b.save(p);
+				final ModelBundle back = ModelBundle.load(p);
+				assertArrayEquals(state, back.objectiveState());
+				assertArrayEquals(new byte[] { 42 }, back.optimiserState());
+				assertArrayEquals(plain.weights(), back.weights());
+			}
+			plain.save(dir.resolve("model"));
+			assertEquals(null, ModelBundle.load(dir.resolve("model")).objectiveState());
+			assertTrue(!Files.exists(dir.resolve("model").resolve(ModelBundle.OBJECTIVE)));
+			final Path damaged = dir.resolve("ckpt").resolve(ModelBundle.OBJECTIVE);
+			Files.write(damaged, new byte[] { 1, 2, 3, 4, 5, 6, 7, 8, 0 });
+			final IOException io = assertThrows(IOException.class, () -> ModelBundle.load(dir.resolve("ckpt")));
+			assertTrue(io.getMessage().contains(ModelBundle.OBJECTIVE) && io.getMessage().contains("damaged"), io.getMessage());
+		}
+	}
+
 	@Test
 	void refusesForeignNewerAndDamagedBundles(@TempDir final Path dir) throws Exception {
 		try (NDManager m = NDManager.newBaseManager()) {
