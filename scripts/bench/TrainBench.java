@@ -24,7 +24,9 @@ import sc.fiji.voxelseg.train.Optimiser;
 /**
  * VoxelSeg's side of scripts/bench/train.sh: the seed's 3D U-Net (NetworkConfig.unet(1, 9)), one
  * training step as SupervisedTrainer takes it (scoped forward, soft Dice, backward, Adam) or one
- * inference pass, timed. Usage: train|infer BATCH STEPS [X Y Z]; threads from -Dvoxelseg.threads.
+ * inference pass, timed. Usage: train|infer BATCH STEPS [X Y Z] [none|siamese|contrastive]; threads
+ * from -Dvoxelseg.threads. With a representation, the training step adds seed 000's voxel-level
+ * loss on the three deepest encoder maps (|F| = 3, λ 10, heads of width 64) as the trainer does.
  * Prints JSON like train_peer.py.
  */
 public class TrainBench {
@@ -34,6 +36,7 @@ public class TrainBench {
 		final int batch = Integer.parseInt(a[1]), steps = Integer.parseInt(a[2]);
 		final int nx = a.length > 5 ? Integer.parseInt(a[3]) : 128, ny = a.length > 5 ? Integer.parseInt(a[4]) : 128,
 			nz = a.length > 5 ? Integer.parseInt(a[5]) : 64;
+		final String representation = a.length > 6 ? a[6] : "none";
 		TorchEngine.engine();
 		TorchEngine.seed(0);
 		final NetworkConfig cfg = NetworkConfig.unet(1, 9);
@@ -46,6 +49,11 @@ public class TrainBench {
 			final NDArray y = root.randomInteger(0, 9, new Shape(batch, nz, ny, nx), DataType.INT64);
 			final List<Parameter> params = new ArrayList<>();
 			for (final Pair<String, Parameter> p : net.getParameters()) params.add(p.getValue());
+			final sc.fiji.voxelseg.train.TrainingSettings ts = new sc.fiji.voxelseg.train.TrainingSettings().representation(
+				sc.fiji.voxelseg.train.Representation.valueOf(representation.toUpperCase(java.util.Locale.ROOT)));
+			final sc.fiji.voxelseg.train.RepresentationObjective obj = representation.equals("none") ? null
+				: sc.fiji.voxelseg.train.RepresentationObjective.of(ts, net);
+			if (obj != null) params.addAll(obj.parameters(root));
 			final Optimiser opt = Optimiser.adam(1e-5f, root);
 			TorchEngine.setGradMode(false);
 			for (int s = 0; s <= steps; s++) {
@@ -54,7 +62,8 @@ public class TrainBench {
 					try (NDScope scope = new NDScope()) {
 						scope.suppressNotUsedWarning();
 						try (GradientCollector gc = TorchEngine.engine().newGradientCollector()) {
-							final NDArray loss = SegmentationLoss.DICE.compute(net.forward(ps, new NDList(x), true).get(0), y);
+							final NDList out = net.forward(ps, new NDList(x), true);
+							final NDArray loss = obj == null ? SegmentationLoss.DICE.compute(out.get(0), y) : obj.loss(ps, out, y, s);
 							gc.backward(loss);
 						}
 					}
