@@ -28,11 +28,28 @@ public abstract class SegmentationNetwork extends NetBlock {
 		return config;
 	}
 
-	/** Channels of the encoder maps, deepest first (output indices 1..levels). */
-	public abstract int[] encoderChannels();
+	/** Channels of the encoder maps, deepest first (output indices 1..levels): the level widths. */
+	public int[] encoderChannels() {
+		final int l = config.levels();
+		final int[] c = new int[l];
+		for (int j = 0; j < l; j++) c[j] = config.width(l - 1 - j);
+		return c;
+	}
 
 	/** Channels of the decoder maps, deepest first (output indices levels+1..2·levels-1). */
 	public abstract int[] decoderChannels();
+
+	/**
+	 * The forward output in the documented order from the logits and the encoder and decoder maps
+	 * indexed by level (0 = full resolution).
+	 */
+	protected static NDList output(final NDArray logits, final NDArray[] encoderByLevel, final NDArray[] decoderByLevel) {
+		final NDList out = new NDList(1 + encoderByLevel.length + decoderByLevel.length);
+		out.add(logits);
+		for (int i = encoderByLevel.length - 1; i >= 0; i--) out.add(encoderByLevel[i]);
+		for (int i = decoderByLevel.length - 1; i >= 0; i--) out.add(decoderByLevel[i]);
+		return out;
+	}
 
 	/** The logits of a forward output. */
 	public static NDArray logits(final NDList out) {

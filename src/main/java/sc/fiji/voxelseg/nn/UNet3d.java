@@ -75,19 +75,7 @@ public final class UNet3d extends SegmentationNetwork {
 			y = release(decoders[i].forward(ps, new NDList(cat), training).head(), cat);
 			dec[i] = y;
 		}
-		final NDList out = new NDList(2 * l);
-		out.add(head.forward(ps, new NDList(y), training).head());
-		for (int i = l - 1; i >= 0; i--) out.add(enc[i]);
-		for (int i = l - 2; i >= 0; i--) out.add(dec[i]);
-		return out;
-	}
-
-	@Override
-	public int[] encoderChannels() {
-		final int l = config.levels();
-		final int[] c = new int[l];
-		for (int j = 0; j < l; j++) c[j] = config.width(l - 1 - j);
-		return c;
+		return output(head.forward(ps, new NDList(y), training).head(), enc, dec);
 	}
 
 	@Override

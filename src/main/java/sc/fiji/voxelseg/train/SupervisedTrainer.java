@@ -25,6 +25,7 @@ import ai.djl.training.ParameterStore;
 import ai.djl.util.Pair;
 
 import sc.fiji.voxelseg.image.LabelClass;
+import sc.fiji.voxelseg.infer.SlidingWindow;
 import sc.fiji.voxelseg.model.ModelBundle;
 import sc.fiji.voxelseg.nn.NetworkConfig;
 import sc.fiji.voxelseg.nn.SegmentationNetwork;
@@ -298,57 +299,23 @@ public final class SupervisedTrainer {
 		return new TrainingHistory.Validation(step, m == 0 ? 0 : mean / m, dice);
 	}
 
-	/** Arg-max labels of a case, tiled with tiles of {@code tile} {x, y, z} (shifted inside where the case is larger). */
+	/**
+	 * Arg-max labels of a case: the whole volume in one pass when it has the training sample's shape,
+	 * else windows of that shape with little overlap, through the predictor's sliding window.
+	 */
 	static byte[] predict(final SegmentationNetwork net, final ParameterStore ps, final NDManager root, final CaseData c,
 		final int[] tile)
 	{
+		final int[] d = { c.nx(), c.ny(), c.nz() };
+		final boolean whole = d[0] == tile[0] && d[1] == tile[1] && d[2] == tile[2];
+		final int k = net.config().classes();
+		final float[][] p = new SlidingWindow(root, k, x -> SegmentationNetwork.logits(net.forward(ps, new NDList(x), false)))
+			.probabilities(c.image(), d, whole ? null : tile, net.config().divisor(), 0, false, Progress.NONE, new int[1]);
 		final byte[] pred = new byte[c.voxels()];
-		final int tx = tile[0], ty = tile[1], tz = tile[2];
-		final int[] dims = { c.nx(), c.ny(), c.nz() };
-		final int[] t = { tx, ty, tz };
-		final List<int[]> starts = new ArrayList<>();
-		final int[][] per = new int[3][];
-		for (int a = 0; a < 3; a++) {
-			final int count = Math.max(1, (dims[a] + t[a] - 1) / t[a]);
-			per[a] = new int[count];
-			for (int i = 0; i < count; i++) per[a][i] = dims[a] <= t[a] ? BatchSampler.start(dims[a] / 2, t[a], dims[a])
-				: Math.min(i * t[a], dims[a] - t[a]);
-		}
-		for (final int z : per[2]) for (final int y : per[1]) for (final int x : per[0]) starts.add(new int[] { x, y, z });
-		final float[] buf = new float[tx * ty * tz];
-		for (final int[] s : starts) {
-			java.util.Arrays.fill(buf, 0);
-			for (int z = 0; z < tz; z++) {
-				final int zz = s[2] + z;
-				if (zz < 0 || zz >= c.nz()) continue;
-				for (int y = 0; y < ty; y++) {
-					final int yy = s[1] + y;
-					if (yy < 0 || yy >= c.ny()) continue;
-					for (int x = 0; x < tx; x++) {
-						final int xx = s[0] + x;
-						if (xx >= 0 && xx < c.nx()) buf[(z * ty + y) * tx + x] = c.image()[xx + c.nx() * (yy + c.ny() * zz)];
-					}
-				}
-			}
-			final byte[] lab;
-			try (NDScope scope = new NDScope()) {
-				scope.suppressNotUsedWarning();
-				final NDArray in = root.create(FloatBuffer.wrap(buf), new Shape(1, 1, tz, ty, tx));
-				final NDArray logits = SegmentationNetwork.logits(net.forward(ps, new NDList(in), false));
-				lab = logits.argMax(1).toType(DataType.UINT8, false).toByteArray();
-			}
-			for (int z = 0; z < tz; z++) {
-				final int zz = s[2] + z;
-				if (zz < 0 || zz >= c.nz()) continue;
-				for (int y = 0; y < ty; y++) {
-					final int yy = s[1] + y;
-					if (yy < 0 || yy >= c.ny()) continue;
-					for (int x = 0; x < tx; x++) {
-						final int xx = s[0] + x;
-						if (xx >= 0 && xx < c.nx()) pred[xx + c.nx() * (yy + c.ny() * zz)] = lab[(z * ty + y) * tx + x];
-					}
-				}
-			}
+		for (int i = 0; i < pred.length; i++) {
+			int best = 0;
+			for (int cl = 1; cl < k; cl++) if (p[cl][i] > p[best][i]) best = cl;
+			pred[i] = (byte) best;
 		}
 		return pred;
 	}

@@ -189,10 +189,10 @@ class PredictorTest {
 	/** Worked values: 10 voxels, windows of 4, overlap 0.5 → step 2 → starts 0, 2, 4, 6. */
 	@Test
 	void windowStartsAndWeights() {
-		assertArrayEquals(new int[] { 0, 2, 4, 6 }, Predictor.starts(10, 4, 0.5));
-		assertArrayEquals(new int[] { 0 }, Predictor.starts(3, 4, 0.5));
-		assertArrayEquals(new int[] { 0, 3 }, Predictor.starts(7, 4, 0.25));
-		final float[] g = Predictor.gaussian(new int[] { 8, 8, 8 });
+		assertArrayEquals(new int[] { 0, 2, 4, 6 }, SlidingWindow.starts(10, 4, 0.5));
+		assertArrayEquals(new int[] { 0 }, SlidingWindow.starts(3, 4, 0.5));
+		assertArrayEquals(new int[] { 0, 3 }, SlidingWindow.starts(7, 4, 0.25));
+		final float[] g = SlidingWindow.gaussian(new int[] { 8, 8, 8 });
 		assertEquals(1, g[3 + 8 * (3 + 8 * 3)], 0.01);
 		assertTrue(g[0] < 0.01 && g[0] >= 1e-3f);
 	}
