@@ -158,9 +158,10 @@ public final class SupervisedTrainer {
 		final int[] shape = sampler.sampleShape();
 		cfg.build().checkInput(new Shape(1, 1, shape[2], shape[1], shape[0]));
 		final long total = settings.iterations > 0 ? settings.iterations : settings.epochs * sampler.stepsPerEpoch();
-		final long validateEvery = val.isEmpty() ? 0 : settings.validateEvery > 0 ? settings.validateEvery : sampler.stepsPerEpoch();
-		final long checkpointEvery = settings.checkpointEvery > 0 ? settings.checkpointEvery : validateEvery > 0 ? validateEvery
-			: sampler.stepsPerEpoch();
+		// by default once per epoch, but at most about 20 times a run: tiny cohorts have one-step epochs
+		final long cadence = Math.max(sampler.stepsPerEpoch(), (total + 19) / 20);
+		final long validateEvery = val.isEmpty() ? 0 : settings.validateEvery > 0 ? settings.validateEvery : cadence;
+		final long checkpointEvery = settings.checkpointEvery > 0 ? settings.checkpointEvery : validateEvery > 0 ? validateEvery : cadence;
 		MemoryEstimate.check(cfg, settings.batchSize, shape, memoryLimit >= 0 ? memoryLimit : MemoryEstimate.available());
 
 		final Device device = TorchEngine.device(settings.device);

@@ -44,9 +44,9 @@ public final class TrainingSettings {
 	public long iterations;
 	/** Share of cases kept for validation (at least one when there are two or more cases). */
 	public double validationFraction = 0.2;
-	/** Steps between validations; 0 means once per epoch. */
+	/** Steps between validations; 0 means once per epoch, but no more than about 20 times a run. */
 	public long validateEvery;
-	/** Steps between checkpoints; 0 means at every validation. */
+	/** Steps between checkpoints; 0 means at every validation (without validation: as validations would be). */
 	public long checkpointEvery;
 	public long seed = 42;
 	public Sampling sampling = Sampling.whole();
