@@ -35,7 +35,8 @@ import sc.fiji.voxelseg.util.Progress;
  * with seed 000's voxel-level Siamese loss and with the supervised-contrastive baseline, each on
  * 10 %, 20 % and 100 % of the training cases' labels, several seeds, the same step budget. The
  * test cases are segmented on their own grids and scored per organ (Dice, HD95, ASSD, MedPy
- * convention). Usage: OUT_DIR [CASES TEST SEEDS STEPS GRID FRACTIONS METHODS]. Prints the table and
+ * convention). Usage: OUT_DIR [CASES TEST SEEDS STEPS GRID FRACTIONS METHODS]; a method is none,
+ * siamese or contrastive, optionally with its λ after a colon (siamese:1). Prints the table and
  * writes OUT_DIR/results.csv.
  */
 public class RepresentationStudy {
@@ -71,8 +72,9 @@ public class RepresentationStudy {
 				for (final String m : methods) {
 					final TrainingSettings st = new TrainingSettings().baseWidth(8).batchSize(2).iterations(steps).learningRate(3e-3).loss(
 						SegmentationLoss.DICE_CE).validationFraction(0).seed(s + 1).augmentation(Augmentation.defaults()).device("cpu")
-						.representation(Representation.valueOf(m.toUpperCase(Locale.ROOT)));
-					final Path bundle = out.resolve(m + "-" + f + "-" + s);
+						.representation(Representation.valueOf(m.split(":")[0].toUpperCase(Locale.ROOT)));
+					if (m.contains(":")) st.lambda = Double.parseDouble(m.split(":")[1]);
+					final Path bundle = out.resolve(m.replace(':', '_') + "-" + f + "-" + s);
 					Files.deleteIfExists(SupervisedTrainer.checkpointPath(bundle));
 					final long t0 = System.nanoTime();
 					new SupervisedTrainer(data, st, bundle, Progress.NONE).train();
