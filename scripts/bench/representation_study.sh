@@ -9,3 +9,4 @@ out=${1:-target/representation-study}
 shift || true
 bash scripts/build.sh >/dev/null
 java -Xmx8g -cp "$(cat target/classpath.txt):target/classes" scripts/bench/RepresentationStudy.java "$out" "$@"
+/usr/bin/python3 scripts/bench/representation_summary.py "$out/results.csv"
