@@ -130,8 +130,15 @@ public final class Resampler {
 	 * The arg-max class of trilinearly resampled class scores: for each voxel of {@code target}, the
 	 * class {@code c} whose {@code scores[c]} (on {@code src}, x fastest), interpolated there, is
 	 * largest; voxels beyond {@code src}'s field of view get class 0 (background). This is what
-	 * resampling every probability map to {@code target} and taking the arg-max gives, without ever
-	 * holding K full-size maps: memory is the byte result alone.
+	 * resampling every probability map to {@code target} and taking the arg-max gives, bit for bit
+	 * (the same interpolation arithmetic, x then y then z), without ever holding K full-size maps:
+	 * memory is the byte result plus, per worker thread, two source planes of every class
+	 * interpolated along x onto the target's columns (2·K·src y·target x floats: 4.7 MB for 9
+	 * classes, 128 source rows and 512 target columns).
+	 * <p>
+	 * The interpolation along x is done once per source row and reused by every target row and
+	 * slice that reads it, so a target voxel costs 4 contiguous reads and 3 interpolations per class
+	 * instead of 8 scattered reads and 7 interpolations.
 	 */
 	public static byte[] linearArgmax(final float[][] scores, final Grid src, final Grid target) {
 		if (!src.sameDirection(target)) throw new IllegalArgumentException(
@@ -146,43 +153,106 @@ public final class Resampler {
 			m[c] = new AxisMap((int) target.dims()[c], (int) src.dims()[c], a[c], target.spacing()[c] / src.spacing()[c],
 				Interpolation.LINEAR);
 		final byte[] out = new byte[(int) n];
-		final int sx = (int) src.dims()[0], sy = (int) src.dims()[1];
-		final int nx = m[0].i0.length, ny = m[1].i0.length, nz = m[2].i0.length, k = scores.length;
-		final long plane = (long) sx * sy;
-		IntStream.range(0, nz).parallel().forEach(z -> {
-			if (m[2].out[z]) return;
-			final int z0 = (int) (m[2].i0[z] * plane), z1 = (int) (m[2].i1[z] * plane);
-			final float wz = m[2].w[z];
-			int o = z * nx * ny;
-			for (int y = 0; y < ny; y++, o += nx) {
-				if (m[1].out[y]) continue;
-				final int y0 = m[1].i0[y] * sx, y1 = m[1].i1[y] * sx;
-				final float wy = m[1].w[y];
-				final int a00 = z0 + y0, a01 = z0 + y1, a10 = z1 + y0, a11 = z1 + y1;
-				for (int x = 0; x < nx; x++) {
-					if (m[0].out[x]) continue;
-					final int x0 = m[0].i0[x], x1 = m[0].i1[x];
-					final float wx = m[0].w[x];
-					int best = 0;
-					float bestValue = Float.NEGATIVE_INFINITY;
+		final int sy = (int) src.dims()[1];
+		final int nz = m[2].i0.length;
+		// the source rows that some target row reads
+		final boolean[] rows = new boolean[sy];
+		for (int y = 0; y < m[1].i0.length; y++) {
+			if (m[1].out[y]) continue;
+			rows[m[1].i0[y]] = true;
+			rows[m[1].i1[y]] = true;
+		}
+		// contiguous runs of target slices per task, so that consecutive slices reuse their source planes
+		final int tasks = Math.min(nz, 4 * (java.util.concurrent.ForkJoinPool.getCommonPoolParallelism() + 1));
+		IntStream.range(0, tasks).parallel().forEach(t -> new ArgmaxSlices(scores, (int) src.dims()[0], sy, m, rows, out)
+			.run(t * nz / tasks, (t + 1) * nz / tasks));
+		return out;
+	}
+
+	/** One worker of {@link #linearArgmax}: target slices [z0, z1) and its two x-interpolated source planes. */
+	private static final class ArgmaxSlices {
+
+		private final float[][] scores;
+		private final int sx, sy, k, nx, ny;
+		private final AxisMap[] m;
+		private final boolean[] rows;
+		private final byte[] out;
+		/** Per class, source plane {@code planeIndex[j]} interpolated along x: sy rows of nx target columns. */
+		private final float[][][] planes = new float[2][][];
+		private final int[] planeIndex = { -1, -1 };
+		private final float[] bestValue;
+		private final byte[] best;
+
+		ArgmaxSlices(final float[][] scores, final int sx, final int sy, final AxisMap[] m, final boolean[] rows, final byte[] out) {
+			this.scores = scores;
+			this.sx = sx;
+			this.sy = sy;
+			this.k = scores.length;
+			this.m = m;
+			this.rows = rows;
+			this.out = out;
+			nx = m[0].i0.length;
+			ny = m[1].i0.length;
+			bestValue = new float[nx];
+			best = new byte[nx];
+		}
+
+		void run(final int from, final int to) {
+			for (int z = from; z < to; z++) {
+				if (m[2].out[z]) continue;
+				final float[][] p0 = plane(m[2].i0[z], -1), p1 = plane(m[2].i1[z], m[2].i0[z]);
+				final float wz = m[2].w[z];
+				int o = z * nx * ny;
+				for (int y = 0; y < ny; y++, o += nx) {
+					if (m[1].out[y]) continue;
+					final int r0 = m[1].i0[y] * nx, r1 = m[1].i1[y] * nx;
+					final float wy = m[1].w[y];
+					java.util.Arrays.fill(bestValue, Float.NEGATIVE_INFINITY);
+					java.util.Arrays.fill(best, (byte) 0);
 					for (int c = 0; c < k; c++) {
-						final float[] s = scores[c];
-						final float c00 = s[a00 + x0] + wx * (s[a00 + x1] - s[a00 + x0]);
-						final float c01 = s[a01 + x0] + wx * (s[a01 + x1] - s[a01 + x0]);
-						final float c10 = s[a10 + x0] + wx * (s[a10 + x1] - s[a10 + x0]);
-						final float c11 = s[a11 + x0] + wx * (s[a11 + x1] - s[a11 + x0]);
-						final float c0 = c00 + wy * (c01 - c00), c1 = c10 + wy * (c11 - c10);
-						final float v = c0 + wz * (c1 - c0);
-						if (v > bestValue) {
-							bestValue = v;
-							best = c;
+						final float[] q0 = p0[c], q1 = p1[c];
+						final byte label = (byte) c;
+						for (int x = 0; x < nx; x++) {
+							final float c00 = q0[r0 + x], c01 = q0[r1 + x], c10 = q1[r0 + x], c11 = q1[r1 + x];
+							final float c0 = c00 + wy * (c01 - c00), c1 = c10 + wy * (c11 - c10);
+							final float v = c0 + wz * (c1 - c0);
+							if (v > bestValue[x]) {
+								bestValue[x] = v;
+								best[x] = label;
+							}
 						}
 					}
-					out[o + x] = (byte) best;
+					for (int x = 0; x < nx; x++)
+						out[o + x] = m[0].out[x] ? 0 : best[x];
 				}
 			}
-		});
-		return out;
+		}
+
+		/**
+		 * Source plane {@code zs} of every class, interpolated along x. Computed planes are kept while
+		 * later slices read them; a new one replaces the lower cached plane (slices ascend), never
+		 * plane {@code keep}.
+		 */
+		private float[][] plane(final int zs, final int keep) {
+			for (int j = 0; j < 2; j++)
+				if (planeIndex[j] == zs) return planes[j];
+			final int j = planeIndex[0] == keep ? 1 : planeIndex[1] == keep ? 0 : planeIndex[0] < planeIndex[1] ? 0 : 1;
+			if (planes[j] == null) planes[j] = new float[k][sy * nx];
+			planeIndex[j] = zs;
+			final int[] x0 = m[0].i0, x1 = m[0].i1;
+			final float[] wx = m[0].w;
+			final long base = (long) zs * sx * sy;
+			for (int c = 0; c < k; c++) {
+				final float[] s = scores[c], d = planes[j][c];
+				for (int y = 0; y < sy; y++) {
+					if (!rows[y]) continue;
+					final int a = (int) (base + (long) y * sx), r = y * nx;
+					for (int x = 0; x < nx; x++)
+						d[r + x] = s[a + x0[x]] + wx[x] * (s[a + x1[x]] - s[a + x0[x]]);
+				}
+			}
+			return planes[j];
+		}
 	}
 
 	/** Per-axis source positions of the target voxels: two neighbours and a weight, or outside. */
