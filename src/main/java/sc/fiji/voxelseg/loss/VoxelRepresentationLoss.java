@@ -65,9 +65,13 @@ public final class VoxelRepresentationLoss {
 		return w;
 	}
 
-	/** Rows scaled to unit length, {@code v / max(||v||₂, 1e-12)}: S × F to S × F. */
+	/**
+	 * Rows scaled to unit length, {@code v / max(||v||₂, 1e-12)}: S × F to S × F. This is libtorch's
+	 * own {@code F.normalize}, whose backward is defined at a zero row (batch normalisation of
+	 * identical voxel features gives one); a norm built from {@code sqrt} would send 0/0 = NaN there.
+	 */
 	public static NDArray normalizeRows(final NDArray v) {
-		return v.div(v.square().sum(new int[] { 1 }, true).sqrt().maximum(NORM_EPS));
+		return v.normalize(2, 1, NORM_EPS);
 	}
 
 	/**

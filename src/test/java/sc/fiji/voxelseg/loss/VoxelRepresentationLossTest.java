@@ -160,6 +160,34 @@ class VoxelRepresentationLossTest {
 	}
 
 	/**
+	 * A voxel whose projection is the zero vector (batch normalisation of identical rows gives one)
+	 * leaves both losses and their gradients finite, as F.normalize does: worked by hand, the zero
+	 * row's normalised value is 0 and it takes no part in any similarity.
+	 */
+	@Test
+	void aZeroFeatureRowKeepsGradientsFinite() {
+		try (NDManager m = NDManager.newBaseManager()) {
+			final float[] v = { 0, 0, 0, 1, 2, 0, 2, 1, 1, -1, 0, 3 };
+			final NDArray a = m.create(v, new Shape(4, 3));
+			a.setRequiresGradient(true);
+			final int[] labels = { 0, 0, 1, 1 };
+			final double[] w = { 0.5, 0.5 };
+			try (GradientCollector gc = TorchEngine.engine().newGradientCollector()) {
+				final NDArray loss = VoxelRepresentationLoss.supervisedContrastive(a, labels, w, 0.1)
+					.add(VoxelRepresentationLoss.siamese(a, a, labels, w));
+				assertTrue(Float.isFinite(scalar(loss)), "loss " + loss);
+				gc.backward(loss);
+			}
+			final float[] g = a.getGradient().toFloatArray();
+			for (final float x : g) assertTrue(Float.isFinite(x), "gradient " + java.util.Arrays.toString(g));
+			final float[] n = VoxelRepresentationLoss.normalizeRows(a).toFloatArray();
+			assertArrayEquals(new float[] { 0, 0, 0 }, java.util.Arrays.copyOf(n, 3), "the zero row stays zero");
+			final float r5 = (float) (1 / Math.sqrt(5));
+			assertArrayEquals(new float[] { r5, 2 * r5, 0 }, java.util.Arrays.copyOfRange(n, 3, 6), 1e-6f, "(1, 2, 0) / √5");
+		}
+	}
+
+	/**
 	 * Oracle python3-torch (float64): SimSiam heads C=5 → width 4 (BatchNorm1d in training mode,
 	 * non-trivial affine values) on 15 voxels of 4 classes (one a single voxel), then the Siamese loss
 	 * (pairwise definition, z detached) and SupCon (τ = 0.1, loop over anchors) with class weights
