@@ -137,8 +137,10 @@ public final class Resampler {
 	 * classes, 128 source rows and 512 target columns).
 	 * <p>
 	 * The interpolation along x is done once per source row and reused by every target row and
-	 * slice that reads it, so a target voxel costs 4 contiguous reads and 3 interpolations per class
-	 * instead of 8 scattered reads and 7 interpolations.
+	 * slice that reads it, and the interpolation along y once per target row and run of target
+	 * slices between the same two source planes (about 3 when 64 slices go to 200), so a target
+	 * voxel costs about 2 reads and 1.7 interpolations per class instead of 8 scattered reads and 7
+	 * interpolations.
 	 */
 	public static byte[] linearArgmax(final float[][] scores, final Grid src, final Grid target) {
 		if (!src.sameDirection(target)) throw new IllegalArgumentException(
@@ -180,6 +182,8 @@ public final class Resampler {
 		/** Per class, source plane {@code planeIndex[j]} interpolated along x: sy rows of nx target columns. */
 		private final float[][][] planes = new float[2][][];
 		private final int[] planeIndex = { -1, -1 };
+		/** Per class, one target row interpolated along x and y in the two source planes. */
+		private final float[][] row0, row1;
 		private final float[] bestValue;
 		private final byte[] best;
 
@@ -193,37 +197,51 @@ public final class Resampler {
 			this.out = out;
 			nx = m[0].i0.length;
 			ny = m[1].i0.length;
+			row0 = new float[k][nx];
+			row1 = new float[k][nx];
 			bestValue = new float[nx];
 			best = new byte[nx];
 		}
 
 		void run(final int from, final int to) {
-			for (int z = from; z < to; z++) {
+			for (int z = from, end; z < to; z = end) {
+				end = z + 1;
 				if (m[2].out[z]) continue;
+				// the following slices between the same two source planes differ only in their z weight
+				while (end < to && !m[2].out[end] && m[2].i0[end] == m[2].i0[z] && m[2].i1[end] == m[2].i1[z])
+					end++;
 				final float[][] p0 = plane(m[2].i0[z], -1), p1 = plane(m[2].i1[z], m[2].i0[z]);
-				final float wz = m[2].w[z];
-				int o = z * nx * ny;
-				for (int y = 0; y < ny; y++, o += nx) {
+				for (int y = 0; y < ny; y++) {
 					if (m[1].out[y]) continue;
 					final int r0 = m[1].i0[y] * nx, r1 = m[1].i1[y] * nx;
 					final float wy = m[1].w[y];
-					java.util.Arrays.fill(bestValue, Float.NEGATIVE_INFINITY);
-					java.util.Arrays.fill(best, (byte) 0);
 					for (int c = 0; c < k; c++) {
-						final float[] q0 = p0[c], q1 = p1[c];
-						final byte label = (byte) c;
+						final float[] q0 = p0[c], q1 = p1[c], a0 = row0[c], a1 = row1[c];
 						for (int x = 0; x < nx; x++) {
 							final float c00 = q0[r0 + x], c01 = q0[r1 + x], c10 = q1[r0 + x], c11 = q1[r1 + x];
-							final float c0 = c00 + wy * (c01 - c00), c1 = c10 + wy * (c11 - c10);
-							final float v = c0 + wz * (c1 - c0);
-							if (v > bestValue[x]) {
-								bestValue[x] = v;
-								best[x] = label;
-							}
+							a0[x] = c00 + wy * (c01 - c00);
+							a1[x] = c10 + wy * (c11 - c10);
 						}
 					}
-					for (int x = 0; x < nx; x++)
-						out[o + x] = m[0].out[x] ? 0 : best[x];
+					for (int zz = z; zz < end; zz++) {
+						final float wz = m[2].w[zz];
+						java.util.Arrays.fill(bestValue, Float.NEGATIVE_INFINITY);
+						java.util.Arrays.fill(best, (byte) 0);
+						for (int c = 0; c < k; c++) {
+							final float[] a0 = row0[c], a1 = row1[c];
+							final byte label = (byte) c;
+							for (int x = 0; x < nx; x++) {
+								final float c0 = a0[x], v = c0 + wz * (a1[x] - c0);
+								if (v > bestValue[x]) {
+									bestValue[x] = v;
+									best[x] = label;
+								}
+							}
+						}
+						final int o = (zz * ny + y) * nx;
+						for (int x = 0; x < nx; x++)
+							out[o + x] = m[0].out[x] ? 0 : best[x];
+					}
 				}
 			}
 		}

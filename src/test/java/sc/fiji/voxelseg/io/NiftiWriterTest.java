@@ -155,6 +155,44 @@ class NiftiWriterTest {
 		}
 	}
 
+	/**
+	 * The parallel gzip stream of .nii.gz writing gives one valid gzip member whatever the length
+	 * relative to its blocks: read back by java.util.zip (zlib's inflate, which checks the CRC-32 and
+	 * size) and tested by GNU gzip's own decoder ({@code gzip -t}), for compressible and
+	 * incompressible data ending before, on and after block boundaries, a single byte and nothing.
+	 */
+	@Test
+	void parallelGzipStreamIsOneValidMember() throws Exception {
+		final int b = NiftiIO.ParallelGzipOutputStream.BLOCK;
+		final java.util.Random r = new java.util.Random(3);
+		int i = 0;
+		for (final int len : new int[] { 0, 1, b - 1, b, b + 1, 3 * b + 5 })
+			for (final boolean random : new boolean[] { false, true }) {
+				final byte[] data = new byte[len];
+				if (random) r.nextBytes(data);
+				else for (int j = 0; j < len; j++) data[j] = (byte) (j / 1000 % 7);
+				final Path f = tmp.resolve("block" + i++ + ".gz");
+				try (java.io.OutputStream out = Files.newOutputStream(f)) {
+					final NiftiIO.ParallelGzipOutputStream gz = new NiftiIO.ParallelGzipOutputStream(out, java.util.zip.Deflater.BEST_SPEED);
+					// uneven writes, so that some cross block boundaries
+					for (int off = 0; off < len;) {
+						final int n = Math.min(len - off, 1 + r.nextInt(b / 3));
+						gz.write(data, off, n);
+						off += n;
+					}
+					gz.finish();
+				}
+				final String what = len + " bytes, " + (random ? "random" : "compressible");
+				try (java.io.InputStream in = new java.util.zip.GZIPInputStream(Files.newInputStream(f))) {
+					assertArrayEquals(data, in.readAllBytes(), what);
+				}
+				final Process gzip = new ProcessBuilder("gzip", "-t", f.toString()).redirectErrorStream(true).start();
+				final String said = new String(gzip.getInputStream().readAllBytes());
+				assertEquals(0, gzip.waitFor(), what + ": gzip -t says " + said);
+				if (!random && len > b) assertTrue(Files.size(f) < len / 20, what + " compresses: " + Files.size(f));
+			}
+	}
+
 	/** Round trip through our own reader: grid, voxel type, every voxel and the class table. */
 	@Test
 	void roundTrip() throws IOException {
