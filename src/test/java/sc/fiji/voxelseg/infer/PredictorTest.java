@@ -153,22 +153,37 @@ class PredictorTest {
 	void linearArgmaxEqualsResamplingEachClass() {
 		final Random r = new Random(4);
 		final Grid src = new Grid(new long[] { 9, 7, 5 }, new double[] { 2, 2.5, 3 }, new double[] { 1, -2, 3 }, Volume.identity());
-		final Grid dst = new Grid(new long[] { 20, 16, 13 }, new double[] { 0.9, 1.1, 1.3 }, new double[] { -1, -3, 0 }, Volume
-			.identity());
-		final float[][] scores = new float[4][9 * 7 * 5];
-		for (final float[] s : scores) for (int i = 0; i < s.length; i++) s[i] = r.nextFloat();
-		final byte[] got = Resampler.linearArgmax(scores, src, dst);
-		final float[][] per = new float[4][];
-		for (int c = 0; c < 4; c++) per[c] = Voxels.floats(Resampler.resample(Volume.ofFloats(scores[c], src.dims(), src.spacing(), src
-			.origin(), src.direction()), dst, Interpolation.LINEAR, Float.NaN, null).image());
-		for (int i = 0; i < got.length; i++) {
-			if (Float.isNaN(per[0][i])) {
-				assertEquals(0, got[i], "outside the source is background");
-				continue;
+		final Grid[][] pairs = {
+			// upsampling, the predictor's usual case
+			{ src, new Grid(new long[] { 20, 16, 13 }, new double[] { 0.9, 1.1, 1.3 }, new double[] { -1, -3, 0 }, Volume.identity()) },
+			// downsampling
+			{ src, new Grid(new long[] { 4, 3, 3 }, new double[] { 4.1, 5.2, 4.9 }, new double[] { 1.5, -1, 3.5 }, Volume.identity()) },
+			// a target reaching well past the source on every side
+			{ src, new Grid(new long[] { 30, 6, 9 }, new double[] { 1, 4, 2.2 }, new double[] { -8, -9, -4 }, Volume.identity()) },
+			// a single source voxel; a single target voxel
+			{ new Grid(new long[] { 1, 1, 1 }, new double[] { 2, 2, 2 }, new double[] { 0, 0, 0 }, Volume.identity()), new Grid(new long[] {
+				3, 2, 2 }, new double[] { 0.5, 0.5, 0.5 }, new double[] { -0.5, 0, 0 }, Volume.identity()) },
+			{ src, new Grid(new long[] { 1, 1, 1 }, new double[] { 1, 1, 1 }, new double[] { 6.3, 4.1, 8.9 }, Volume.identity()) } };
+		for (final Grid[] pair : pairs) {
+			final Grid from = pair[0], dst = pair[1];
+			final int n = (int) (from.dims()[0] * from.dims()[1] * from.dims()[2]);
+			final float[][] scores = new float[4][n];
+			for (final float[] s : scores) for (int i = 0; i < s.length; i++) s[i] = r.nextFloat();
+			final byte[] got = Resampler.linearArgmax(scores, from, dst);
+			final float[][] per = new float[4][];
+			for (int c = 0; c < 4; c++) per[c] = Voxels.floats(Resampler.resample(Volume.ofFloats(scores[c], from.dims(), from.spacing(),
+				from.origin(), from.direction()), dst, Interpolation.LINEAR, Float.NaN, null).image());
+			assertEquals(per[0].length, got.length);
+			for (int i = 0; i < got.length; i++) {
+				final String what = java.util.Arrays.toString(dst.dims()) + " voxel " + i;
+				if (Float.isNaN(per[0][i])) {
+					assertEquals(0, got[i], "outside the source is background: " + what);
+					continue;
+				}
+				int best = 0;
+				for (int c = 1; c < 4; c++) if (per[c][i] > per[best][i]) best = c;
+				assertEquals(best, got[i], what);
 			}
-			int best = 0;
-			for (int c = 1; c < 4; c++) if (per[c][i] > per[best][i]) best = c;
-			assertEquals(best, got[i], "voxel " + i);
 		}
 	}
 
@@ -187,6 +202,39 @@ class PredictorTest {
 	}
 
 	/** Worked values: 10 voxels, windows of 4, overlap 0.5 → step 2 → starts 0, 2, 4, 6. */
+	/**
+	 * The predictor's intensity statistics, read straight from int16, uint16 and float32 arrays, are
+	 * those of the generic per-voxel {@link Voxels#stats}: negative and above-32767 values, NaN and
+	 * infinities counted and left out, an all-NaN image.
+	 */
+	@Test
+	void arrayStatisticsEqualTheGenericOnes() {
+		final Random r = new Random(9);
+		final int nx = 13, ny = 7, nz = 5, n = nx * ny * nz;
+		final short[] s = new short[n];
+		final float[] f = new float[n], nan = new float[n];
+		for (int i = 0; i < n; i++) {
+			s[i] = (short) r.nextInt(65536);
+			f[i] = i % 17 == 0 ? Float.NaN : i % 23 == 0 ? Float.NEGATIVE_INFINITY : (float) r.nextGaussian() * 300;
+			nan[i] = Float.NaN;
+		}
+		final double[] sp = { 1, 1, 1 }, o = { 0, 0, 0 };
+		final List<Volume> vols = List.of(new Volume(ArrayImgs.shorts(s, nx, ny, nz), sp, o, Volume.identity(), null, VoxelType.INT16),
+			new Volume(ArrayImgs.unsignedShorts(s, nx, ny, nz), sp, o, Volume.identity(), null, VoxelType.UINT16), new Volume(ArrayImgs
+				.floats(f, nx, ny, nz), sp, o, Volume.identity(), null, VoxelType.FLOAT32), new Volume(ArrayImgs.floats(nan, nx, ny, nz), sp,
+					o, Volume.identity(), null, VoxelType.FLOAT32));
+		for (final Volume v : vols) {
+			final Voxels.Stats want = Voxels.stats(v.image()), got = Predictor.stats(v);
+			final String what = v.voxelType() + ": " + got + " vs " + want;
+			assertEquals(want.nonFinite(), got.nonFinite(), what);
+			assertEquals(want.min(), got.min(), 0, what);
+			assertEquals(want.max(), got.max(), 0, what);
+			assertEquals(want.mean(), got.mean(), Double.isNaN(want.mean()) ? 0 : 1e-9 * Math.max(1, Math.abs(want.mean())), what);
+		}
+		assertTrue(Predictor.stats(vols.get(1)).max() > Short.MAX_VALUE, "uint16 values read unsigned");
+		assertTrue(Predictor.stats(vols.get(0)).min() < 0, "int16 values read signed");
+	}
+
 	@Test
 	void windowStartsAndWeights() {
 		assertArrayEquals(new int[] { 0, 2, 4, 6 }, SlidingWindow.starts(10, 4, 0.5));
