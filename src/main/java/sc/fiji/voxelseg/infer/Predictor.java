@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.stream.IntStream;
 
 import net.imglib2.img.array.ArrayImgs;
 
@@ -12,6 +13,7 @@ import net.imglib2.img.array.ArrayImgs;
 import sc.fiji.voxelseg.image.ClassTable;
 import sc.fiji.voxelseg.image.Volume;
 import sc.fiji.voxelseg.image.VoxelType;
+import sc.fiji.voxelseg.image.VoxelTypes;
 import sc.fiji.voxelseg.image.Voxels;
 import sc.fiji.voxelseg.model.SegmentationModel;
 import sc.fiji.voxelseg.nn.TorchEngine;
@@ -87,7 +89,7 @@ public final class Predictor implements AutoCloseable {
 
 	/** Refuses images the model cannot have been meant for, saying why. */
 	void check(final Volume image, final PredictOptions o) {
-		final Voxels.Stats s = Voxels.stats(image.image());
+		final Voxels.Stats s = stats(image);
 		if (s.nonFinite() > 0) {
 			throw new IllegalArgumentException("the image has " + s.nonFinite() + " NaN or infinite voxels; the model cannot segment them");
 		}
@@ -101,6 +103,64 @@ public final class Predictor implements AutoCloseable {
 					image.voxelType() == VoxelType.UINT8 ? " (8-bit)" : ""));
 			}
 		}
+	}
+
+	/**
+	 * {@link Voxels#stats} of the image, read straight from its array for 16-bit and float32 images
+	 * (CT's types), in parallel: the generic per-voxel iteration took 0.08 s on a 512×512×200 CT.
+	 */
+	static Voxels.Stats stats(final Volume image) {
+		final Object a = Voxels.backingArray(image.image());
+		final VoxelType t = VoxelTypes.of(image.image());
+		final boolean int16 = a instanceof short[] && (t == VoxelType.INT16 || t == VoxelType.UINT16);
+		if (!(int16 || a instanceof float[] && t == VoxelType.FLOAT32) || java.lang.reflect.Array.getLength(a) != image.voxelCount()) {
+			return Voxels.stats(image.image());
+		}
+		final int n = (int) image.voxelCount(), parts = Math.min(n, 64);
+		final double[][] r = new double[parts][];
+		IntStream.range(0, parts).parallel().forEach(p -> {
+			final int from = (int) ((long) n * p / parts), to = (int) ((long) n * (p + 1) / parts);
+			double min = Double.POSITIVE_INFINITY, max = Double.NEGATIVE_INFINITY, sum = 0, bad = 0;
+			if (int16) {
+				final short[] v = (short[]) a;
+				final int mask = t == VoxelType.UINT16 ? 0xffff : -1;
+				int lo = Integer.MAX_VALUE, hi = Integer.MIN_VALUE;
+				long total = 0;
+				for (int i = from; i < to; i++) {
+					final int x = v[i] & mask;
+					lo = Math.min(lo, x);
+					hi = Math.max(hi, x);
+					total += x;
+				}
+				min = lo;
+				max = hi;
+				sum = total;
+			}
+			else {
+				final float[] v = (float[]) a;
+				for (int i = from; i < to; i++) {
+					final float x = v[i];
+					if (!Float.isFinite(x)) {
+						bad++;
+						continue;
+					}
+					if (x < min) min = x;
+					if (x > max) max = x;
+					sum += x;
+				}
+			}
+			r[p] = new double[] { min, max, sum, bad };
+		});
+		double min = Double.POSITIVE_INFINITY, max = Double.NEGATIVE_INFINITY, sum = 0;
+		long bad = 0;
+		for (final double[] x : r) {
+			min = Math.min(min, x[0]);
+			max = Math.max(max, x[1]);
+			sum += x[2];
+			bad += (long) x[3];
+		}
+		final long good = n - bad;
+		return new Voxels.Stats(good == 0 ? Double.NaN : min, good == 0 ? Double.NaN : max, good == 0 ? Double.NaN : sum / good, bad);
 	}
 
 	/** Softmax probabilities per class on the preprocessed grid {@code d} (x, y, z). */

@@ -56,7 +56,9 @@ public final class SlidingWindow {
 		final int k = classes;
 		final int n = d[0] * d[1] * d[2];
 		final float[][] acc = new float[k][n];
-		final float[] weight = new float[n];
+		// one window that is the volume: its probabilities are the result, nothing to weight
+		final boolean exact = whole && w[0] == d[0] && w[1] == d[1] && w[2] == d[2];
+		final float[] weight = exact ? null : new float[n];
 		final float[] gauss = whole ? null : gaussian(w);
 		final int total = starts[0].length * starts[1].length * starts[2].length;
 		int done = 0;
@@ -69,12 +71,14 @@ public final class SlidingWindow {
 					copyWindow(img, d, buf, w, x0, y0, z0);
 					final float[] prob = window(buf, w, k, mirror);
 					windows[0] += mirror ? 8 : 1;
-					accumulate(prob, gauss, w, acc, weight, d, x0, y0, z0, k);
+					if (exact) for (int c = 0; c < k; c++) System.arraycopy(prob, c * n, acc[c], 0, n);
+					else accumulate(prob, gauss, w, acc, weight, d, x0, y0, z0, k);
 					done++;
 				}
 			}
 		}
 		p.progress(total, total);
+		if (exact) return acc;
 		for (int i = 0; i < n; i++) {
 			final float inv = weight[i] > 0 ? 1 / weight[i] : 0;
 			for (int c = 0; c < k; c++) acc[c][i] *= inv;
