@@ -39,6 +39,21 @@ public final class BatchNorm3dBlock extends NetBlock {
 			value(ps, gamma, x, training), value(ps, beta, x, training), 1, DJL_MOMENTUM, EPS, training);
 	}
 
+	/**
+	 * Inference-mode normalisation as a per-channel affine map {@code y = scale·x + shift}, with
+	 * {@code scale = γ / sqrt(running_var + eps)} and {@code shift = β - running_mean·scale}, for
+	 * folding into the preceding convolution (see {@link ConvUnit}).
+	 *
+	 * @return {scale, shift}, each of the channel count (the caller closes them)
+	 */
+	NDArray[] inferenceAffine(final ParameterStore ps, final NDArray x) {
+		final NDArray v = value(ps, runningVar, x, false).add(EPS), sd = v.sqrt(), scale = value(ps, gamma, x, false).div(sd);
+		final NDArray ms = value(ps, runningMean, x, false).mul(scale);
+		final NDArray shift = value(ps, beta, x, false).sub(ms);
+		release(null, v, sd, ms);
+		return new NDArray[] { scale, shift };
+	}
+
 	@Override
 	public Shape[] getOutputShapes(final Shape[] inputShapes) {
 		return inputShapes;

@@ -43,16 +43,19 @@ public final class ConvTranspose3dBlock extends NetBlock {
 		final long cin = w.getShape().get(0), cout = w.getShape().get(1);
 		// (in, out·8) -> (out·8, in, 1, 1, 1): output channel o·8 + a·4 + b·2 + c
 		final NDArray k2 = w.reshape(cin, cout * 8), k2t = k2.transpose(), k = k2t.reshape(cout * 8, cin, 1, 1, 1);
-		final NDArray c = Conv3d.conv3d(x, k).singletonOrThrow();
-		release(null, k2, k2t, k);
+		// the bias of output channel o, repeated for its 8 positions, is added by the convolution
+		// itself rather than in another pass over the full-size output
+		NDArray b8 = null;
+		if (b != null) {
+			final NDArray col = b.reshape(cout, 1), wide = col.broadcast(new Shape(cout, 8));
+			b8 = release(wide.reshape(cout * 8), col, wide);
+		}
+		final NDArray c = b8 == null ? Conv3d.conv3d(x, k).singletonOrThrow() : Conv3d.conv3d(x, k, b8).singletonOrThrow();
+		release(null, k2, k2t, k, b8);
 		// (n, out, a, b, c, d, h, w) -> (n, out, d, a, h, b, w, c)
 		final NDArray c8 = c.reshape(n, cout, 2, 2, 2, d, h, wd), p = c8.transpose(0, 1, 5, 2, 6, 3, 7, 4);
-		NDArray y = p.reshape(n, cout, 2 * d, 2 * h, 2 * wd);
+		final NDArray y = p.reshape(n, cout, 2 * d, 2 * h, 2 * wd);
 		release(y, c, c8, p);
-		if (b != null) {
-			final NDArray b5 = b.reshape(1, cout, 1, 1, 1);
-			y = release(y.add(b5), y, b5);
-		}
 		return y;
 	}
 

@@ -42,8 +42,16 @@ public final class ConvUnit extends NetBlock {
 		return new NDList(release(activate(ps, pre, training), pre));
 	}
 
-	/** Convolution and normalisation, without the activation. */
+	/**
+	 * Convolution and normalisation, without the activation. In inference mode a batch
+	 * normalisation is folded into the convolution's weights and bias (one pass over the output
+	 * instead of two; the same values up to float rounding).
+	 */
 	public NDArray forwardPreActivation(final ParameterStore ps, final NDArray x, final boolean training) {
+		if (!training && norm instanceof BatchNorm3dBlock bn) {
+			final NDArray[] affine = bn.inferenceAffine(ps, x);
+			return conv.forwardAffine(ps, x, affine[0], affine[1]);
+		}
 		final NDArray y = conv.forward(ps, new NDList(x), training).head();
 		return norm == null ? y : release(norm.forward(ps, new NDList(y), training).head(), y);
 	}
