@@ -111,30 +111,12 @@ class SemiSupervisedTrainingTest {
 		}
 	}
 
-	/** Twelve steps of the full method lower the student's loss (first three steps against the last three). */
-	@Test
-	void trainingLowersTheStudentLoss(@TempDir final Path dir) throws Exception {
-		final TrainingSettings s = small().iterations(12).validateEvery(12);
-		final SupervisedTrainer.Result r = new SemiSupervisedTrainer(liver, List.of(), s, dir.resolve("m"), Progress.NONE).train();
-		final List<TrainingHistory.StepRecord> h = r.history().steps();
-		assertEquals(12, h.size());
-		final double first = (h.get(0).loss() + h.get(1).loss() + h.get(2).loss()) / 3, last = (h.get(9).loss() + h.get(10).loss() + h.get(
-			11).loss()) / 3;
-		assertTrue(last < first - 0.05, "student loss " + first + " -> " + last);
-		// the bundle is a plain segmentation network that the segment path loads
-		final ModelBundle model = ModelBundle.load(dir.resolve("m"));
-		try (NDManager m = NDManager.newBaseManager()) {
-			final SegmentationNetwork plain = model.network().build();
-			plain.initialize(m, DataType.FLOAT32, new Shape(1, 1, 16, 32, 32));
-			assertEquals(plain.parameterCount(), model.network(m).parameterCount());
-			assertEquals(ModelBundle.weightsOf(plain).length, model.weights().length);
-		}
-	}
-
 	/**
-	 * A run cancelled after 3 of 6 steps and resumed repeats the uninterrupted run's losses (which
-	 * depend on the teacher, the heads and the discriminator through the consistency, feature and
-	 * adversarial terms) and ends with the same student and the same checkpoint state.
+	 * Six steps of the full method lower the student's loss (first three steps against the last
+	 * three) and write a bundle that the segment path loads as a plain network. A run cancelled after
+	 * 3 of the 6 steps and resumed repeats the uninterrupted run's losses (which depend on the
+	 * teacher, the heads and the discriminator through the consistency, feature and adversarial
+	 * terms) and ends with the same student and the same checkpoint state.
 	 */
 	@Test
 	void resumeContinuesWhereTheRunStopped(@TempDir final Path dir) throws Exception {
@@ -143,6 +125,17 @@ class SemiSupervisedTrainingTest {
 		try {
 			final TrainingSettings s = small().iterations(6).validateEvery(3).checkpointEvery(2);
 			final SupervisedTrainer.Result full = new SemiSupervisedTrainer(liver, List.of(), s, dir.resolve("full"), Progress.NONE).train();
+			final List<TrainingHistory.StepRecord> h = full.history().steps();
+			final double first = (h.get(0).loss() + h.get(1).loss() + h.get(2).loss()) / 3, last = (h.get(3).loss() + h.get(4).loss() + h.get(
+				5).loss()) / 3;
+			assertTrue(last < first - 0.1, "student loss " + first + " -> " + last);
+			final ModelBundle model = ModelBundle.load(dir.resolve("full"));
+			try (NDManager m = NDManager.newBaseManager()) {
+				final SegmentationNetwork plain = model.network().build();
+				plain.initialize(m, DataType.FLOAT32, new Shape(1, 1, 16, 32, 32));
+				assertEquals(plain.parameterCount(), model.network(m).parameterCount(), "the bundle holds the student network alone");
+				assertEquals(ModelBundle.weightsOf(plain).length, model.weights().length);
+			}
 			final AtomicInteger calls = new AtomicInteger();
 			final Progress cancelAfter3 = new Progress() {
 
@@ -182,6 +175,42 @@ class SemiSupervisedTrainingTest {
 		}
 		finally {
 			ai.djl.pytorch.jni.JniUtils.setNumThreads(threads);
+		}
+	}
+
+	/**
+	 * The ablations are settings: with every unsupervised term off the loss is the segmentation loss
+	 * alone; "mean teacher only" has the consistency term and neither heads nor a discriminator;
+	 * "+L_feature" has heads but no discriminator.
+	 */
+	@Test
+	void ablationsSwitchTermsOff() {
+		final NetworkConfig cfg = NetworkConfig.defaults(Architecture.VNET, 1, 2).withLevels(3).withBaseWidth(8).withKernel(3);
+		final List<CaseData> cases = liver.cases();
+		final boolean[][] runs = { { false, false, false }, { false, false, true }, { false, true, false } };
+		for (final boolean[] on : runs) {
+			final TrainingSettings s = small();
+			s.semiSupervised.terms(on[0], on[1], on[2]);
+			final SemiSupervisedRegime r = new SemiSupervisedRegime(s, cfg, 2, cases.subList(0, 2), cases.subList(2, 4));
+			TorchEngine.setGradMode(false);
+			try (NDManager root = NDManager.newBaseManager()) {
+				final SegmentationNetwork net = cfg.build();
+				net.initialize(root, DataType.FLOAT32, new Shape(4, 1, 16, 32, 32));
+				final List<Parameter> heads = r.open(root, net, 10);
+				assertEquals(on[1], !heads.isEmpty(), "heads only with the feature term");
+				assertEquals(on[0], r.discriminator() != null, "a discriminator only with the adversarial term");
+				final double loss;
+				try (NDScope scope = new NDScope()) {
+					scope.suppressNotUsedWarning();
+					loss = r.backward(new ParameterStore(root, false), root, r.batches().batch(0), 0);
+				}
+				final double[] t = r.lastTerms();
+				assertEquals(on[2], !Double.isNaN(t[1]), "consistency");
+				assertEquals(on[1], !Double.isNaN(t[2]), "feature");
+				assertTrue(Double.isNaN(t[3]) && Double.isNaN(t[4]), "no adversarial terms");
+				if (!on[1] && !on[2]) assertEquals(t[0], loss, 1e-6, "supervised only: the segmentation loss");
+				r.close();
+			}
 		}
 	}
 
