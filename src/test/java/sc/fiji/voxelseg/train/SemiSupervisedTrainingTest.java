@@ -251,6 +251,24 @@ class SemiSupervisedTrainingTest {
 		assertEquals(3, SemiSupervisedTrainer.labeledIds(c, 0.5, 7).size());
 	}
 
+	/** A folder of unlabeled images: volume files only, ids without extension and channel suffix, the cohort's plan applied. */
+	@Test
+	void unlabeledImagesFromAFolder(@TempDir final Path dir) throws Exception {
+		final sc.fiji.voxelseg.phantom.PhantomGenerator g = new sc.fiji.voxelseg.phantom.PhantomGenerator(sc.fiji.voxelseg.phantom.PhantomConfig
+			.ofGrid(1, 9, 64));
+		sc.fiji.voxelseg.io.VolumeIO.write(g.generate(0).image(), dir.resolve("scan7_0000.nii.gz"));
+		java.nio.file.Files.writeString(dir.resolve("notes.txt"), "not a volume");
+		final List<CaseData> u = UnlabeledImages.load(dir, TinyCohort.PLAN, Progress.NONE);
+		assertEquals(1, u.size());
+		assertEquals("scan7", u.get(0).id());
+		assertEquals("32×32×16", u.get(0).shape());
+		for (final byte b : u.get(0).labels()) assertEquals(0, b);
+		final Path empty = java.nio.file.Files.createDirectory(dir.resolve("empty"));
+		final java.io.IOException e = assertThrows(java.io.IOException.class, () -> UnlabeledImages.load(empty, TinyCohort.PLAN,
+			Progress.NONE));
+		assertTrue(e.getMessage().contains("no volume files"), e.getMessage());
+	}
+
 	/** Settings round-trip through JSON, and old settings load as supervised. */
 	@Test
 	void settingsRoundTrip() {
