@@ -17,13 +17,22 @@ import sc.fiji.voxelseg.train.Augmentation;
 import sc.fiji.voxelseg.train.LearningRateSchedule;
 import sc.fiji.voxelseg.train.Optimiser;
 import sc.fiji.voxelseg.train.Representation;
+import sc.fiji.voxelseg.train.CaseData;
 import sc.fiji.voxelseg.train.Sampling;
+import sc.fiji.voxelseg.train.SemiSupervisedSettings;
+import sc.fiji.voxelseg.train.SemiSupervisedTrainer;
 import sc.fiji.voxelseg.train.SupervisedTrainer;
 import sc.fiji.voxelseg.train.TrainingData;
 import sc.fiji.voxelseg.train.TrainingHistory;
 import sc.fiji.voxelseg.train.TrainingSettings;
+import sc.fiji.voxelseg.train.UnlabeledImages;
 
-/** {@code train}: supervised training on an imagesTr/labelsTr dataset, writing a model bundle. */
+/**
+ * {@code train}: supervised training on an imagesTr/labelsTr dataset, writing a model bundle; with
+ * {@code --mode semi}, seed 003's semi-supervised training with unlabeled images from
+ * {@code --unlabeled DIR} (by default the dataset's {@code imagesUnlabeled/} when it exists) and/or
+ * the training cases whose labels {@code --labeled-fraction} withholds.
+ */
 final class TrainCommand implements Main.Subcommand {
 
 	@Override
@@ -34,30 +43,43 @@ final class TrainCommand implements Main.Subcommand {
 			"[--no-augment] [--val 0.2] [--val-every N] [--checkpoint-every N] [--seed 42] [--device auto|cpu|gpu:N] " +
 			"[--representation none|siamese|contrastive [--feature-layers 3] [--lambda 10] [--head-width 64] " +
 			"[--feature-grid labels|features]] " +
-			"[--plan plan.json | --preset seeds-ct | preprocessing options as for preprocess] [--resume]";
+			"[--plan plan.json | --preset seeds-ct | preprocessing options as for preprocess] [--resume]\n" +
+			"  semi-supervised (seed 003; defaults: vnet, sgd lr 0.01 step decay, 6000 iterations, batch 2 labeled): --mode semi " +
+			"[--labeled-fraction 1] [--unlabeled DIR (default DATASET_DIR/imagesUnlabeled)] [--unlabeled-batch 2] [--ema 0.99] " +
+			"[--confidence 0.7] [--alpha 0.01] [--beta 0.1|100] [--gamma0 0.001] [--ramp-up STEPS] [--no-adv] [--no-feature] " +
+			"[--no-consistency] [--disc-lr 2e-4] [--disc-width 64] [--disc-maps 4] [--export student|teacher]";
 	}
 
 	@Override
 	public void run(final List<String> argv, final PrintStream out) throws Exception {
-		final Args a = new Args(argv, union(PreprocessCommand.PLAN_FLAGS, Set.of("no-augment", "resume")));
+		final Args a = new Args(argv, union(PreprocessCommand.PLAN_FLAGS, Set.of("no-augment", "resume", "no-adv", "no-feature",
+			"no-consistency")));
 		final Path data = a.path("data"), bundle = a.path("out");
 		final PreprocessingPlan plan = PreprocessCommand.plan(a);
 		final boolean resume = a.flag("resume");
 		final TrainingSettings s = settings(a);
+		final boolean semi = s.semiSupervised != null;
+		final String unlabeledOption = a.get("unlabeled", null);
+		if (!semi && unlabeledOption != null) throw new Args.UsageException("--unlabeled needs --mode semi");
 		a.checkAllUsed();
+		final Path unlabeledDir = unlabeledOption != null ? Path.of(unlabeledOption) : Files.isDirectory(data.resolve("imagesUnlabeled"))
+			? data.resolve("imagesUnlabeled") : null;
 		final TerminalProgress progress = new TerminalProgress(System.err);
 		final TrainingData td = TrainingData.load(TrainingDataset.read(data), plan, progress);
+		final List<CaseData> unlabeled = semi && unlabeledDir != null ? UnlabeledImages.load(unlabeledDir, plan, progress) : List.of();
 		final SupervisedTrainer.Result r;
 		final Path ckpt = SupervisedTrainer.checkpointPath(bundle);
 		if (resume) {
 			if (!Files.exists(ckpt)) throw new Args.UsageException("--resume: no checkpoint " + ckpt + " to continue from");
-			r = SupervisedTrainer.resume(ckpt, td, bundle, progress);
+			r = semi ? SemiSupervisedTrainer.resume(ckpt, td, unlabeled, bundle, progress) : SupervisedTrainer.resume(ckpt, td, bundle,
+				progress);
 		}
 		else {
 			if (Files.exists(ckpt)) {
 				throw new Args.UsageException(ckpt + " exists from an earlier run: add --resume to continue it, or choose another --out");
 			}
-			r = new SupervisedTrainer(td, s, bundle, progress).train();
+			r = semi ? new SemiSupervisedTrainer(td, unlabeled, s, bundle, progress).train() : new SupervisedTrainer(td, s, bundle, progress)
+				.train();
 		}
 		final TrainingHistory.Validation best = r.history().best();
 		out.printf(Locale.ROOT, "%s after %d steps: model %s%s%n", r.cancelled() ? "cancelled" : "trained", r.steps(), bundle,
@@ -80,21 +102,24 @@ final class TrainCommand implements Main.Subcommand {
 	}
 
 	private static TrainingSettings parse(final Args a) {
-		final TrainingSettings s = new TrainingSettings();
-		s.architecture = Architecture.parse(a.get("arch", "unet"));
+		final String mode = a.get("mode", "supervised").trim().toLowerCase(Locale.ROOT);
+		if (!mode.equals("supervised") && !mode.equals("semi")) throw new Args.UsageException("unknown --mode '" + mode + "': use supervised or semi");
+		final boolean semi = mode.equals("semi");
+		final TrainingSettings s = semi ? TrainingSettings.semiSupervisedDefaults() : new TrainingSettings();
+		s.architecture = Architecture.parse(a.get("arch", semi ? "vnet" : "unet"));
 		s.levels = a.getInt("levels", 0);
 		s.baseWidth = a.getInt("width", 0);
 		s.kernel = a.getInt("kernel", 0);
 		s.norm = norm(a.get("norm", "batch"));
 		s.loss = SegmentationLoss.parse(a.get("loss", "dice"));
-		s.optimiser = Optimiser.Kind.parse(a.get("optimiser", "adam"));
+		s.optimiser = Optimiser.Kind.parse(a.get("optimiser", semi ? "sgd" : "adam"));
 		s.learningRate = a.getDouble("lr", s.optimiser == Optimiser.Kind.SGD ? 0.01 : 1e-3);
 		s.weightDecay = a.getDouble("weight-decay", s.optimiser == Optimiser.Kind.SGD ? 1e-4 : 1e-5);
-		s.schedule = LearningRateSchedule.Kind.parse(a.get("schedule", s.optimiser == Optimiser.Kind.SGD ? "step" : "poly"));
+		s.schedule = LearningRateSchedule.Kind.parse(a.get("schedule", s.optimiser == Optimiser.Kind.SGD || semi ? "step" : "poly"));
 		s.decayEvery = a.getLong("decay-every", s.decayEvery);
-		s.batchSize = a.getInt("batch", 4);
+		s.batchSize = a.getInt("batch", semi ? 2 : 4);
 		s.epochs = a.getInt("epochs", 500);
-		s.iterations = a.getLong("iterations", 0);
+		s.iterations = a.getLong("iterations", semi && !a.has("epochs") ? 6000 : 0);
 		s.validationFraction = a.getDouble("val", 0.2);
 		s.validateEvery = a.getLong("val-every", 0);
 		s.checkpointEvery = a.getLong("checkpoint-every", 0);
@@ -111,8 +136,28 @@ final class TrainCommand implements Main.Subcommand {
 		s.featureLayers = a.getInt("feature-layers", s.featureLayers);
 		s.lambda = a.getDouble("lambda", 0);
 		s.headWidth = a.getInt("head-width", s.headWidth);
-		s.featureGrid = FeatureGrid.parse(a.get("feature-grid", "labels"));
+		s.featureGrid = FeatureGrid.parse(a.get("feature-grid", semi ? "features" : "labels"));
+		if (semi) semi(a, s.semiSupervised);
 		return s;
+	}
+
+	private static void semi(final Args a, final SemiSupervisedSettings m) {
+		m.labeledFraction = a.getDouble("labeled-fraction", m.labeledFraction);
+		m.unlabeledBatch = a.getInt("unlabeled-batch", m.unlabeledBatch);
+		m.emaDecay = a.getDouble("ema", m.emaDecay);
+		m.confidence = a.getDouble("confidence", m.confidence);
+		m.alpha = a.getDouble("alpha", m.alpha);
+		m.beta = a.getDouble("beta", m.beta);
+		m.gamma0 = a.getDouble("gamma0", m.gamma0);
+		m.rampUpSteps = a.getLong("ramp-up", m.rampUpSteps);
+		m.terms(!a.flag("no-adv"), !a.flag("no-feature"), !a.flag("no-consistency"));
+		m.discriminatorLr = a.getDouble("disc-lr", m.discriminatorLr);
+		m.discriminatorWidth = a.getInt("disc-width", m.discriminatorWidth);
+		m.discriminatorMaps = a.getInt("disc-maps", m.discriminatorMaps);
+		final String export = a.get("export", "student").trim().toLowerCase(Locale.ROOT);
+		if (!export.equals("student") && !export.equals("teacher")) throw new Args.UsageException("unknown --export '" + export +
+			"': use student or teacher");
+		m.exportTeacher = export.equals("teacher");
 	}
 
 	private static Norm norm(final String n) {

@@ -18,7 +18,7 @@ public final class BatchLoader implements AutoCloseable {
 	private volatile boolean closed;
 
 	/** Starts loading the batches of steps {@code first}, {@code first + 1}, ... */
-	public BatchLoader(final BatchSampler sampler, final long first) {
+	public BatchLoader(final BatchSource sampler, final long first) {
 		thread = new Thread(() -> {
 			try {
 				for (long s = first; !closed; s++) {

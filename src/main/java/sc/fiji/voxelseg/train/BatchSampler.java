@@ -10,7 +10,7 @@ import java.util.SplittableRandom;
  * is repeatable and a resumed run draws the batches the uninterrupted one would have drawn.
  * Cases are visited in a fresh random order every epoch (every {@code cases} samples).
  */
-public final class BatchSampler {
+public final class BatchSampler implements BatchSource {
 
 	private final List<CaseData> cases;
 	private final Sampling sampling;
@@ -53,20 +53,24 @@ public final class BatchSampler {
 	}
 
 	/** Sample shape {x, y, z}. */
+	@Override
 	public int[] sampleShape() {
 		return new int[] { nx, ny, nz };
 	}
 
+	@Override
 	public int batchSize() {
 		return batchSize;
 	}
 
 	/** Steps in one epoch: every case seen once (rounded up). */
+	@Override
 	public long stepsPerEpoch() {
 		return (cases.size() + batchSize - 1) / batchSize;
 	}
 
 	/** The batch of step {@code step}. */
+	@Override
 	public Batch batch(final long step) {
 		final int v = nx * ny * nz;
 		final float[] img = new float[batchSize * v];

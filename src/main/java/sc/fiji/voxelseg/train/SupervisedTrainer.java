@@ -69,7 +69,14 @@ public final class SupervisedTrainer {
 	private final Path out;
 	private final Progress progress;
 	private Objective objective;
+	private RegimeFactory regimeFactory;
 	private long memoryLimit = -1;
+
+	/** Builds the regime of a run for its training cases (those left after the validation split). */
+	interface RegimeFactory {
+
+		Regime create(NetworkConfig cfg, List<CaseData> train);
+	}
 
 	public SupervisedTrainer(final TrainingData data, final TrainingSettings settings, final Path out, final Progress progress) {
 		this.data = data;
@@ -85,6 +92,20 @@ public final class SupervisedTrainer {
 	public SupervisedTrainer objective(final Objective o) {
 		objective = o;
 		return this;
+	}
+
+	/** Replaces the supervised regime (semi-supervised training plugs in here). */
+	SupervisedTrainer regime(final RegimeFactory f) {
+		regimeFactory = f;
+		return this;
+	}
+
+	TrainingData data() {
+		return data;
+	}
+
+	TrainingSettings settings() {
+		return settings;
 	}
 
 	/** Memory the run may use for the pre-flight check; by default what the machine has available. */
@@ -135,17 +156,27 @@ public final class SupervisedTrainer {
 	public static Result resume(final Path checkpoint, final TrainingData data, final Path out, final Progress progress)
 		throws IOException, InterruptedException
 	{
-		final ModelBundle b = ModelBundle.load(checkpoint);
-		if (b.optimiserState() == null || !b.training().has("state")) {
-			throw new IOException(checkpoint + " is a model bundle without training state, not a checkpoint; train anew instead");
-		}
+		final ModelBundle b = loadCheckpoint(checkpoint);
 		final TrainingSettings s = TrainingSettings.fromJson(b.training().getAsJsonObject("settings"));
+		if (s.semiSupervised != null) {
+			throw new IllegalArgumentException("checkpoint " + checkpoint + " is of a semi-supervised run: resume it as one (with its " +
+				"unlabeled images), e.g. train --mode semi --resume");
+		}
 		final SupervisedTrainer t = new SupervisedTrainer(data, s, out, progress);
 		b.requireCompatible(t.networkConfig(), data.classes(), "checkpoint " + checkpoint);
 		return t.run(b);
 	}
 
-	private Result run(final ModelBundle from) throws IOException, InterruptedException {
+	/** A checkpoint bundle, refusing a model bundle without training state. */
+	static ModelBundle loadCheckpoint(final Path checkpoint) throws IOException {
+		final ModelBundle b = ModelBundle.load(checkpoint);
+		if (b.optimiserState() == null || !b.training().has("state")) {
+			throw new IOException(checkpoint + " is a model bundle without training state, not a checkpoint; train anew instead");
+		}
+		return b;
+	}
+
+	Result run(final ModelBundle from) throws IOException, InterruptedException {
 		final NetworkConfig cfg = networkConfig();
 		final List<CaseData> all = data.cases();
 		final List<String> validationIds = from != null ? ids(from.training().getAsJsonObject("state").getAsJsonArray("validation"))
@@ -153,8 +184,10 @@ public final class SupervisedTrainer {
 		final List<CaseData> train = new ArrayList<>(), val = new ArrayList<>();
 		for (final CaseData c : all) (validationIds.contains(c.id()) ? val : train).add(c);
 		if (train.isEmpty()) throw new IllegalArgumentException("no training cases left after the validation split");
-		final BatchSampler sampler = new BatchSampler(train, data.classCount(), settings.sampling, settings.augmentation,
-			settings.batchSize, settings.seed);
+		final Regime regime = regimeFactory != null ? regimeFactory.create(cfg, train) : new ObjectiveRegime(objective != null ? objective
+			: defaultObjective(cfg), new BatchSampler(train, data.classCount(), settings.sampling, settings.augmentation, settings.batchSize,
+				settings.seed));
+		final BatchSource sampler = regime.batches();
 		final int[] shape = sampler.sampleShape();
 		cfg.build().checkInput(new Shape(1, 1, shape[2], shape[1], shape[0]));
 		final long total = settings.iterations > 0 ? settings.iterations : settings.epochs * sampler.stepsPerEpoch();
@@ -162,22 +195,22 @@ public final class SupervisedTrainer {
 		final long cadence = Math.max(sampler.stepsPerEpoch(), (total + 19) / 20);
 		final long validateEvery = val.isEmpty() ? 0 : settings.validateEvery > 0 ? settings.validateEvery : cadence;
 		final long checkpointEvery = settings.checkpointEvery > 0 ? settings.checkpointEvery : validateEvery > 0 ? validateEvery : cadence;
-		MemoryEstimate.check(cfg, settings.batchSize, shape, memoryLimit >= 0 ? memoryLimit : MemoryEstimate.available());
+		MemoryEstimate.check(cfg, sampler.batchSize(), shape, memoryLimit >= 0 ? memoryLimit : MemoryEstimate.available());
 
 		final Device device = TorchEngine.device(settings.device);
-		progress.status("Training " + cfg.describe() + " on " + train.size() + " cases (" + val.size() + " for validation), " +
-			TorchEngine.describe(device));
+		progress.status("Training " + cfg.describe() + " on " + train.size() + " cases (" + val.size() + " for validation)" + regime
+			.describe() + ", " + TorchEngine.describe(device));
 		TorchEngine.setGradMode(false);
 		final LearningRateSchedule schedule = schedule(total);
 		final TrainingHistory history = from == null ? new TrainingHistory() : TrainingHistory.fromJson(from.training()
 			.getAsJsonObject("history"));
 		long step = from == null ? 0 : from.training().getAsJsonObject("state").get("step").getAsLong();
-		try (NDManager root = NDManager.newBaseManager(device); Objective obj = objective != null ? objective : defaultObjective(cfg)) {
+		try (NDManager root = NDManager.newBaseManager(device); Regime obj = regime) {
 			final SegmentationNetwork net;
 			if (from == null) {
 				TorchEngine.seed(settings.seed);
 				net = cfg.build();
-				net.initialize(root, DataType.FLOAT32, new Shape(settings.batchSize, 1, shape[2], shape[1], shape[0]));
+				net.initialize(root, DataType.FLOAT32, new Shape(sampler.batchSize(), 1, shape[2], shape[1], shape[0]));
 			}
 			else {
 				net = from.network(root);
@@ -187,7 +220,7 @@ public final class SupervisedTrainer {
 			}
 			final List<Parameter> params = new ArrayList<>();
 			for (final Pair<String, Parameter> p : net.getParameters()) params.add(p.getValue());
-			params.addAll(obj.parameters(root));
+			params.addAll(obj.open(root, net, total));
 			final Optimiser opt = optimiser(root);
 			if (from != null) {
 				opt.load(from.optimiserState(), params);
@@ -207,26 +240,27 @@ public final class SupervisedTrainer {
 					final Batch batch = loader.next();
 					final double lr = schedule.at(step);
 					final long s0 = System.nanoTime();
-					final double loss = trainStep(net, obj, ps, root, batch, step);
+					final double loss = trainStep(obj, ps, root, batch, step);
 					if (!Double.isFinite(loss)) {
 						throw new DivergedException(String.format(Locale.ROOT, "training stopped at step %d: the loss became %s. " +
 							"The weights were not updated; the last checkpoint (%s) is kept. Lower the learning rate (now %.2g) or check " +
-							"the images for extreme values", step + 1, loss, checkpointPath(out), lr));
+							"the images for extreme values%s", step + 1, loss, checkpointPath(out), lr, obj.lastTermsText()));
 					}
 					opt.step(params, (float) lr);
+					obj.afterUpdate(step);
 					step++;
 					history.add(new TrainingHistory.StepRecord(step - 1, loss, lr, (System.nanoTime() - s0) / 1e9));
 					String valText = "";
 					if (validateEvery > 0 && (step % validateEvery == 0 || step == total)) {
-						final TrainingHistory.Validation v = validate(net, ps, root, val, step, shape);
+						final TrainingHistory.Validation v = validate(obj.exported(net), ps, root, val, step, shape);
 						final boolean best = history.best() == null || v.meanDice() > history.best().meanDice();
 						history.add(v);
-						if (best) saveBundle(net, history, step, validationIds, cfg, shape, null, out);
+						if (best) saveBundle(obj.exported(net), history, step, validationIds, cfg, shape, null, out);
 						valText = String.format(Locale.ROOT, "  val Dice %.3f%s", v.meanDice(), best ? " (best)" : "");
 					}
 					if (step % checkpointEvery == 0 || step == total) {
 						saveCheckpoint(net, opt, obj, history, step, validationIds, cfg, shape);
-						if (validateEvery == 0) saveBundle(net, history, step, validationIds, cfg, shape, null, out);
+						if (validateEvery == 0) saveBundle(obj.exported(net), history, step, validationIds, cfg, shape, null, out);
 						writeReports(history);
 					}
 					final double perStep = (System.nanoTime() - t0) / 1e9 / (step - start);
@@ -243,21 +277,72 @@ public final class SupervisedTrainer {
 		}
 	}
 
-	private double trainStep(final SegmentationNetwork net, final Objective obj, final ParameterStore ps, final NDManager root,
-		final Batch b, final long step)
-	{
+	private static double trainStep(final Regime regime, final ParameterStore ps, final NDManager root, final Batch b, final long step) {
 		try (NDScope scope = new NDScope()) {
 			scope.suppressNotUsedWarning();
-			final NDArray x = root.create(FloatBuffer.wrap(b.images()), new Shape(b.n(), 1, b.nz(), b.ny(), b.nx()));
-			final NDArray y = root.create(ByteBuffer.wrap(b.labels()), new Shape(b.n(), b.nz(), b.ny(), b.nx()), DataType.UINT8);
+			return regime.backward(ps, root, b, step);
+		}
+	}
+
+	/** The images of a batch, N × 1 × D × H × W, on {@code root}'s device. */
+	static NDArray images(final NDManager root, final Batch b) {
+		return root.create(FloatBuffer.wrap(b.images()), new Shape(b.n(), 1, b.nz(), b.ny(), b.nx()));
+	}
+
+	/** The labels of a batch, N × D × H × W. */
+	static NDArray labels(final NDManager root, final Batch b) {
+		return root.create(ByteBuffer.wrap(b.labels()), new Shape(b.n(), b.nz(), b.ny(), b.nx()), DataType.UINT8);
+	}
+
+	/** The supervised regime: the network's forward pass and an {@link Objective}. */
+	private static final class ObjectiveRegime implements Regime {
+
+		private final Objective objective;
+		private final BatchSampler sampler;
+		private SegmentationNetwork net;
+
+		ObjectiveRegime(final Objective objective, final BatchSampler sampler) {
+			this.objective = objective;
+			this.sampler = sampler;
+		}
+
+		@Override
+		public BatchSource batches() {
+			return sampler;
+		}
+
+		@Override
+		public List<Parameter> open(final NDManager root, final SegmentationNetwork network, final long total) {
+			net = network;
+			return objective.parameters(root);
+		}
+
+		@Override
+		public double backward(final ParameterStore ps, final NDManager root, final Batch b, final long step) {
+			final NDArray x = images(root, b), y = labels(root, b);
 			try (GradientCollector gc = TorchEngine.engine().newGradientCollector()) {
 				final NDList out = net.forward(ps, new NDList(x), true);
-				final NDArray loss = obj.loss(ps, out, y, step);
+				final NDArray loss = objective.loss(ps, out, y, step);
 				final double value = loss.getFloat();
 				if (!Double.isFinite(value)) return value;
 				gc.backward(loss);
 				return value;
 			}
+		}
+
+		@Override
+		public byte[] saveState() {
+			return objective.saveState();
+		}
+
+		@Override
+		public void loadState(final byte[] state) throws IOException {
+			objective.loadState(state);
+		}
+
+		@Override
+		public void close() {
+			objective.close();
 		}
 	}
 
@@ -394,7 +479,7 @@ public final class SupervisedTrainer {
 	}
 
 	/** The checkpoint: a bundle with the optimiser state and the objective's own parameters (feature heads). */
-	private void saveCheckpoint(final SegmentationNetwork net, final Optimiser opt, final Objective obj, final TrainingHistory history,
+	private void saveCheckpoint(final SegmentationNetwork net, final Optimiser opt, final Regime obj, final TrainingHistory history,
 		final long step, final List<String> validation, final NetworkConfig cfg, final int[] shape) throws IOException
 	{
 		bundle(net, history, step, validation, cfg, shape, opt.save()).withObjectiveState(obj.saveState()).save(checkpointPath(out));

@@ -63,6 +63,35 @@ public final class TrainingSettings {
 	public int headWidth = 64;
 	/** Whether labels go to the feature grid (seed 000) or features to the label grid (seed 003). */
 	public FeatureGrid featureGrid = FeatureGrid.DOWNSAMPLE_LABELS;
+	/**
+	 * Semi-supervised training (seed 003) with these settings, or null for supervised training. Its
+	 * BYOL feature loss uses {@link #featureLayers} and {@link #headWidth} on features upsampled to
+	 * the label grid; {@link #batchSize} counts the labeled volumes of a batch.
+	 */
+	public SemiSupervisedSettings semiSupervised;
+
+	/**
+	 * Seed 003's semi-supervised setup for the left atrium: VNet, SGD (momentum 0.9, weight decay
+	 * 1e-4) with lr 0.01 divided by 10 every 2500 steps, 6000 steps, 2 labeled + 2 unlabeled volumes,
+	 * the BYOL loss on the three deepest encoder maps with heads of width 64, and the
+	 * {@link SemiSupervisedSettings} defaults. For multi-organ CT the paper uses Adam lr 1e-3 with the
+	 * same step decay: change {@link #optimiser} and {@link #learningRate}.
+	 */
+	public static TrainingSettings semiSupervisedDefaults() {
+		final TrainingSettings s = new TrainingSettings().architecture(Architecture.VNET).optimiser(Optimiser.Kind.SGD).learningRate(0.01)
+			.weightDecay(1e-4).schedule(LearningRateSchedule.Kind.STEP).iterations(6000).batchSize(2).featureLayers(3).headWidth(64)
+			.featureGrid(FeatureGrid.UPSAMPLE_FEATURES);
+		s.momentum = 0.9;
+		s.decayEvery = 2500;
+		s.decayFactor = 0.1;
+		s.semiSupervised = new SemiSupervisedSettings();
+		return s;
+	}
+
+	public TrainingSettings semiSupervised(final SemiSupervisedSettings s) {
+		semiSupervised = s;
+		return this;
+	}
 
 	public TrainingSettings architecture(final Architecture a) {
 		architecture = a;
@@ -219,6 +248,17 @@ public final class TrainingSettings {
 			if (!(lambda >= 0 && Double.isFinite(lambda))) throw new IllegalArgumentException("lambda must not be negative, not " + lambda);
 			if (headWidth < 1 || headWidth > 4096) throw new IllegalArgumentException("head width must be in 1..4096, not " + headWidth);
 		}
+		if (semiSupervised != null) {
+			semiSupervised.validate();
+			if (representation != Representation.NONE) {
+				throw new IllegalArgumentException("semi-supervised training has its own BYOL feature loss (switched by its 'feature' " +
+					"setting): set the representation loss to none");
+			}
+			if (featureLayers < 1 || featureLayers > 3) {
+				throw new IllegalArgumentException("feature layers must be 1, 2 or 3 (the deepest encoder maps), not " + featureLayers);
+			}
+			if (headWidth < 1 || headWidth > 4096) throw new IllegalArgumentException("head width must be in 1..4096, not " + headWidth);
+		}
 		if (sampling == null || augmentation == null || loss == null || optimiser == null || schedule == null || architecture == null) {
 			throw new IllegalArgumentException("incomplete training settings");
 		}
@@ -237,6 +277,10 @@ public final class TrainingSettings {
 	public String summary() {
 		final String s = String.format(Locale.ROOT, "%s, %s loss, %s lr %.2g (%s), batch %d, %s", architecture.id(), loss.id(), optimiser
 			.name().toLowerCase(Locale.ROOT), learningRate, schedule.name().toLowerCase(Locale.ROOT), batchSize, sampling);
+		if (semiSupervised != null) {
+			return s + String.format(Locale.ROOT, " labeled + %d unlabeled, semi-supervised %s, EMA %.3g, t %.2g", semiSupervised
+				.unlabeledBatch, semiSupervised.terms(), semiSupervised.emaDecay, semiSupervised.confidence);
+		}
 		if (representation == null || representation == Representation.NONE) return s;
 		return s + String.format(Locale.ROOT, ", %s loss on %d layer(s), λ %.3g, heads %d, %s grid", representation.id(),
 			featureLayers, featureWeight(), headWidth, featureGrid.id());

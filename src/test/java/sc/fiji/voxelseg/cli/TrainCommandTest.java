@@ -17,7 +17,7 @@ import sc.fiji.voxelseg.train.TrainingSettings;
 class TrainCommandTest {
 
 	private static TrainingSettings parse(final String... argv) {
-		final Args a = new Args(List.of(argv), Set.of());
+		final Args a = new Args(List.of(argv), Set.of("no-adv", "no-feature", "no-consistency"));
 		final TrainingSettings s = TrainCommand.settings(a);
 		a.checkAllUsed();
 		return s;
@@ -52,5 +52,50 @@ class TrainCommandTest {
 		assertTrue(e.getMessage().contains("labels"), e.getMessage());
 		e = assertThrows(Args.UsageException.class, () -> parse("--representation", "siamese", "--lambda", "-1"));
 		assertTrue(e.getMessage().contains("lambda"), e.getMessage());
+	}
+
+	/** {@code --mode semi}: the paper's defaults, and each option reaches its setting. */
+	@Test
+	void semiSupervisedOptions() {
+		final TrainingSettings d = parse("--mode", "semi");
+		assertEquals(sc.fiji.voxelseg.nn.Architecture.VNET, d.architecture);
+		assertEquals(sc.fiji.voxelseg.train.Optimiser.Kind.SGD, d.optimiser);
+		assertEquals(0.01, d.learningRate);
+		assertEquals(1e-4, d.weightDecay);
+		assertEquals(sc.fiji.voxelseg.train.LearningRateSchedule.Kind.STEP, d.schedule);
+		assertEquals(6000, d.iterations);
+		assertEquals(2, d.batchSize);
+		assertEquals(FeatureGrid.UPSAMPLE_FEATURES, d.featureGrid);
+		assertEquals(1, d.semiSupervised.labeledFraction);
+		assertTrue(d.semiSupervised.adversarial && d.semiSupervised.feature && d.semiSupervised.consistency);
+		final TrainingSettings s = parse("--mode", "semi", "--labeled-fraction", "0.2", "--unlabeled-batch", "3", "--ema", "0.999",
+			"--confidence", "0.8", "--alpha", "0.5", "--beta", "100", "--gamma0", "0.1", "--ramp-up", "40", "--no-adv", "--no-consistency",
+			"--disc-lr", "1e-3", "--disc-width", "32", "--disc-maps", "3", "--export", "teacher", "--optimiser", "adam", "--epochs", "7");
+		final var m = s.semiSupervised;
+		assertEquals(0.2, m.labeledFraction);
+		assertEquals(3, m.unlabeledBatch);
+		assertEquals(0.999, m.emaDecay);
+		assertEquals(0.8, m.confidence);
+		assertEquals(0.5, m.alpha);
+		assertEquals(100, m.beta);
+		assertEquals(0.1, m.gamma0);
+		assertEquals(40, m.rampUpSteps);
+		assertTrue(!m.adversarial && m.feature && !m.consistency);
+		assertEquals(1e-3, m.discriminatorLr);
+		assertEquals(32, m.discriminatorWidth);
+		assertEquals(3, m.discriminatorMaps);
+		assertTrue(m.exportTeacher);
+		assertEquals(1e-3, s.learningRate, "adam's default");
+		assertEquals(0, s.iterations, "--epochs given");
+		assertEquals(null, parse().semiSupervised);
+		Args.UsageException e = assertThrows(Args.UsageException.class, () -> parse("--mode", "semi", "--labeled-fraction", "0"));
+		assertTrue(e.getMessage().contains("labeled fraction"), e.getMessage());
+		e = assertThrows(Args.UsageException.class, () -> parse("--mode", "semi", "--labeled-fraction", "1.2"));
+		assertTrue(e.getMessage().contains("labeled fraction"), e.getMessage());
+		e = assertThrows(Args.UsageException.class, () -> parse("--mode", "self"));
+		assertTrue(e.getMessage().contains("semi"), e.getMessage());
+		e = assertThrows(Args.UsageException.class, () -> parse("--mode", "semi", "--export", "both"));
+		assertTrue(e.getMessage().contains("teacher"), e.getMessage());
+		assertTrue(new TrainCommand().usage().contains("--mode semi"));
 	}
 }

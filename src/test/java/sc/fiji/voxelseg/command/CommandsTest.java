@@ -51,6 +51,23 @@ class CommandsTest {
 		context.dispose();
 	}
 
+	@Test
+	void trainSemiSupervisedWithWithheldLabels() throws Exception {
+		final Path dir = tmp.resolve("cohort-semi");
+		run("Generate Phantom Cohort", "output_dir=[" + dir + "],cases=2,seed=4,grid=64");
+		final Path plan = tmp.resolve("plan-semi.json");
+		new sc.fiji.voxelseg.preprocess.PreprocessingPlan(java.util.List.of(sc.fiji.voxelseg.preprocess.Step.Window.of(
+			sc.fiji.voxelseg.preprocess.HuWindow.SOFT_TISSUE), new sc.fiji.voxelseg.preprocess.Step.ResampleToShape(new long[] { 32,
+				32, 16 }))).save(plan);
+		final Path model = tmp.resolve("semi-model");
+		final Module m = run("Train Semi-supervised", "data_dir=[" + dir + "],output=[" + model + "],preprocessing=[plan file],plan_file=[" +
+			plan + "],base_width=4,iterations=1,batch=1,unlabeled_batch=1,labeled_fraction=0.5,validation=0,device=cpu");
+		assertTrue(((String) m.getOutput("summary")).startsWith("Trained after 1 steps"), (String) m.getOutput("summary"));
+		final var b = sc.fiji.voxelseg.model.ModelBundle.load(model);
+		assertEquals(ClassTable.abdomen(), b.classes());
+		assertEquals(0.5, b.training().getAsJsonObject("settings").getAsJsonObject("semiSupervised").get("labeledFraction").getAsDouble());
+	}
+
 	/** A 20×16×8 CT: -1000 HU air with a 0..119 HU ramp box at x 5..14, y 4..11, z 2..5. */
 	static Volume ct() {
 		final short[] s = new short[20 * 16 * 8];
