@@ -1,6 +1,7 @@
-"""Per-organ and overall Dice, HD95 and ASSD (mean ± sd over seeds) from the results.csv that
-RepresentationStudy.java writes: for each seed the metric is averaged over the test cases (HD95
-and ASSD over the cases where both masks hold the organ), then mean and sample sd over seeds.
+"""Per-organ and overall Dice, Jaccard (where the file has it), HD95 and ASSD (mean ± sd over
+seeds) from the results.csv that RepresentationStudy.java and SemiSupervisedStudy.java write: for
+each seed the metric is averaged over the test cases (HD95 and ASSD over the cases where both
+masks hold the organ), then mean and sample sd over seeds.
 usage: representation_summary.py results.csv [more.csv ...]"""
 import csv
 import math
@@ -44,7 +45,9 @@ def pm(values):
     return "%.3f ± %.3f" % (m, sd)
 
 
-for metric, title in (("dice", "Dice"), ("hd95", "HD95 (mm)"), ("assd", "ASSD (mm)")):
+for metric, title in (("dice", "Dice"), ("jaccard", "Jaccard"), ("hd95", "HD95 (mm)"), ("assd", "ASSD (mm)")):
+    if metric not in rows[0]:
+        continue
     print("%s per organ, mean ± sd over seeds" % title)
     print("%-22s %-16s" % ("method @ fraction", "overall") + "".join(" %-16.16s" % o for o in organs))
     for method, fraction in runs:

@@ -66,12 +66,23 @@ public final class VoxelRepresentationLoss {
 	}
 
 	/**
-	 * Rows scaled to unit length, {@code v / max(||v||₂, 1e-12)}: S × F to S × F. This is libtorch's
-	 * own {@code F.normalize}, whose backward is defined at a zero row (batch normalisation of
-	 * identical voxel features gives one); a norm built from {@code sqrt} would send 0/0 = NaN there.
+	 * Rows scaled to unit length, {@code v / max(||v||₂, 1e-12)} as PyTorch's {@code F.normalize}
+	 * computes them, S × F to S × F, with one difference: a row whose norm is below 1e-12 (in
+	 * practice an exact zero row, which batch normalisation of identical voxel features produces)
+	 * maps to zero with zero gradient. F.normalize gives such a row the gradient 1e12 × upstream,
+	 * an unbounded step for SGD-trained weights; a norm built from {@code sqrt} would even give
+	 * 0/0 = NaN. Elsewhere values and gradients are F.normalize's.
 	 */
 	public static NDArray normalizeRows(final NDArray v) {
-		return v.normalize(2, 1, NORM_EPS);
+		// torch's vector norm has a zero gradient at a zero row (sqrt of a sum of squares would not)
+		final NDArray norm = v.norm(new int[] { 1 }, true);
+		final NDArray kept = norm.gte(NORM_EPS).toType(v.getDataType(), false);
+		final NDArray scale = kept.div(norm.maximum(NORM_EPS));
+		final NDArray out = v.mul(scale);
+		norm.close();
+		kept.close();
+		scale.close();
+		return out;
 	}
 
 	/**

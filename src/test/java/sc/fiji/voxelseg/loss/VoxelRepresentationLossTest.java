@@ -161,8 +161,9 @@ class VoxelRepresentationLossTest {
 
 	/**
 	 * A voxel whose projection is the zero vector (batch normalisation of identical rows gives one)
-	 * leaves both losses and their gradients finite, as F.normalize does: worked by hand, the zero
-	 * row's normalised value is 0 and it takes no part in any similarity.
+	 * leaves both losses and their gradients finite: worked by hand, the zero row's normalised value
+	 * is 0, it takes no part in any similarity, and its gradient is 0 (F.normalize would give it
+	 * 1e12 times the upstream gradient).
 	 */
 	@Test
 	void aZeroFeatureRowKeepsGradientsFinite() {
@@ -180,6 +181,8 @@ class VoxelRepresentationLossTest {
 			}
 			final float[] g = a.getGradient().toFloatArray();
 			for (final float x : g) assertTrue(Float.isFinite(x), "gradient " + java.util.Arrays.toString(g));
+			// by hand: the zero row takes no part in any similarity, so nothing can move it
+			assertArrayEquals(new float[] { 0, 0, 0 }, java.util.Arrays.copyOf(g, 3), "gradient of the zero row");
 			final float[] n = VoxelRepresentationLoss.normalizeRows(a).toFloatArray();
 			assertArrayEquals(new float[] { 0, 0, 0 }, java.util.Arrays.copyOf(n, 3), "the zero row stays zero");
 			final float r5 = (float) (1 / Math.sqrt(5));
