@@ -24,7 +24,8 @@ final class FeaturesCommand implements Main.Subcommand {
 
 	@Override
 	public String usage() {
-		return "features --model BUNDLE [--model BUNDLE2 ...] --image FILE --labels FILE --out PNG [--depth 1] [--per-class 200] [--seed 1] [--device auto]";
+		return "features --model BUNDLE [--model BUNDLE2 ...] --image FILE --labels FILE --out PNG [--unlabeled-image FILE " +
+			"[--unlabeled-labels FILE]] [--depth 1] [--per-class 200] [--seed 1] [--device auto]";
 	}
 
 	@Override
@@ -37,12 +38,16 @@ final class FeaturesCommand implements Main.Subcommand {
 		}
 		final Args a = new Args(rest, Set.of());
 		final Path image = a.path("image"), labels = a.path("labels"), png = a.path("out");
+		final String unlabeledImage = a.get("unlabeled-image", null), unlabeledLabels = a.get("unlabeled-labels", null);
+		if (unlabeledLabels != null && unlabeledImage == null) throw new Args.UsageException("--unlabeled-labels needs --unlabeled-image");
 		final int depth = a.getInt("depth", 1), perClass = a.getInt("per-class", 200);
 		final long seed = a.getLong("seed", 1);
 		final String device = a.get("device", "auto");
 		a.checkAllUsed();
 		if (models.isEmpty()) throw new Args.UsageException("give at least one --model");
 		final Volume img = VolumeIO.read(image), lab = VolumeIO.read(labels);
+		final Volume uImg = unlabeledImage == null ? null : VolumeIO.read(Path.of(unlabeledImage));
+		final Volume uLab = unlabeledLabels == null ? null : VolumeIO.read(Path.of(unlabeledLabels));
 		final List<LinePlot> plots = new ArrayList<>();
 		for (final Path m : models) {
 			try (BundleModel model = BundleModel.load(ModelBundle.load(m), TorchEngine.device(device))) {
@@ -50,6 +55,20 @@ final class FeaturesCommand implements Main.Subcommand {
 				plots.add(FeatureProjection.plot(p, model.classes(), m.getFileName() + ", encoder depth " + depth));
 				out.printf(Locale.ROOT, "%s: %d voxels, first two components explain %.0f%% and %.0f%%%n", m, p.classes().length, 100 * p
 					.explained()[0], 100 * p.explained()[1]);
+				if (uImg != null) {
+					// seed 003's picture: labeled against unlabeled voxels on shared axes, and how far apart they lie
+					final FeatureProjection.Points d = FeatureProjection.projectDomains(model, img, lab, uImg, uLab, depth, perClass, seed);
+					plots.add(FeatureProjection.plotDomains(d, m.getFileName() + ": labeled vs unlabeled, depth " + depth));
+					final double[] gap = FeatureProjection.domainGap(model, img, lab, uImg, uLab, depth, perClass, seed);
+					final StringBuilder b = new StringBuilder();
+					for (int k = 1; k < gap.length; k++) {
+						if (Double.isNaN(gap[k])) continue;
+						b.append(String.format(Locale.ROOT, " %s %.2f", model.classes().contains(k) ? model.classes().get(k).name() : "class_" + k,
+							gap[k]));
+					}
+					out.printf(Locale.ROOT, "%s: labeled-unlabeled gap per class (distance of the class means in pooled sd; unlabeled classes %s):%s%n",
+						m, uLab != null ? "given" : "predicted", b);
+				}
 			}
 		}
 		FeatureProjection.writeSideBySide(png, plots);

@@ -30,8 +30,19 @@ import sc.fiji.voxelseg.report.Raster;
  */
 public final class FeatureProjection {
 
-	/** Projected voxels: coordinates on the first two principal axes and each voxel's class. */
-	public record Points(double[] pc1, double[] pc2, int[] classes, double[] explained) {}
+	/**
+	 * Projected voxels: coordinates on the first two principal axes, each voxel's class and, for a
+	 * projection of two images, its domain (0 labeled, 1 unlabeled; null for one image).
+	 */
+	public record Points(double[] pc1, double[] pc2, int[] classes, int[] domains, double[] explained) {
+
+		public Points(final double[] pc1, final double[] pc2, final int[] classes, final double[] explained) {
+			this(pc1, pc2, classes, null, explained);
+		}
+	}
+
+	/** Sampled voxel feature vectors (rows) of one encoder map and their classes. */
+	record Sample(double[][] rows, int[] classes) {}
 
 	private FeatureProjection() {}
 
@@ -40,6 +51,113 @@ public final class FeatureProjection {
 	 * deepest) of {@code model} for {@code image} with its {@code labels}, and projects them.
 	 */
 	public static Points project(final BundleModel model, final Volume image, final Volume labels, final int depth, final int perClass,
+		final long seed)
+	{
+		final Sample s = sample(model, image, labels, depth, perClass, seed);
+		if (s.rows().length < 3) throw new IllegalArgumentException("the label map leaves fewer than 3 voxels on the feature map's grid");
+		return pca(s.rows(), s.classes(), null, seed);
+	}
+
+	/**
+	 * Seed 003's picture of labeled against unlabeled voxels (its Fig. 7): voxels sampled as in
+	 * {@link #project} from a labeled image and from an unlabeled one, projected on the principal
+	 * axes of both sets together. The unlabeled image's classes are its {@code unlabeledClasses}
+	 * where given (to judge the picture), otherwise the model's own prediction, as a
+	 * semi-supervised run would see them.
+	 */
+	public static Points projectDomains(final BundleModel model, final Volume labeledImage, final Volume labels,
+		final Volume unlabeledImage, final Volume unlabeledClasses, final int depth, final int perClass, final long seed)
+	{
+		final Sample[] ab = domains(model, labeledImage, labels, unlabeledImage, unlabeledClasses, depth, perClass, seed);
+		final Sample a = ab[0], b = ab[1];
+		final int n = a.rows().length + b.rows().length;
+		if (a.rows().length == 0 || b.rows().length == 0 || n < 3) {
+			throw new IllegalArgumentException("each image must leave voxels on the feature map's grid");
+		}
+		final double[][] rows = new double[n][];
+		final int[] classes = new int[n], domains = new int[n];
+		for (int i = 0; i < n; i++) {
+			final boolean first = i < a.rows().length;
+			final int j = first ? i : i - a.rows().length;
+			rows[i] = first ? a.rows()[j] : b.rows()[j];
+			classes[i] = first ? a.classes()[j] : b.classes()[j];
+			domains[i] = first ? 0 : 1;
+		}
+		return pca(rows, classes, domains, seed);
+	}
+
+	/**
+	 * Per class present in both domains, the distance between the labeled and the unlabeled
+	 * voxels' mean feature vectors, in units of the class's pooled within-domain standard deviation
+	 * (root mean square over the feature channels): 0 where the two domains overlap, larger where
+	 * the unlabeled features drift away. NaN for a class missing from either domain.
+	 */
+	public static double[] domainGap(final BundleModel model, final Volume labeledImage, final Volume labels,
+		final Volume unlabeledImage, final Volume unlabeledClasses, final int depth, final int perClass, final long seed)
+	{
+		final Sample[] ab = domains(model, labeledImage, labels, unlabeledImage, unlabeledClasses, depth, perClass, seed);
+		return gap(ab[0], ab[1], model.classes().maxIndex() + 1);
+	}
+
+	/** The labeled image's sample and the unlabeled image's (classes given, or predicted by the model). */
+	private static Sample[] domains(final BundleModel model, final Volume labeledImage, final Volume labels, final Volume unlabeledImage,
+		final Volume unlabeledClasses, final int depth, final int perClass, final long seed)
+	{
+		// the predictor borrows the model: it is not closed here
+		final Volume guess = unlabeledClasses != null ? unlabeledClasses
+			: new Predictor(model).predict(unlabeledImage, PredictOptions.defaults(), null).labels();
+		return new Sample[] { sample(model, labeledImage, labels, depth, perClass, seed), sample(model, unlabeledImage, guess, depth,
+			perClass, seed + 1) };
+	}
+
+	static double[] gap(final Sample a, final Sample b, final int classes) {
+		final double[] out = new double[classes];
+		for (int k = 0; k < classes; k++) {
+			final double[][] ma = moments(a, k), mb = moments(b, k);
+			if (ma == null || mb == null) {
+				out[k] = Double.NaN;
+				continue;
+			}
+			double dist = 0, var = 0;
+			final int c = ma[0].length;
+			for (int ch = 0; ch < c; ch++) {
+				final double d = ma[0][ch] - mb[0][ch];
+				dist += d * d;
+				var += (ma[1][ch] + mb[1][ch]) / 2;
+			}
+			out[k] = var > 0 ? Math.sqrt(dist / var) : dist == 0 ? 0 : Double.POSITIVE_INFINITY;
+		}
+		return out;
+	}
+
+	/** {mean, variance} per channel of class k's rows, or null with fewer than 2 rows. */
+	private static double[][] moments(final Sample s, final int k) {
+		int n = 0;
+		double[] mean = null, sq = null;
+		for (int i = 0; i < s.rows().length; i++) {
+			if (s.classes()[i] != k) continue;
+			final double[] r = s.rows()[i];
+			if (mean == null) {
+				mean = new double[r.length];
+				sq = new double[r.length];
+			}
+			for (int ch = 0; ch < r.length; ch++) {
+				mean[ch] += r[ch];
+				sq[ch] += r[ch] * r[ch];
+			}
+			n++;
+		}
+		if (n < 2) return null;
+		final double[] var = new double[mean.length];
+		for (int ch = 0; ch < mean.length; ch++) {
+			mean[ch] /= n;
+			var[ch] = Math.max(0, (sq[ch] - n * mean[ch] * mean[ch]) / (n - 1));
+		}
+		return new double[][] { mean, var };
+	}
+
+	/** Up to {@code perClass} voxel feature vectors of each class of {@code labels} on encoder map {@code depth}. */
+	static Sample sample(final BundleModel model, final Volume image, final Volume labels, final int depth, final int perClass,
 		final long seed)
 	{
 		final int levels = model.bundle().network().levels();
@@ -91,13 +209,19 @@ public final class FeatureProjection {
 				cls.add(k);
 			}
 		}
-		if (picked.size() < 3) throw new IllegalArgumentException("the label map leaves fewer than 3 voxels on the feature map's grid");
-		final int n = picked.size();
-		final double[][] m = new double[n][c];
+		final double[][] rows = new double[picked.size()][c];
+		for (int i = 0; i < rows.length; i++) for (int ch = 0; ch < c; ch++) rows[i][ch] = feats[ch * nv + picked.get(i)];
+		return new Sample(rows, cls.stream().mapToInt(Integer::intValue).toArray());
+	}
+
+	/** The rows projected on their first two principal axes (the rows are left as they are). */
+	static Points pca(final double[][] rows, final int[] classes, final int[] domains, final long seed) {
+		final int n = rows.length, c = rows[0].length;
+		final double[][] m = new double[n][];
 		final double[] mean = new double[c];
-		for (int i = 0; i < n; i++) for (int ch = 0; ch < c; ch++) {
-			m[i][ch] = feats[ch * nv + picked.get(i)];
-			mean[ch] += m[i][ch] / n;
+		for (int i = 0; i < n; i++) {
+			m[i] = rows[i].clone();
+			for (int ch = 0; ch < c; ch++) mean[ch] += m[i][ch] / n;
 		}
 		for (final double[] row : m) for (int ch = 0; ch < c; ch++) row[ch] -= mean[ch];
 		final double[][] cov = new double[c][c];
@@ -117,7 +241,7 @@ public final class FeatureProjection {
 			p2[i] += m[i][ch] * e2[ch];
 		}
 		final double[] explained = { rayleigh(cov, e1) / total, rayleigh(cov, e2) / total };
-		return new Points(p1, p2, cls.stream().mapToInt(Integer::intValue).toArray(), explained);
+		return new Points(p1, p2, classes, domains, explained);
 	}
 
 	/** The leading eigenvector of a symmetric matrix (orthogonal to {@code other} if given), by power iteration. */
@@ -126,6 +250,12 @@ public final class FeatureProjection {
 		final SplittableRandom r = new SplittableRandom(seed);
 		double[] v = new double[n];
 		for (int i = 0; i < n; i++) v[i] = r.nextDouble() - 0.5;
+		if (other != null) deflate(v, other);
+		unit(v);
+		// below this, A·v is rounding noise: the matrix has no variance left off the other axis
+		double scale = 0;
+		for (final double[] row : a) for (final double x : row) scale = Math.max(scale, Math.abs(x));
+		final double tiny = 1e-12 * scale * n;
 		for (int it = 0; it < 500; it++) {
 			if (other != null) deflate(v, other);
 			final double[] next = new double[n];
@@ -138,7 +268,7 @@ public final class FeatureProjection {
 			double norm = 0;
 			for (final double x : next) norm += x * x;
 			norm = Math.sqrt(norm);
-			if (norm == 0) break;
+			if (norm <= tiny) break;
 			for (int i = 0; i < n; i++) next[i] /= norm;
 			double diff = 0;
 			for (int i = 0; i < n; i++) diff += Math.abs(next[i] - v[i]);
@@ -146,6 +276,13 @@ public final class FeatureProjection {
 			if (diff < 1e-10) break;
 		}
 		return v;
+	}
+
+	private static void unit(final double[] v) {
+		double norm = 0;
+		for (final double x : v) norm += x * x;
+		norm = Math.sqrt(norm);
+		if (norm > 0) for (int i = 0; i < v.length; i++) v[i] /= norm;
 	}
 
 	private static void deflate(final double[] v, final double[] u) {
@@ -158,6 +295,28 @@ public final class FeatureProjection {
 		double s = 0;
 		for (int i = 0; i < v.length; i++) for (int j = 0; j < v.length; j++) s += v[i] * a[i][j] * v[j];
 		return s;
+	}
+
+	/**
+	 * A scatter of a two-domain projection: labeled voxels in blue, unlabeled ones in orange
+	 * (background voxels left out, so the organs' features are what is compared).
+	 */
+	public static LinePlot plotDomains(final Points p, final String title) {
+		if (p.domains() == null) throw new IllegalArgumentException("these points come from one image");
+		final LinePlot plot = new LinePlot(title).xLabel(String.format(java.util.Locale.ROOT, "PC 1 (%.0f%%)", 100 * p.explained()[0]))
+			.yLabel(String.format(java.util.Locale.ROOT, "PC 2 (%.0f%%)", 100 * p.explained()[1]));
+		final String[] names = { "labeled", "unlabeled" };
+		final int[] colours = { 0xff1f77b4, 0xffff7f0e };
+		for (int d = 0; d < 2; d++) {
+			final List<Double> xs = new ArrayList<>(), ys = new ArrayList<>();
+			for (int i = 0; i < p.classes().length; i++) {
+				if (p.domains()[i] != d || p.classes()[i] == 0) continue;
+				xs.add(p.pc1()[i]);
+				ys.add(p.pc2()[i]);
+			}
+			if (!xs.isEmpty()) plot.series(names[d], xs, ys).lines(false).markers(true).colour(colours[d]);
+		}
+		return plot;
 	}
 
 	/** A scatter of the points coloured by class (background in grey). */
@@ -180,6 +339,11 @@ public final class FeatureProjection {
 
 	/** Writes the plots side by side into one PNG (atomically). */
 	public static void writeSideBySide(final Path png, final List<LinePlot> plots) throws IOException {
+		PngEncoder.write(sideBySide(plots), png);
+	}
+
+	/** The plots rendered next to each other, left to right, in one picture. */
+	public static Raster sideBySide(final List<LinePlot> plots) {
 		final List<Raster> rs = new ArrayList<>();
 		int w = 0, h = 0;
 		for (final LinePlot p : plots) {
@@ -194,6 +358,6 @@ public final class FeatureProjection {
 			for (int y = 0; y < r.height(); y++) for (int x = 0; x < r.width(); x++) all.set(ox + x, y, r.get(x, y));
 			ox += r.width();
 		}
-		PngEncoder.write(all, png);
+		return all;
 	}
 }

@@ -166,6 +166,17 @@ class MainTest {
 			"--device", "cpu");
 		assertEquals(0, r.code(), r.err());
 		assertTrue(Files.size(tmp.resolve("features.png")) > 1000);
+		// labeled against unlabeled voxels: a second panel and the gap per class
+		r = run("features", "--model", model.toString(), "--image", images.resolve("case_000_0000.nii.gz").toString(), "--labels",
+			cohort.resolve("labelsTr/case_000.nii.gz").toString(), "--unlabeled-image", images.resolve("case_001_0000.nii.gz").toString(),
+			"--out", tmp.resolve("domains.png").toString(), "--depth", "2", "--device", "cpu");
+		assertEquals(0, r.code(), r.err());
+		assertTrue(r.out().contains("labeled-unlabeled gap per class") && r.out().contains("predicted"), r.out());
+		assertTrue(Files.size(tmp.resolve("domains.png")) > Files.size(tmp.resolve("features.png")), "two panels");
+		r = run("features", "--model", model.toString(), "--image", "a.nii", "--labels", "b.nii", "--unlabeled-labels", "c.nii", "--out",
+			"x.png");
+		assertEquals(2, r.code());
+		assertTrue(r.err().contains("--unlabeled-labels needs --unlabeled-image"), r.err());
 		// evaluate against the labels
 		r = run("evaluate", "--pred", pred.toString(), "--truth", cohort.resolve("labelsTr").toString(), "--out", tmp.resolve("eval")
 			.toString());

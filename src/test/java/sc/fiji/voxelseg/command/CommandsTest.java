@@ -210,6 +210,14 @@ class CommandsTest {
 		assertTrue(((String) open.getOutput("summary")).startsWith("Trained after 1 steps"));
 		assertTrue(Files.exists(tmp.resolve("m2.zip")));
 
+		// the feature-space picture of the two bundles side by side, and labeled vs unlabeled voxels
+		objects.put("img2", ImagePlusBridge.toImagePlus(NiftiIO.read(ds.cases().get(1).image()), "img2"));
+		final Module fs = run("Feature Space", "image=img,labels=lab,model=[" + model + "],model_2=[" + tmp.resolve("m2.zip") +
+			"],unlabeled=img2,depth=2,per_class=20,device=cpu");
+		final ImagePlus pic = (ImagePlus) fs.getOutput("picture");
+		assertEquals(ImagePlus.COLOR_RGB, pic.getType());
+		assertTrue(pic.getWidth() > 3 * pic.getHeight(), "four panels side by side: " + pic.getWidth() + "x" + pic.getHeight());
+
 		// segment the open image twice: the service loads the model once
 		final ModelCacheService cache = context.getService(ModelCacheService.class);
 		final int before = cache.loads();

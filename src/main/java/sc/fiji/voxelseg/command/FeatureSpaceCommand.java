@@ -1,0 +1,93 @@
+package sc.fiji.voxelseg.command;
+
+import java.io.File;
+import java.util.ArrayList;
+import java.util.List;
+
+import ij.ImagePlus;
+import ij.process.ColorProcessor;
+
+import org.scijava.ItemIO;
+import org.scijava.app.StatusService;
+import org.scijava.command.Command;
+import org.scijava.command.ContextCommand;
+import org.scijava.plugin.Parameter;
+import org.scijava.plugin.Plugin;
+
+import sc.fiji.voxelseg.fiji.ImagePlusBridge;
+import sc.fiji.voxelseg.image.Volume;
+import sc.fiji.voxelseg.infer.FeatureProjection;
+import sc.fiji.voxelseg.model.BundleModel;
+import sc.fiji.voxelseg.model.ModelBundle;
+import sc.fiji.voxelseg.nn.TorchEngine;
+import sc.fiji.voxelseg.report.LinePlot;
+import sc.fiji.voxelseg.report.Raster;
+
+/**
+ * The feature-space picture: sampled voxel features of an encoder map projected on their first two
+ * principal axes and coloured by class (seed 000's Fig. 3), for one model or two side by side
+ * (e.g. a plain and a Siamese-trained U-Net); with an unlabeled image, also the labeled against
+ * the unlabeled voxels on shared axes (seed 003's Fig. 7). The launcher's {@code features} does
+ * the same from files.
+ */
+@Plugin(type = Command.class, menuPath = "Plugins>VoxelSeg>Feature Space...", label = "Feature Space")
+public class FeatureSpaceCommand extends ContextCommand {
+
+	@Parameter
+	private StatusService status;
+
+	@Parameter(label = "Image", persist = false)
+	private ImagePlus image;
+
+	@Parameter(label = "Label image", persist = false)
+	private ImagePlus labels;
+
+	@Parameter(label = "Model (bundle folder or .zip)")
+	private File model;
+
+	@Parameter(label = "Second model (optional, side by side)", required = false)
+	private File model_2;
+
+	@Parameter(label = "Unlabeled image (optional: labeled vs unlabeled voxels)", required = false, persist = false)
+	private ImagePlus unlabeled;
+
+	@Parameter(label = "Encoder depth (1 = deepest)", min = "1")
+	private int depth = 1;
+
+	@Parameter(label = "Voxels per class", min = "3")
+	private int per_class = 200;
+
+	@Parameter(label = "Random seed")
+	private long seed = 1;
+
+	@Parameter(label = "Device", choices = { "auto", "cpu", "gpu" })
+	private String device = "auto";
+
+	@Parameter(type = ItemIO.OUTPUT)
+	private ImagePlus picture;
+
+	@Override
+	public void run() {
+		final Raster r = Commands.call(() -> {
+			final Volume img = ImagePlusBridge.toVolume(image), lab = ImagePlusBridge.toVolume(labels);
+			final Volume u = unlabeled == null ? null : ImagePlusBridge.toVolume(unlabeled);
+			final List<LinePlot> plots = new ArrayList<>();
+			for (final File m : model_2 == null || model_2.getPath().isEmpty() ? List.of(model) : List.of(model, model_2)) {
+				status.showStatus("Feature space of " + m.getName());
+				try (BundleModel bm = BundleModel.load(ModelBundle.load(m.toPath()), TorchEngine.device(device))) {
+					plots.add(FeatureProjection.plot(FeatureProjection.project(bm, img, lab, depth, per_class, seed), bm.classes(), m.getName() +
+						", encoder depth " + depth));
+					if (u != null) {
+						plots.add(FeatureProjection.plotDomains(FeatureProjection.projectDomains(bm, img, lab, u, null, depth, per_class, seed), m
+							.getName() + ": labeled vs unlabeled"));
+					}
+				}
+			}
+			return FeatureProjection.sideBySide(plots);
+		});
+		final int[] px = new int[r.width() * r.height()];
+		for (int y = 0; y < r.height(); y++) for (int x = 0; x < r.width(); x++) px[y * r.width() + x] = r.get(x, y);
+		picture = new ImagePlus("feature space", new ColorProcessor(r.width(), r.height(), px));
+		status.showStatus("Feature space: " + r.width() + "×" + r.height() + " picture");
+	}
+}
