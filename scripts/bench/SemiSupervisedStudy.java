@@ -38,7 +38,8 @@ import sc.fiji.voxelseg.util.Progress;
  * segmented on their own grids and scored per organ (Dice, Jaccard, HD95, ASSD, MedPy
  * convention); the seconds per step of each variant are printed beside the supervised one's.
  * <p>
- * Usage: OUT_DIR [CASES TEST SEEDS STEPS GRID FRACTIONS VARIANTS ARCH WIDTH LEVELS]; a variant is
+ * Usage: OUT_DIR [CASES TEST SEEDS STEPS GRID FRACTIONS VARIANTS ARCH WIDTH LEVELS FIRST_SEED] (seeds
+ * FIRST_SEED .. FIRST_SEED + SEEDS - 1, so that seeds can run in separate processes); a variant is
  * one of supervised, mt, mt+adv, mt+feature, full. "supervised" is the supervised trainer on the
  * labeled cases alone (batches of 2 volumes); the others run the semi-supervised trainer (2 labeled
  * + 2 unlabeled volumes) with the named terms on, so "mt" is the mean teacher with the consistency
@@ -54,7 +55,7 @@ public class SemiSupervisedStudy {
 		final String[] fractions = (a.length > 6 ? a[6] : "0.2,0.1").split(",");
 		final String[] variants = (a.length > 7 ? a[7] : "supervised,mt,mt+adv,mt+feature,full").split(",");
 		final Architecture arch = Architecture.valueOf((a.length > 8 ? a[8] : "vnet").toUpperCase(Locale.ROOT));
-		final int width = arg(a, 9, 8), levels = arg(a, 10, 4);
+		final int width = arg(a, 9, 8), levels = arg(a, 10, 4), firstSeed = arg(a, 11, 0);
 		Files.createDirectories(out);
 		final PreprocessingPlan plan = new PreprocessingPlan(List.of(Step.Window.of(HuWindow.SOFT_TISSUE), new Step.ResampleToShape(
 			new long[] { grid, grid, grid / 2 })));
@@ -70,7 +71,7 @@ public class SemiSupervisedStudy {
 		final StringBuilder csv = new StringBuilder("method,fraction,seed,train_cases,case,class,dice,jaccard,hd95,assd,status\n");
 		final Map<String, List<Double>> secondsPerStep = new LinkedHashMap<>();
 		for (final String f : fractions) {
-			for (int s = 0; s < seeds; s++) {
+			for (int s = firstSeed; s < firstSeed + seeds; s++) {
 				for (final String v : variants) {
 					final TrainingSettings st = TrainingSettings.semiSupervisedDefaults().architecture(arch).baseWidth(width).levels(levels)
 						.optimiser(Optimiser.Kind.ADAM).learningRate(3e-3).weightDecay(0).schedule(LearningRateSchedule.Kind.POLY).iterations(
