@@ -67,6 +67,26 @@ public final class Conv3dBlock extends NetBlock {
 		return release(y, s5, w, sb, b == shift ? null : b, scale, shift);
 	}
 
+	/**
+	 * The convolution applied at chosen positions: each row holds the input patch of one position,
+	 * kernel-offset-major ({@code k³} offsets in (z, y, x) order, then the input channels), so the
+	 * result is {@code rows · Wᵀ + b}, S × out, with W laid out to match.
+	 *
+	 * @param rows S × (k³ · in)
+	 */
+	NDArray forwardRows(final ParameterStore ps, final NDArray rows, final boolean training) {
+		final NDArray w = value(ps, weight, rows, training);
+		// (out, in, k, k, k) -> (out, k, k, k, in) -> (out, k³·in)
+		final NDArray t = w.transpose(0, 2, 3, 4, 1), wm = t.reshape(out, (long) kernel * kernel * kernel * in), wt = wm.transpose();
+		NDArray y = rows.matMul(wt);
+		release(null, t, wm, wt);
+		if (bias != null) {
+			final NDArray b = value(ps, bias, rows, training);
+			y = release(y.add(b), y);
+		}
+		return y;
+	}
+
 	@Override
 	public Shape[] getOutputShapes(final Shape[] inputShapes) {
 		final Shape s = inputShapes[0];

@@ -45,6 +45,61 @@ class FeatureDiscriminatorTest {
 	}
 
 	/**
+	 * Oracle: the whole fused map, then the sampled voxels gathered from it. Evaluating the fusion
+	 * only at sampled voxels gives the same vectors (and the same gradient for an input map), on
+	 * the finest grid itself and on a grid twice as fine, including voxels on the borders (where
+	 * the 3×3×3 convolution reads its zero padding).
+	 */
+	@Test
+	void fusionAtSampledVoxelsEqualsTheWholeMap() {
+		try (NDManager m = NDManager.newBaseManager()) {
+			final FeatureDiscriminator d = new FeatureDiscriminator(new int[] { 7, 5, 3 }, 6, 5, 2);
+			d.initialize(m, DataType.FLOAT32, new Shape(1, 3, 4, 6, 8));
+			final ParameterStore ps = new ParameterStore(m, false);
+			final java.util.Random r = new java.util.Random(2);
+			for (final int[] to : new int[][] { { 4, 6, 8 }, { 8, 12, 16 } }) {
+				final NDArray a = m.randomNormal(new Shape(2, 7, 1, 2, 2)), b = m.randomNormal(new Shape(2, 5, 2, 3, 4)), c = m
+					.randomNormal(new Shape(2, 3, 4, 6, 8));
+				final int tv = to[0] * to[1] * to[2];
+				final int[] index = new int[40];
+				for (int i = 0; i < index.length; i++) index[i] = r.nextInt(2 * tv);
+				index[0] = 0;
+				index[1] = 2 * tv - 1;
+				final float[][] grads = new float[2][];
+				final float[][] values = new float[2][];
+				for (int way = 0; way < 2; way++) {
+					final NDArray aw = a.duplicate(), bw = b.duplicate(), cw = c.duplicate();
+					aw.setRequiresGradient(true);
+					bw.setRequiresGradient(true);
+					cw.setRequiresGradient(true);
+					for (final ai.djl.util.Pair<String, ai.djl.nn.Parameter> q : d.getParameters()) q.getValue().getArray().setRequiresGradient(true);
+					try (ai.djl.training.GradientCollector gc = TorchEngine.engine().newGradientCollector()) {
+						final List<NDArray> maps = List.of(aw, bw, cw);
+						final NDArray v = way == 0 ? sc.fiji.voxelseg.loss.VoxelFeatures.gatherUpsampled(d.fuse(ps, maps, true), index, to) : d
+							.fuseAt(ps, maps, index, to, true);
+						assertEquals(new Shape(index.length, 6), v.getShape());
+						values[way] = v.toFloatArray();
+						gc.backward(v.square().sum());
+					}
+					final List<Float> g = new java.util.ArrayList<>();
+					for (final NDArray x : List.of(aw, bw, cw)) for (final float q : x.getGradient().toFloatArray()) g.add(q);
+					for (final ai.djl.util.Pair<String, ai.djl.nn.Parameter> q : d.getParameters()) {
+						if (q.getKey().startsWith("in") || q.getKey().startsWith("fuse")) {
+							for (final float z : q.getValue().getArray().getGradient().toFloatArray()) g.add(z);
+						}
+					}
+					grads[way] = new float[g.size()];
+					for (int i = 0; i < g.size(); i++) grads[way][i] = g.get(i);
+				}
+				for (int i = 0; i < values[0].length; i++) assertEquals(values[0][i], values[1][i], 1e-5 * Math.max(1, Math.abs(values[0][i])),
+					java.util.Arrays.toString(to) + " value " + i);
+				for (int i = 0; i < grads[0].length; i++) assertEquals(grads[0][i], grads[1][i], 1e-4 * Math.max(1, Math.abs(grads[0][i])),
+					java.util.Arrays.toString(to) + " gradient " + i);
+			}
+		}
+	}
+
+	/**
 	 * Oracle: the definition of a per-class branch. Rows of classes 0 and 1 only (K = 3): branch 2
 	 * gets exactly zero gradient, and branch 0's gradient equals the one from the class-0 rows alone
 	 * (the class-1 rows add nothing to it); a row's logit equals its own branch applied alone.
