@@ -57,9 +57,10 @@ final class FeaturesCommand implements Main.Subcommand {
 					.explained()[0], 100 * p.explained()[1]);
 				if (uImg != null) {
 					// seed 003's picture: labeled against unlabeled voxels on shared axes, and how far apart they lie
-					final FeatureProjection.Points d = FeatureProjection.projectDomains(model, img, lab, uImg, uLab, depth, perClass, seed);
-					plots.add(FeatureProjection.plotDomains(d, m.getFileName() + ": labeled vs unlabeled, depth " + depth));
-					final double[] gap = FeatureProjection.domainGap(model, img, lab, uImg, uLab, depth, perClass, seed);
+					final FeatureProjection.DomainComparison d = FeatureProjection.compareDomains(model, img, lab, uImg, uLab, depth, perClass,
+						seed);
+					plots.add(FeatureProjection.plotDomains(d.points(), m.getFileName() + ": labeled vs unlabeled, depth " + depth));
+					final double[] gap = d.gap();
 					final StringBuilder b = new StringBuilder();
 					for (int k = 1; k < gap.length; k++) {
 						if (Double.isNaN(gap[k])) continue;

@@ -78,7 +78,7 @@ public class FeatureSpaceCommand extends ContextCommand {
 					plots.add(FeatureProjection.plot(FeatureProjection.project(bm, img, lab, depth, per_class, seed), bm.classes(), m.getName() +
 						", encoder depth " + depth));
 					if (u != null) {
-						plots.add(FeatureProjection.plotDomains(FeatureProjection.projectDomains(bm, img, lab, u, null, depth, per_class, seed), m
+						plots.add(FeatureProjection.plotDomains(FeatureProjection.compareDomains(bm, img, lab, u, null, depth, per_class, seed).points(), m
 							.getName() + ": labeled vs unlabeled"));
 					}
 				}

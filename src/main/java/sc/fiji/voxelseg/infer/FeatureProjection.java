@@ -59,13 +59,22 @@ public final class FeatureProjection {
 	}
 
 	/**
-	 * Seed 003's picture of labeled against unlabeled voxels (its Fig. 7): voxels sampled as in
-	 * {@link #project} from a labeled image and from an unlabeled one, projected on the principal
-	 * axes of both sets together. The unlabeled image's classes are its {@code unlabeledClasses}
-	 * where given (to judge the picture), otherwise the model's own prediction, as a
-	 * semi-supervised run would see them.
+	 * Seed 003's labeled against unlabeled voxels (its Fig. 7) from one sampling of each image:
+	 * {@code points}, the voxels sampled as in {@link #project} from both images and projected on
+	 * the principal axes of both sets together; and {@code gap}, per class present in both, the
+	 * distance between the two sets' mean feature vectors in units of the class's pooled
+	 * within-domain standard deviation (root mean square over the feature channels): 0 where the
+	 * domains overlap, larger where the unlabeled features drift away, NaN for a class missing from
+	 * either.
 	 */
-	public static Points projectDomains(final BundleModel model, final Volume labeledImage, final Volume labels,
+	public record DomainComparison(Points points, double[] gap) {}
+
+	/**
+	 * Compares a labeled and an unlabeled image's voxel features (see {@link DomainComparison}). The
+	 * unlabeled image's classes are its {@code unlabeledClasses} where given (to judge the picture),
+	 * otherwise the model's own prediction, as a semi-supervised run would see them.
+	 */
+	public static DomainComparison compareDomains(final BundleModel model, final Volume labeledImage, final Volume labels,
 		final Volume unlabeledImage, final Volume unlabeledClasses, final int depth, final int perClass, final long seed)
 	{
 		final Sample[] ab = domains(model, labeledImage, labels, unlabeledImage, unlabeledClasses, depth, perClass, seed);
@@ -83,20 +92,7 @@ public final class FeatureProjection {
 			classes[i] = first ? a.classes()[j] : b.classes()[j];
 			domains[i] = first ? 0 : 1;
 		}
-		return pca(rows, classes, domains, seed);
-	}
-
-	/**
-	 * Per class present in both domains, the distance between the labeled and the unlabeled
-	 * voxels' mean feature vectors, in units of the class's pooled within-domain standard deviation
-	 * (root mean square over the feature channels): 0 where the two domains overlap, larger where
-	 * the unlabeled features drift away. NaN for a class missing from either domain.
-	 */
-	public static double[] domainGap(final BundleModel model, final Volume labeledImage, final Volume labels,
-		final Volume unlabeledImage, final Volume unlabeledClasses, final int depth, final int perClass, final long seed)
-	{
-		final Sample[] ab = domains(model, labeledImage, labels, unlabeledImage, unlabeledClasses, depth, perClass, seed);
-		return gap(ab[0], ab[1], model.classes().maxIndex() + 1);
+		return new DomainComparison(pca(rows, classes, domains, seed), gap(a, b, model.classes().maxIndex() + 1));
 	}
 
 	/** The labeled image's sample and the unlabeled image's (classes given, or predicted by the model). */
