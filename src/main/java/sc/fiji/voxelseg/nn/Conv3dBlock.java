@@ -51,7 +51,12 @@ public final class Conv3dBlock extends NetBlock {
 		final NDArray x = inputs.head();
 		final NDArray w = value(ps, weight, x, training);
 		final NDArray b = bias == null ? null : value(ps, bias, x, training);
-		return Conv3d.conv3d(x, w, b, new Shape(stride, stride, stride), new Shape(padding, padding, padding), new Shape(1, 1, 1));
+		return new NDList(conv(x, w, b));
+	}
+
+	/** This block's convolution of {@code x} with the given weight and bias (null for none). */
+	private NDArray conv(final NDArray x, final NDArray w, final NDArray b) {
+		return Conv3d.conv3d(x, w, b, new Shape(stride, stride, stride), new Shape(padding, padding, padding), new Shape(1, 1, 1)).head();
 	}
 
 	/**
@@ -62,9 +67,7 @@ public final class Conv3dBlock extends NetBlock {
 	NDArray forwardAffine(final ParameterStore ps, final NDArray x, final NDArray scale, final NDArray shift) {
 		final NDArray s5 = scale.reshape(out, 1, 1, 1, 1), w = value(ps, weight, x, false).mul(s5);
 		final NDArray sb = bias == null ? null : value(ps, bias, x, false).mul(scale), b = sb == null ? shift : sb.add(shift);
-		final NDArray y = Conv3d.conv3d(x, w, b, new Shape(stride, stride, stride), new Shape(padding, padding, padding), new Shape(1,
-			1, 1)).head();
-		return release(y, s5, w, sb, b == shift ? null : b, scale, shift);
+		return release(conv(x, w, b), s5, w, sb, b == shift ? null : b, scale, shift);
 	}
 
 	/**

@@ -12,7 +12,6 @@ import java.nio.FloatBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicInteger;
 
 import com.google.gson.JsonObject;
 
@@ -151,22 +150,7 @@ class RepresentationTrainingTest {
 				Augmentation.defaults());
 			final SupervisedTrainer.Result full = new SupervisedTrainer(organs, s, dir.resolve("full"), Progress.NONE).train();
 
-			final AtomicInteger calls = new AtomicInteger();
-			final Progress cancelAfter3 = new Progress() {
-
-				@Override
-				public void status(final String m) {}
-
-				@Override
-				public void progress(final long done, final long total) {
-					calls.set((int) done);
-				}
-
-				@Override
-				public boolean isCanceled() {
-					return calls.get() >= 3;
-				}
-			};
+			final Progress cancelAfter3 = new CancelAfter(3);
 			final Path out = dir.resolve("part");
 			final SupervisedTrainer.Result part = new SupervisedTrainer(organs, s, out, cancelAfter3).train();
 			assertTrue(part.cancelled());

@@ -11,7 +11,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicInteger;
 
 import com.google.gson.JsonObject;
 
@@ -136,22 +135,7 @@ class SemiSupervisedTrainingTest {
 				assertEquals(plain.parameterCount(), model.network(m).parameterCount(), "the bundle holds the student network alone");
 				assertEquals(ModelBundle.weightsOf(plain).length, model.weights().length);
 			}
-			final AtomicInteger calls = new AtomicInteger();
-			final Progress cancelAfter3 = new Progress() {
-
-				@Override
-				public void status(final String m) {}
-
-				@Override
-				public void progress(final long done, final long total) {
-					calls.set((int) done);
-				}
-
-				@Override
-				public boolean isCanceled() {
-					return calls.get() >= 3;
-				}
-			};
+			final Progress cancelAfter3 = new CancelAfter(3);
 			final Path out = dir.resolve("part");
 			final SupervisedTrainer.Result part = new SemiSupervisedTrainer(liver, List.of(), s, out, cancelAfter3).train();
 			assertTrue(part.cancelled());

@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.concurrent.atomic.AtomicInteger;
 
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -87,22 +86,7 @@ class SupervisedTrainerTest {
 			final TrainingSettings s = small().iterations(8).validateEvery(4).checkpointEvery(2).augmentation(Augmentation.defaults());
 			final SupervisedTrainer.Result full = new SupervisedTrainer(liver, s, dir.resolve("full"), Progress.NONE).train();
 
-			final AtomicInteger calls = new AtomicInteger();
-			final Progress cancelAfter5 = new Progress() {
-
-				@Override
-				public void status(final String m) {}
-
-				@Override
-				public void progress(final long done, final long total) {
-					calls.set((int) done);
-				}
-
-				@Override
-				public boolean isCanceled() {
-					return calls.get() >= 5;
-				}
-			};
+			final Progress cancelAfter5 = new CancelAfter(5);
 			final Path out = dir.resolve("part");
 			final SupervisedTrainer.Result part = new SupervisedTrainer(liver, s, out, cancelAfter5).train();
 			assertTrue(part.cancelled());
