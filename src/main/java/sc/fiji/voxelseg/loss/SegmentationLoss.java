@@ -5,6 +5,8 @@ import java.util.Locale;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
 
+import sc.fiji.voxelseg.nn.Scalars;
+
 /**
  * The supervised segmentation losses: multi-label soft Dice as in seed 000 eq. (3), cross-entropy,
  * and their sum. Logits are N × K × D × H × W floats; labels are N × D × H × W class indices
@@ -63,7 +65,7 @@ public enum SegmentationLoss {
 		final NDArray g = oneHot(labels, k);
 		final NDArray inter = p.mul(g).sum(BATCH_AND_SPACE);
 		final NDArray denom = p.square().sum(BATCH_AND_SPACE).add(g.sum(BATCH_AND_SPACE));
-		final NDArray dice = inter.mul(2).add(DICE_SMOOTH).div(denom.add(DICE_SMOOTH));
+		final NDArray dice = Scalars.mul(inter, 2).add(DICE_SMOOTH).div(denom.add(DICE_SMOOTH));
 		return dice.mean().neg().add(1);
 	}
 
@@ -77,6 +79,6 @@ public enum SegmentationLoss {
 		final NDArray ce = logits.logSoftmax(1).mul(oneHot(labels, k)).sum(new int[] { 1 }).neg();
 		if (weight == null) return ce.mean();
 		final NDArray w = weight.toType(DataType.FLOAT32, false);
-		return ce.mul(w).sum().div(w.sum().maximum(1e-12f));
+		return ce.mul(w).sum().div(Scalars.maximum(w.sum(), 1e-12));
 	}
 }

@@ -4,6 +4,8 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.nn.Activation;
 
+import sc.fiji.voxelseg.nn.Scalars;
+
 /**
  * The loss terms of voxel-wise adversarial semi-supervised learning (seed 003) besides the
  * supervised Dice: pseudo-labels, consistency with its ramp-up, the adversarial terms of the
@@ -104,7 +106,7 @@ public final class SemiSupervisedLoss {
 		final NDArray mp = means.matMul(np), mz = means.matMul(nz);
 		final NDArray sp = means.matMul(np.square().sum(new int[] { 1 }, true)).squeeze(1);
 		final NDArray sz = means.matMul(nz.square().sum(new int[] { 1 }, true)).squeeze(1);
-		final NDArray perClass = sp.add(sz).sub(mp.mul(mz).sum(new int[] { 1 }).mul(2));
+		final NDArray perClass = sp.add(sz).sub(Scalars.mul(mp.mul(mz).sum(new int[] { 1 }), 2));
 		final float[] w = new float[weights.length];
 		for (int i = 0; i < w.length; i++) w[i] = (float) weights[i];
 		return perClass.mul(p.getManager().create(w).toDevice(p.getDevice(), false)).sum();

@@ -77,6 +77,8 @@ public final class VoxelFeatures {
 	public static NDArray gatherUpsampled(final NDArray features, final int[] index, final int[] to) {
 		final Shape s = features.getShape();
 		final int[] from = { (int) s.get(2), (int) s.get(3), (int) s.get(4) };
+		// on the map's own grid the interpolation puts weight 1 on one vector
+		if (from[0] == to[0] && from[1] == to[1] && from[2] == to[2]) return gather(features, index);
 		final long n = s.get(0), c = s.get(1), cv = (long) from[0] * from[1] * from[2];
 		final long tv = (long) to[0] * to[1] * to[2];
 		final int count = index.length;

@@ -4,6 +4,8 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 
+import sc.fiji.voxelseg.nn.Scalars;
+
 /**
  * The voxel-level representation losses of one hidden layer, on the S sampled voxels of that
  * layer (rows of S × width tensors) with their classes.
@@ -77,7 +79,7 @@ public final class VoxelRepresentationLoss {
 		// torch's vector norm has a zero gradient at a zero row (sqrt of a sum of squares would not)
 		final NDArray norm = v.norm(new int[] { 1 }, true);
 		final NDArray kept = norm.gte(NORM_EPS).toType(v.getDataType(), false);
-		final NDArray scale = kept.div(norm.maximum(NORM_EPS));
+		final NDArray scale = kept.div(Scalars.maximum(norm, NORM_EPS));
 		final NDArray out = v.mul(scale);
 		norm.close();
 		kept.close();
@@ -134,7 +136,7 @@ public final class VoxelRepresentationLoss {
 		// s_ij/τ ≤ 1/τ, so exp(s/τ - 1/τ) cannot overflow, and with |s| ≤ 1 the smallest term
 		// exp(-2/τ) is far above float underflow for any τ ≥ 0.03
 		final float inv = (float) (1 / temperature);
-		final NDArray logits = zn.matMul(zn.transpose()).mul(inv);
+		final NDArray logits = Scalars.mul(zn.matMul(zn.transpose()), inv);
 		final NDArray mask = m.create(offDiagonal, new Shape(s, s)).toDevice(z.getDevice(), false);
 		final NDArray logDenominator = logits.sub(inv).exp().mul(mask).sum(new int[] { 1 }, true).log().add(inv);
 		final NDArray logProb = logits.sub(logDenominator);

@@ -1,12 +1,14 @@
 package sc.fiji.voxelseg.nn;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import ai.djl.training.ParameterStore;
@@ -106,11 +108,10 @@ public final class FeatureDiscriminator extends NetBlock {
 	 * grid; each of those needs the summed input at its 3×3×3 neighbourhood (zero outside the
 	 * grid, the convolution's padding); and the summed input at a cell is the sum over the maps of
 	 * the 1×1×1 convolution of the map interpolated there (a 1×1×1 convolution commutes with
-	 * trilinear interpolation, whose weights sum to one). So the cost follows the sampled voxels,
-	 * about 216 × S cells, instead of the whole finest grid. Not yet what the semi-supervised step
-	 * calls: with it in place of {@link #fuse}, the six-step training test's losses agreed for two
-	 * steps and then stopped falling, although values and gradients (input maps, input and fusion
-	 * convolutions) agree with the whole-map path in the test of this class.
+	 * trilinear interpolation, whose weights sum to one). Cells are computed once however many
+	 * voxels share them, and corners of weight zero (all but one when {@code to} is the finest grid
+	 * itself) are skipped, so the cost follows the distinct cells the sampled voxels touch instead
+	 * of the whole finest grid. This is what the semi-supervised step calls.
 	 *
 	 * @param index flat indices into the N volumes of grid {@code to} (z, y, x)
 	 * @return S × width
@@ -121,16 +122,21 @@ public final class FeatureDiscriminator extends NetBlock {
 		}
 		final Shape fs = maps.get(maps.size() - 1).getShape();
 		final int[] f = { (int) fs.get(2), (int) fs.get(3), (int) fs.get(4) };
-		final long fv = (long) f[0] * f[1] * f[2], tv = (long) to[0] * to[1] * to[2];
-		final int count = index.length, cells = 8 * count, taps = 27 * cells;
-		// the 8 interpolation corners on the finest grid of each voxel, as VoxelFeatures.gatherUpsampled takes them
-		final long[] cellVol = new long[cells];
-		final int[][] cellPos = new int[cells][];
-		final float[] weight = new float[cells];
+		final int fv = f[0] * f[1] * f[2];
+		final long tv = (long) to[0] * to[1] * to[2];
+		final int count = index.length;
+		final int[] slot = new int[Math.toIntExact(fs.get(0) * fv)];
+		Arrays.fill(slot, -1);
+		// the interpolation corners of each voxel on the finest grid, corner-major as
+		// VoxelFeatures.gatherUpsampled takes them, each a row of the distinct corner cells
+		final int[] cornerRow = new int[8 * count];
+		final float[] weight = new float[8 * count];
+		final IntList centres = new IntList();
 		final int[] i0 = new int[3], i1 = new int[3];
 		final double[] fr = new double[3];
 		for (int i = 0; i < count; i++) {
 			final long v = index[i] % tv;
+			final int vol = (int) (index[i] / tv);
 			final int[] o = { (int) (v / ((long) to[1] * to[2])), (int) (v / to[2] % to[1]), (int) (v % to[2]) };
 			for (int a = 0; a < 3; a++) {
 				double src = (o[a] + 0.5) * ((double) f[a] / to[a]) - 0.5;
@@ -141,44 +147,101 @@ public final class FeatureDiscriminator extends NetBlock {
 			}
 			for (int corner = 0; corner < 8; corner++) {
 				final int k = corner * count + i;
-				cellVol[k] = index[i] / tv;
-				cellPos[k] = new int[] { (corner & 4) != 0 ? i1[0] : i0[0], (corner & 2) != 0 ? i1[1] : i0[1], (corner & 1) != 0 ? i1[2]
-					: i0[2] };
-				weight[k] = (float) (((corner & 4) != 0 ? fr[0] : 1 - fr[0]) * ((corner & 2) != 0 ? fr[1] : 1 - fr[1]) * ((corner & 1) != 0
-					? fr[2] : 1 - fr[2]));
+				final double w = ((corner & 4) != 0 ? fr[0] : 1 - fr[0]) * ((corner & 2) != 0 ? fr[1] : 1 - fr[1]) * ((corner & 1) != 0
+					? fr[2] : 1 - fr[2]);
+				weight[k] = (float) w;
+				// corner 0 always has a positive weight (fr < 1); a corner of weight 0 reuses its row
+				if (w == 0) {
+					cornerRow[k] = cornerRow[i];
+					continue;
+				}
+				final int z = (corner & 4) != 0 ? i1[0] : i0[0], y = (corner & 2) != 0 ? i1[1] : i0[1], x = (corner & 1) != 0 ? i1[2]
+					: i0[2];
+				cornerRow[k] = rowOf(slot, centres, vol * fv + (z * f[1] + y) * f[2] + x);
 			}
 		}
-		// the 27 neighbours of each cell, offset-major within a cell (kernel order dz, dy, dx), and whether each lies inside
-		final int[] tapIndex = new int[taps];
-		final float[] inside = new float[taps];
-		for (int k = 0; k < cells; k++) {
+		// the 27 neighbours of each corner cell (kernel order dz, dy, dx), each a row of the distinct
+		// cells inside the grid, or of the zero row that follows them (the convolution's padding)
+		final int nc = centres.size();
+		Arrays.fill(slot, -1);
+		final IntList cells = new IntList();
+		final int[] tapRow = new int[27 * nc];
+		for (int c = 0; c < nc; c++) {
+			final int g = centres.get(c), vol = g / fv, pos = g % fv;
+			final int cz = pos / (f[1] * f[2]), cy = pos / f[2] % f[1], cx = pos % f[2];
 			int t = 0;
 			for (int dz = -1; dz <= 1; dz++) for (int dy = -1; dy <= 1; dy++) for (int dx = -1; dx <= 1; dx++, t++) {
-				final int z = cellPos[k][0] + dz, y = cellPos[k][1] + dy, x = cellPos[k][2] + dx;
-				final boolean in = z >= 0 && z < f[0] && y >= 0 && y < f[1] && x >= 0 && x < f[2];
-				tapIndex[k * 27 + t] = (int) (cellVol[k] * fv + (in ? ((long) z * f[1] + y) * f[2] + x : 0));
-				inside[k * 27 + t] = in ? 1 : 0;
+				final int z = cz + dz, y = cy + dy, x = cx + dx;
+				if (z >= 0 && z < f[0] && y >= 0 && y < f[1] && x >= 0 && x < f[2]) {
+					tapRow[c * 27 + t] = rowOf(slot, cells, vol * fv + (z * f[1] + y) * f[2] + x);
+				}
+				else tapRow[c * 27 + t] = -1;
 			}
 		}
+		final int nu = cells.size();
+		for (int k = 0; k < tapRow.length; k++) if (tapRow[k] < 0) tapRow[k] = nu;
 		final NDManager m = maps.get(0).getManager();
-		// the summed 1×1×1-convolved maps at every tap: taps × width
+		// the summed 1×1×1-convolved maps at every distinct cell, then a zero row: (nu + 1) × width
+		final int[] cellIndex = cells.toArray();
 		NDArray sum = null;
 		for (int j = 0; j < maps.size(); j++) {
-			final NDArray e = VoxelFeatures.gatherUpsampled(maps.get(j), tapIndex, f);
+			final NDArray e = VoxelFeatures.gatherUpsampled(maps.get(j), cellIndex, f);
 			final NDArray a = release(inputs.get(j).forwardRows(ps, e, training), e);
 			sum = sum == null ? a : release(sum.add(a), sum, a);
 		}
-		final NDArray mask = m.create(inside, new Shape(taps, 1)).toDevice(sum.getDevice(), false);
-		final NDArray padded = release(sum.mul(mask), sum, mask);
-		// the 3×3×3 fuse convolution at each cell: (cells × 27·width) · (27·width × width)
-		final NDArray flat = release(padded.reshape(cells, 27L * width), padded);
+		final NDArray zero = m.zeros(new Shape(1, width), sum.getDataType(), sum.getDevice());
+		final NDArray padded = release(NDArrays.concat(new NDList(sum, zero), 0), sum, zero);
+		// the 3×3×3 fuse convolution at each corner cell: (nc × 27·width) · (27·width × width)
+		final NDArray taps = release(padded.get(new NDIndex("{}", rows(m, tapRow, padded))), padded);
+		final NDArray flat = release(taps.reshape(nc, 27L * width), taps);
 		final NDArray fusedCells = release(fuse.forwardRows(ps, flat, training), flat);
 		final NDArray act = release(Activation.leakyRelu(fusedCells, SLOPE), fusedCells);
-		// back to the voxels: the weighted sum of their 8 corners
-		final NDArray w = m.create(weight, new Shape(8, count, 1)).toDevice(act.getDevice(), false);
-		final NDArray corners = release(act.reshape(8, count, width), act);
-		final NDArray weighted = release(corners.mul(w), corners, w);
+		// back to the voxels: the weighted sum of their 8 corners; w and the row indices come from
+		// Java arrays and autograd keeps them for the backward pass: they stay open until their
+		// manager closes (see Scalars)
+		final NDArray corners = release(act.get(new NDIndex("{}", rows(m, cornerRow, act))).reshape(8, count, width), act);
+		final NDArray w = m.create(weight, new Shape(8, count, 1)).toDevice(corners.getDevice(), false);
+		final NDArray weighted = release(corners.mul(w), corners);
 		return release(weighted.sum(new int[] { 0 }), weighted);
+	}
+
+	/** The row of global cell {@code g} in {@code list}, appending it when new. */
+	private static int rowOf(final int[] slot, final IntList list, final int g) {
+		if (slot[g] < 0) {
+			slot[g] = list.size();
+			list.add(g);
+		}
+		return slot[g];
+	}
+
+	private static NDArray rows(final NDManager m, final int[] rows, final NDArray like) {
+		final long[] l = new long[rows.length];
+		for (int i = 0; i < rows.length; i++) l[i] = rows[i];
+		return m.create(l).toDevice(like.getDevice(), false);
+	}
+
+	/** A growable int array. */
+	private static final class IntList {
+
+		private int[] a = new int[64];
+		private int n;
+
+		void add(final int v) {
+			if (n == a.length) a = Arrays.copyOf(a, 2 * n);
+			a[n++] = v;
+		}
+
+		int get(final int i) {
+			return a[i];
+		}
+
+		int size() {
+			return n;
+		}
+
+		int[] toArray() {
+			return Arrays.copyOf(a, n);
+		}
 	}
 
 	/**

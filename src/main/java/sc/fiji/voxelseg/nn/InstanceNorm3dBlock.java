@@ -44,9 +44,9 @@ public final class InstanceNorm3dBlock extends NetBlock {
 	public static NDArray apply(final NDArray x, final NDArray g, final NDArray b) {
 		final Shape s = x.getShape();
 		final float count = s.get(2) * s.get(3) * s.get(4);
-		final NDArray mean = x.sum(SPATIAL, true).div(count);
+		final NDArray mean = Scalars.div(x.sum(SPATIAL, true), count);
 		final NDArray centred = x.sub(mean);
-		final NDArray var = centred.square().sum(SPATIAL, true).div(count);
+		final NDArray var = Scalars.div(centred.square().sum(SPATIAL, true), count);
 		NDArray y = centred.div(var.add(EPS).sqrt());
 		final long c = s.get(1);
 		if (g != null) y = y.mul(g.reshape(1, c, 1, 1, 1));

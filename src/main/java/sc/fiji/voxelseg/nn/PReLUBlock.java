@@ -43,7 +43,7 @@ public final class PReLUBlock extends NetBlock {
 			s[1] = n;
 			slope = a.reshape(new Shape(s));
 		}
-		return x.maximum(0f).add(x.minimum(0f).mul(slope));
+		return Scalars.maximum(x, 0).add(Scalars.minimum(x, 0).mul(slope));
 	}
 
 	@Override

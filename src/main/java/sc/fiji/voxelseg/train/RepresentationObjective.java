@@ -23,6 +23,7 @@ import sc.fiji.voxelseg.loss.SegmentationLoss;
 import sc.fiji.voxelseg.loss.VoxelFeatures;
 import sc.fiji.voxelseg.loss.VoxelRepresentationLoss;
 import sc.fiji.voxelseg.loss.VoxelSampler;
+import sc.fiji.voxelseg.nn.Scalars;
 import sc.fiji.voxelseg.nn.SegmentationNetwork;
 import sc.fiji.voxelseg.nn.VoxelFeatureHeads;
 
@@ -129,7 +130,7 @@ public final class RepresentationObjective implements Objective {
 		final NDArray seg = segmentation.compute(SegmentationNetwork.logits(output), labels);
 		final NDArray feature = featureLoss(ps, output, labels, step);
 		lastFeatureLoss = feature.getFloat();
-		return seg.add(feature.mul(lambda));
+		return seg.add(Scalars.mul(feature, lambda));
 	}
 
 	/**

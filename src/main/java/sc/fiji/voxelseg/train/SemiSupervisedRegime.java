@@ -34,6 +34,7 @@ import sc.fiji.voxelseg.loss.VoxelRepresentationLoss;
 import sc.fiji.voxelseg.loss.VoxelSampler;
 import sc.fiji.voxelseg.nn.FeatureDiscriminator;
 import sc.fiji.voxelseg.nn.NetworkConfig;
+import sc.fiji.voxelseg.nn.Scalars;
 import sc.fiji.voxelseg.nn.SegmentationNetwork;
 import sc.fiji.voxelseg.nn.TorchEngine;
 import sc.fiji.voxelseg.nn.VoxelFeatureHeads;
@@ -279,20 +280,19 @@ final class SemiSupervisedRegime implements Regime {
 			if (semi.consistency) {
 				final NDArray c = SemiSupervisedLoss.consistency(logits, tProb);
 				lastTerms[1] = c.getFloat();
-				loss = loss.add(c.mul((float) SemiSupervisedLoss.rampUp(step, tMax, semi.gamma0)));
+				loss = loss.add(Scalars.mul(c, SemiSupervisedLoss.rampUp(step, tMax, semi.gamma0)));
 			}
 			if (semi.feature) {
 				final byte[] pred = labeledLogits.argMax(1).toType(DataType.UINT8, false).toByteArray();
 				final NDArray f = featureLoss(ps, sOut, tOut, labeled, pred, full, step);
 				lastTerms[2] = f.getFloat();
-				loss = loss.add(f.mul(beta));
+				loss = loss.add(Scalars.mul(f, beta));
 			}
 			if (semi.adversarial && fake[0].length > 0) {
-				final NDArray fused = discriminator.fuse(ps, maps(sOut, false), true);
-				final NDArray g = SemiSupervisedLoss.generator(discriminator.classify(ps, VoxelFeatures.gatherUpsampled(fused, fake[0], full),
-					fake[1], true));
+				final NDArray rows = discriminator.fuseAt(ps, maps(sOut, false), fake[0], full, true);
+				final NDArray g = SemiSupervisedLoss.generator(discriminator.classify(ps, rows, fake[1], true));
 				lastTerms[3] = g.getFloat();
-				loss = loss.add(g.mul((float) semi.alpha));
+				loss = loss.add(Scalars.mul(g, semi.alpha));
 			}
 			value = loss.getFloat();
 			if (!Double.isFinite(value)) return value;
@@ -304,10 +304,11 @@ final class SemiSupervisedRegime implements Regime {
 				if (p.getArray().hasGradient()) JniUtils.zeroGrad((PtNDArray) p.getArray());
 			}
 			try (GradientCollector gc = TorchEngine.engine().newGradientCollector()) {
-				final NDArray fused = discriminator.fuse(ps, maps(sOut, true), true);
-				final NDArray dReal = discriminator.classify(ps, VoxelFeatures.gatherUpsampled(fused, real.index(), full), real.label(), true);
-				final NDArray dFake = fake[0].length == 0 ? root.create(new float[0]) : discriminator.classify(ps, VoxelFeatures
-					.gatherUpsampled(fused, fake[0], full), fake[1], true);
+				final List<NDArray> detached = maps(sOut, true);
+				final NDArray dReal = discriminator.classify(ps, discriminator.fuseAt(ps, detached, real.index(), full, true), real.label(),
+					true);
+				final NDArray dFake = fake[0].length == 0 ? root.create(new float[0]) : discriminator.classify(ps, discriminator.fuseAt(ps,
+					detached, fake[0], full, true), fake[1], true);
 				final NDArray d = SemiSupervisedLoss.discriminator(dReal, dFake);
 				lastTerms[4] = d.getFloat();
 				if (!Double.isFinite(lastTerms[4])) return lastTerms[4];

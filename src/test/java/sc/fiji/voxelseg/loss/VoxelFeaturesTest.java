@@ -76,12 +76,13 @@ class VoxelFeaturesTest {
 
 	/**
 	 * Interpolating the sampled voxels only equals upsampling the whole map with
-	 * {@link Upsample#trilinear} and gathering, for doubling grids and an uneven one, and its gradient
-	 * equals that of the full route.
+	 * {@link Upsample#trilinear} and gathering, for doubling grids, an uneven one, the map's own grid
+	 * and one axis alone, and its gradient equals that of the full route.
 	 */
 	@Test
 	void gatherUpsampledEqualsUpsamplingThenGathering() {
-		final int[][][] cases = { { { 2, 3, 4 }, { 4, 6, 8 } }, { { 2, 2, 2 }, { 8, 8, 8 } }, { { 3, 4, 5 }, { 7, 4, 11 } } };
+		final int[][][] cases = { { { 2, 3, 4 }, { 4, 6, 8 } }, { { 2, 2, 2 }, { 8, 8, 8 } }, { { 3, 4, 5 }, { 7, 4, 11 } }, { { 3, 4, 5 }, { 3, 4, 5 } },
+			{ { 3, 4, 5 }, { 3, 4, 10 } } };
 		final Random r = new Random(1);
 		try (NDManager m = NDManager.newBaseManager()) {
 			for (final int[][] c : cases) {

@@ -48,7 +48,7 @@ class FeatureDiscriminatorTest {
 	 * Oracle: the whole fused map, then the sampled voxels gathered from it. Evaluating the fusion
 	 * only at sampled voxels gives the same vectors (and the same gradient for an input map), on
 	 * the finest grid itself and on a grid twice as fine, including voxels on the borders (where
-	 * the 3×3×3 convolution reads its zero padding).
+	 * the 3×3×3 convolution reads its zero padding) and voxels that share cells.
 	 */
 	@Test
 	void fusionAtSampledVoxelsEqualsTheWholeMap() {
@@ -65,6 +65,9 @@ class FeatureDiscriminatorTest {
 				for (int i = 0; i < index.length; i++) index[i] = r.nextInt(2 * tv);
 				index[0] = 0;
 				index[1] = 2 * tv - 1;
+				// a voxel sampled twice, and its neighbour along x (they share corner cells)
+				index[3] = index[2];
+				index[4] = index[2] % to[2] < to[2] - 1 ? index[2] + 1 : index[2] - 1;
 				final float[][] grads = new float[2][];
 				final float[][] values = new float[2][];
 				for (int way = 0; way < 2; way++) {
