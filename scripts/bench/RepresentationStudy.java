@@ -35,9 +35,10 @@ import sc.fiji.voxelseg.util.Progress;
  * with seed 000's voxel-level Siamese loss and with the supervised-contrastive baseline, each on
  * 10 %, 20 % and 100 % of the training cases' labels, several seeds, the same step budget. The
  * test cases are segmented on their own grids and scored per organ (Dice, HD95, ASSD, MedPy
- * convention). Usage: OUT_DIR [CASES TEST SEEDS STEPS GRID FRACTIONS METHODS]; a method is none,
- * siamese or contrastive, optionally with its λ after a colon (siamese:1). Prints the table and
- * writes OUT_DIR/results.csv.
+ * convention). Usage: OUT_DIR [CASES TEST SEEDS STEPS GRID FRACTIONS METHODS FIRST_SEED] (seeds
+ * FIRST_SEED .. FIRST_SEED + SEEDS - 1, so that seeds can run in separate processes); a method is
+ * none, siamese or contrastive, optionally with its λ after a colon (siamese:1). Prints the table
+ * and writes OUT_DIR/results.csv after every run.
  */
 public class RepresentationStudy {
 
@@ -48,6 +49,7 @@ public class RepresentationStudy {
 		final int grid = a.length > 5 ? Integer.parseInt(a[5]) : 64;
 		final String[] fractions = (a.length > 6 ? a[6] : "0.1,0.2,1.0").split(",");
 		final String[] methods = (a.length > 7 ? a[7] : "none,siamese,contrastive").split(",");
+		final int firstSeed = a.length > 8 ? Integer.parseInt(a[8]) : 0;
 		Files.createDirectories(out);
 		final PreprocessingPlan plan = new PreprocessingPlan(List.of(Step.Window.of(HuWindow.SOFT_TISSUE), new Step.ResampleToShape(
 			new long[] { grid, grid, grid / 2 })));
@@ -64,7 +66,7 @@ public class RepresentationStudy {
 		final Map<String, double[][]> summary = new LinkedHashMap<>();
 		final Map<String, double[][]> organs = new LinkedHashMap<>();
 		for (final String f : fractions) {
-			for (int s = 0; s < seeds; s++) {
+			for (int s = firstSeed; s < firstSeed + seeds; s++) {
 				final List<TrainingData.Pair> shuffled = new ArrayList<>(pool);
 				Collections.shuffle(shuffled, new java.util.Random(1000 + s));
 				final int n = Math.max(2, (int) Math.round(Double.parseDouble(f) * pool.size()));
@@ -101,9 +103,10 @@ public class RepresentationStudy {
 						}
 					}
 					final String key = m + " @ " + f;
-					summary.computeIfAbsent(key, k -> new double[seeds][]) [s] = new double[] { dice / nd, nh == 0 ? Double.NaN : hd / nh,
+					summary.computeIfAbsent(key, k -> new double[seeds][]) [s - firstSeed] = new double[] { dice / nd, nh == 0 ? Double.NaN : hd / nh,
 						nh == 0 ? Double.NaN : assd / nh };
-					organs.computeIfAbsent(key, k -> new double[seeds][]) [s] = organDice;
+					organs.computeIfAbsent(key, k -> new double[seeds][]) [s - firstSeed] = organDice;
+					Files.writeString(out.resolve("results.csv"), csv.toString());
 					System.out.printf(Locale.ROOT, "%-24s seed %d, %2d training cases: mean Dice %.3f, HD95 %.2f mm, ASSD %.2f mm (train %.0f s)%n",
 						key, s, n, dice / nd, hd / Math.max(1, nh), assd / Math.max(1, nh), trainS);
 				}

@@ -40,8 +40,8 @@ import sc.fiji.voxelseg.util.Progress;
  * <p>
  * Usage: OUT_DIR [CASES TEST SEEDS STEPS GRID FRACTIONS VARIANTS ARCH WIDTH LEVELS FIRST_SEED] (seeds
  * FIRST_SEED .. FIRST_SEED + SEEDS - 1, so that seeds can run in separate processes); a variant is
- * one of supervised, mt, mt+adv, mt+feature, full. "supervised" is the supervised trainer on the
- * labeled cases alone (batches of 2 volumes); the others run the semi-supervised trainer (2 labeled
+ * one of supervised, mt, mt+adv, mt+feature, full, optionally with β after a colon (full:1).
+ * "supervised" is the supervised trainer on the labeled cases alone (batches of 2 volumes); the others run the semi-supervised trainer (2 labeled
  * + 2 unlabeled volumes) with the named terms on, so "mt" is the mean teacher with the consistency
  * term only. Optimiser for all: Adam,
  * lr 3e-3, poly decay (the paper's multi-organ schedule decays every 2500 steps, beyond these
@@ -78,7 +78,9 @@ public class SemiSupervisedStudy {
 							steps).loss(SegmentationLoss.DICE_CE).validationFraction(0).seed(s + 1).augmentation(Augmentation.defaults()).device(
 								"cpu");
 					st.semiSupervised.labeledFraction(Double.parseDouble(f));
-					switch (v) {
+					// a variant may name its β after a colon: full:1
+					if (v.contains(":")) st.semiSupervised.beta(Double.parseDouble(v.split(":")[1]));
+					switch (v.split(":")[0]) {
 						case "supervised" -> {}
 						case "mt" -> st.semiSupervised.terms(false, false, true);
 						case "mt+adv" -> st.semiSupervised.terms(true, false, true);
@@ -88,9 +90,9 @@ public class SemiSupervisedStudy {
 					}
 					final List<String> keep = SemiSupervisedTrainer.labeledIds(data.cases(), Double.parseDouble(f), st.seed);
 					final int labeled = keep.size();
-					final Path bundle = out.resolve(v.replace('+', '_') + "-" + f + "-" + s);
+					final Path bundle = out.resolve(v.replace('+', '_').replace(':', '_') + "-" + f + "-" + s);
 					final long t0 = System.nanoTime();
-					if (v.equals("supervised")) {
+					if (v.startsWith("supervised")) {
 						// the labeled cases alone, batches of 2 labeled volumes, the same optimiser and budget
 						final List<TrainingData.Pair> sub = new ArrayList<>();
 						for (final TrainingData.Pair p : pool) if (keep.contains(p.id())) sub.add(p);
