@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
+import java.util.function.ToLongBiFunction;
 
 import sc.fiji.voxelseg.nn.Architecture;
 import sc.fiji.voxelseg.nn.NetworkConfig;
@@ -84,21 +85,39 @@ public final class MemoryEstimate {
 	 * @throws IllegalArgumentException with the estimate and the suggestions
 	 */
 	public static void check(final NetworkConfig cfg, final int batch, final int[] shape, final long available) {
-		final long need = training(cfg, batch, shape);
+		check(cfg, batch, shape, available, (c, s) -> 0L);
+	}
+
+	/**
+	 * As {@link #check(NetworkConfig, int, int[], long)}, with {@code extra} bytes (for a
+	 * configuration and sample shape) beyond the network's training, such as a teacher network.
+	 */
+	public static void check(final NetworkConfig cfg, final int batch, final int[] shape, final long available,
+		final ToLongBiFunction<NetworkConfig, int[]> extra)
+	{
+		final Need training = (c, b, p) -> training(c, b, p) + extra.applyAsLong(c, p);
+		final long need = training.bytes(cfg, batch, shape);
 		if (need <= available) return;
 		final StringBuilder s = new StringBuilder(String.format(Locale.ROOT,
 			"training %s on batches of %d × %d×%d×%d needs about %s, but %s is available. ", cfg.describe(), batch, shape[0],
 			shape[1], shape[2], gib(need), gib(available)));
-		final String fix = suggestion(cfg, batch, shape, available);
+		final String fix = suggestion(cfg, batch, shape, available, training);
 		s.append(fix == null ? "Even the smallest setting does not fit; free memory or use a machine with more." : "Try " + fix + ".");
 		throw new IllegalArgumentException(s.toString());
 	}
 
-	private static String suggestion(final NetworkConfig cfg, final int batch, final int[] shape, final long available) {
+	/** Bytes to train a configuration on batches of a sample shape. */
+	private interface Need {
+		long bytes(NetworkConfig cfg, int batch, int[] shape);
+	}
+
+	private static String suggestion(final NetworkConfig cfg, final int batch, final int[] shape, final long available,
+		final Need training)
+	{
 		final java.util.List<String> out = new java.util.ArrayList<>();
 		for (int b = batch / 2; b >= 1; b /= 2) {
-			if (training(cfg, b, shape) <= available) {
-				out.add("batch size " + b + " (about " + gib(training(cfg, b, shape)) + ")");
+			if (training.bytes(cfg, b, shape) <= available) {
+				out.add("batch size " + b + " (about " + gib(training.bytes(cfg, b, shape)) + ")");
 				break;
 			}
 		}
@@ -110,15 +129,15 @@ public final class MemoryEstimate {
 			final int next = Math.max(div, (p[longest] / 2) / div * div);
 			if (next == p[longest]) break;
 			p[longest] = next;
-			if (training(cfg, 1, p) <= available) {
-				out.add("batch 1 on patches of " + p[0] + "×" + p[1] + "×" + p[2] + " (about " + gib(training(cfg, 1, p)) + ")");
+			if (training.bytes(cfg, 1, p) <= available) {
+				out.add("batch 1 on patches of " + p[0] + "×" + p[1] + "×" + p[2] + " (about " + gib(training.bytes(cfg, 1, p)) + ")");
 				break;
 			}
 		}
 		for (int w = cfg.baseWidth() / 2; w >= 4; w /= 2) {
 			final NetworkConfig c = cfg.withBaseWidth(w);
-			if (training(c, batch, shape) <= available) {
-				out.add("base width " + w + " (about " + gib(training(c, batch, shape)) + ")");
+			if (training.bytes(c, batch, shape) <= available) {
+				out.add("base width " + w + " (about " + gib(training.bytes(c, batch, shape)) + ")");
 				break;
 			}
 		}

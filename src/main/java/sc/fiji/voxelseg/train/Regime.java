@@ -7,6 +7,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
 
+import sc.fiji.voxelseg.nn.NetworkConfig;
 import sc.fiji.voxelseg.nn.SegmentationNetwork;
 
 /**
@@ -55,6 +56,14 @@ interface Regime extends AutoCloseable {
 	/** The loss terms of the last {@link #backward}, for the message when training diverges; empty if none. */
 	default String lastTermsText() {
 		return "";
+	}
+
+	/**
+	 * Bytes the regime needs beyond what {@link MemoryEstimate#training} counts for the network on
+	 * the regime's batches (a teacher, its forward pass, a discriminator), for the pre-flight check.
+	 */
+	default long extraMemory(final NetworkConfig cfg, final int[] shape) {
+		return 0;
 	}
 
 	/** A few words for the start-of-training status line. */

@@ -172,6 +172,20 @@ final class SemiSupervisedRegime implements Regime {
 		return batches;
 	}
 
+	/**
+	 * The teacher: its weights, and its forward pass over the whole batch without autograd, which
+	 * keeps the hidden maps of every level (the feature loss reads them), the logits and the
+	 * softmax, plus the widest layer's transient outputs. The heads and the discriminator (whose
+	 * fusion runs at sampled cells only) are small beside these.
+	 */
+	@Override
+	public long extraMemory(final NetworkConfig c, final int[] shape) {
+		final double v = (double) shape[0] * shape[1] * shape[2];
+		double floats = 2.0 * c.classes() * v + 3.0 * c.width(0) * v;
+		for (int i = 0; i < c.levels(); i++) floats += 2.0 * c.width(i) * v / Math.pow(8, i);
+		return (long) (floats * 4 * batches.batchSize()) + (long) MemoryEstimate.parameterCount(c) * 4;
+	}
+
 	@Override
 	public String describe() {
 		return description;

@@ -195,7 +195,8 @@ public final class SupervisedTrainer {
 		final long cadence = Math.max(sampler.stepsPerEpoch(), (total + 19) / 20);
 		final long validateEvery = val.isEmpty() ? 0 : settings.validateEvery > 0 ? settings.validateEvery : cadence;
 		final long checkpointEvery = settings.checkpointEvery > 0 ? settings.checkpointEvery : validateEvery > 0 ? validateEvery : cadence;
-		MemoryEstimate.check(cfg, sampler.batchSize(), shape, memoryLimit >= 0 ? memoryLimit : MemoryEstimate.available());
+		MemoryEstimate.check(cfg, sampler.batchSize(), shape, memoryLimit >= 0 ? memoryLimit : MemoryEstimate.available(),
+			regime::extraMemory);
 
 		final Device device = TorchEngine.device(settings.device);
 		progress.status("Training " + cfg.describe() + " on " + train.size() + " cases (" + val.size() + " for validation)" + regime

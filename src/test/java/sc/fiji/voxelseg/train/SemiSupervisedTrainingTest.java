@@ -163,6 +163,28 @@ class SemiSupervisedTrainingTest {
 	}
 
 	/**
+	 * The pre-flight memory check counts the teacher: a limit that fits the student's training on
+	 * the 2 + 2 batch alone is refused with the need named, and one that adds the teacher's share
+	 * passes. Oracle for the share's floor: the teacher's weights (4 bytes a parameter) and its kept
+	 * finest-level maps (2 × width × voxels × volumes × 4 bytes), counted by hand.
+	 */
+	@Test
+	void memoryCheckCountsTheTeacher() {
+		final NetworkConfig cfg = NetworkConfig.defaults(Architecture.VNET, 1, 2).withLevels(3).withBaseWidth(8).withKernel(3);
+		final List<CaseData> cases = liver.cases();
+		final SemiSupervisedRegime r = new SemiSupervisedRegime(small(), cfg, 2, cases.subList(0, 2), cases.subList(2, 4));
+		final int[] shape = r.batches().sampleShape();
+		final int n = r.batches().batchSize();
+		final long student = MemoryEstimate.training(cfg, n, shape), teacher = r.extraMemory(cfg, shape);
+		final double voxels = (double) shape[0] * shape[1] * shape[2];
+		assertTrue(teacher >= MemoryEstimate.parameterCount(cfg) * 4 + 2 * cfg.width(0) * voxels * n * 4, "teacher share " + teacher);
+		MemoryEstimate.check(cfg, n, shape, student + teacher, r::extraMemory);
+		final IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> MemoryEstimate.check(cfg, n, shape, student,
+			r::extraMemory));
+		assertTrue(e.getMessage().contains("needs about"), e.getMessage());
+	}
+
+	/**
 	 * The ablations are settings: with every unsupervised term off the loss is the segmentation loss
 	 * alone; "mean teacher only" has the consistency term and neither heads nor a discriminator;
 	 * "+L_feature" has heads but no discriminator.
