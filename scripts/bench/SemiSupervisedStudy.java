@@ -40,8 +40,9 @@ import sc.fiji.voxelseg.util.Progress;
  * <p>
  * Usage: OUT_DIR [CASES TEST SEEDS STEPS GRID FRACTIONS VARIANTS ARCH WIDTH LEVELS FIRST_SEED] (seeds
  * FIRST_SEED .. FIRST_SEED + SEEDS - 1, so that seeds can run in separate processes); a variant is
- * one of supervised, mt, mt+adv, mt+feature, full, optionally with β after a colon (full:1).
- * "supervised" is the supervised trainer on the labeled cases alone (batches of 2 volumes); the others run the semi-supervised trainer (2 labeled
+ * one of supervised, joint, mt, mt+adv, mt+feature, full, optionally with β after a colon (full:1).
+ * "supervised" is the supervised trainer on the labeled cases alone; "joint" is the semi-supervised
+ * trainer with every unsupervised term off (the 2 + 2 batch and nothing else) (batches of 2 volumes); the others run the semi-supervised trainer (2 labeled
  * + 2 unlabeled volumes) with the named terms on, so "mt" is the mean teacher with the consistency
  * term only. Optimiser for all: Adam,
  * lr 3e-3, poly decay (the paper's multi-organ schedule decays every 2500 steps, beyond these
@@ -82,11 +83,12 @@ public class SemiSupervisedStudy {
 					if (v.contains(":")) st.semiSupervised.beta(Double.parseDouble(v.split(":")[1]));
 					switch (v.split(":")[0]) {
 						case "supervised" -> {}
+						case "joint" -> st.semiSupervised.terms(false, false, false);
 						case "mt" -> st.semiSupervised.terms(false, false, true);
 						case "mt+adv" -> st.semiSupervised.terms(true, false, true);
 						case "mt+feature" -> st.semiSupervised.terms(false, true, true);
 						case "full" -> st.semiSupervised.terms(true, true, true);
-						default -> throw new IllegalArgumentException("variant: supervised, mt, mt+adv, mt+feature or full, not " + v);
+						default -> throw new IllegalArgumentException("variant: supervised, joint, mt, mt+adv, mt+feature or full, not " + v);
 					}
 					final List<String> keep = SemiSupervisedTrainer.labeledIds(data.cases(), Double.parseDouble(f), st.seed);
 					final int labeled = keep.size();
