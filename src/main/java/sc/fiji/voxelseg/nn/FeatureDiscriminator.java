@@ -125,6 +125,7 @@ public final class FeatureDiscriminator extends NetBlock {
 		final int fv = f[0] * f[1] * f[2];
 		final long tv = (long) to[0] * to[1] * to[2];
 		final int count = index.length;
+		if (count == 0) return maps.get(0).getManager().zeros(new Shape(0, width), maps.get(0).getDataType(), maps.get(0).getDevice());
 		final int[] slot = new int[Math.toIntExact(fs.get(0) * fv)];
 		Arrays.fill(slot, -1);
 		// the interpolation corners of each voxel on the finest grid, corner-major as

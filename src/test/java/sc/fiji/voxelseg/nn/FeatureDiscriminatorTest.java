@@ -94,6 +94,7 @@ class FeatureDiscriminatorTest {
 					grads[way] = new float[g.size()];
 					for (int i = 0; i < g.size(); i++) grads[way][i] = g.get(i);
 				}
+				assertEquals(new Shape(0, 6), d.fuseAt(ps, List.of(a, b, c), new int[0], to, false).getShape(), "no voxel, no row");
 				for (int i = 0; i < values[0].length; i++) assertEquals(values[0][i], values[1][i], 1e-5 * Math.max(1, Math.abs(values[0][i])),
 					java.util.Arrays.toString(to) + " value " + i);
 				for (int i = 0; i < grads[0].length; i++) assertEquals(grads[0][i], grads[1][i], 1e-4 * Math.max(1, Math.abs(grads[0][i])),
