@@ -24,6 +24,36 @@ final class Commands {
 		}
 	}
 
+	/** The preprocessing plan a training command names: a preset, or the chosen plan file. */
+	static sc.fiji.voxelseg.preprocess.PreprocessingPlan plan(final String preprocessing, final java.io.File planFile)
+		throws java.io.IOException
+	{
+		if (!preprocessing.equals("plan file")) return sc.fiji.voxelseg.preprocess.PreprocessingPlan.preset(preprocessing);
+		if (planFile == null) throw new IllegalArgumentException("choose the plan file");
+		return sc.fiji.voxelseg.preprocess.PreprocessingPlan.load(planFile.toPath());
+	}
+
+	/**
+	 * The checkpoint beside the bundle {@code out} to resume from, or null for a fresh run;
+	 * refuses a resume without a checkpoint and a fresh run that would overwrite one.
+	 */
+	static Path checkpointToResume(final Path out, final boolean resume) {
+		final Path ckpt = sc.fiji.voxelseg.train.SupervisedTrainer.checkpointPath(out);
+		if (resume) {
+			if (!java.nio.file.Files.exists(ckpt)) throw new IllegalArgumentException("no checkpoint " + ckpt + " to resume from");
+			return ckpt;
+		}
+		if (java.nio.file.Files.exists(ckpt)) throw new IllegalArgumentException(ckpt + " exists from an earlier run: tick Resume, or choose another bundle");
+		return null;
+	}
+
+	/** The status line after training: cancelled or trained, steps, bundle and best validation Dice. */
+	static String trainingSummary(final sc.fiji.voxelseg.train.SupervisedTrainer.Result r, final Path out) {
+		final sc.fiji.voxelseg.train.TrainingHistory.Validation best = r.history().best();
+		return (r.cancelled() ? "Cancelled" : "Trained") + " after " + r.steps() + " steps: " + out + (best == null ? ""
+			: String.format(java.util.Locale.ROOT, " (best mean validation Dice %.3f)", best.meanDice()));
+	}
+
 	/** A file name without its volume extension. */
 	static String baseName(final Path p) {
 		final String n = p.getFileName().toString();

@@ -4,7 +4,6 @@ import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Locale;
 
 import org.scijava.ItemIO;
 import org.scijava.app.StatusService;
@@ -23,7 +22,6 @@ import sc.fiji.voxelseg.train.SemiSupervisedSettings;
 import sc.fiji.voxelseg.train.SemiSupervisedTrainer;
 import sc.fiji.voxelseg.train.SupervisedTrainer;
 import sc.fiji.voxelseg.train.TrainingData;
-import sc.fiji.voxelseg.train.TrainingHistory;
 import sc.fiji.voxelseg.train.TrainingSettings;
 import sc.fiji.voxelseg.train.UnlabeledImages;
 
@@ -127,24 +125,17 @@ public class TrainSemiSupervisedCommand extends ContextCommand {
 		final StatusProgress progress = new StatusProgress(status, this::isCanceled);
 		final Path out = output.toPath();
 		final SupervisedTrainer.Result r = Commands.call(() -> {
-			final PreprocessingPlan plan = preprocessing.equals("plan file") ? PreprocessingPlan.load(requireFile(plan_file))
-				: PreprocessingPlan.preset(preprocessing);
+			final PreprocessingPlan plan = Commands.plan(preprocessing, plan_file);
 			final Path root = data_dir.toPath();
 			final TrainingData data = TrainingData.load(TrainingDataset.read(root), plan, progress);
 			final Path dir = unlabeled_dir != null && !unlabeled_dir.getPath().isEmpty() ? unlabeled_dir.toPath() : root.resolve(
 				"imagesUnlabeled");
 			final List<CaseData> unlabeled = Files.isDirectory(dir) ? UnlabeledImages.load(dir, plan, progress) : List.of();
-			final Path ckpt = SupervisedTrainer.checkpointPath(out);
-			if (resume) {
-				if (!Files.exists(ckpt)) throw new IllegalArgumentException("no checkpoint " + ckpt + " to resume from");
-				return SemiSupervisedTrainer.resume(ckpt, data, unlabeled, out, progress);
-			}
-			if (Files.exists(ckpt)) throw new IllegalArgumentException(ckpt + " exists from an earlier run: tick Resume, or choose another bundle");
-			return new SemiSupervisedTrainer(data, unlabeled, settings(), out, progress).train();
+			final Path ckpt = Commands.checkpointToResume(out, resume);
+			return ckpt != null ? SemiSupervisedTrainer.resume(ckpt, data, unlabeled, out, progress) : new SemiSupervisedTrainer(data,
+				unlabeled, settings(), out, progress).train();
 		});
-		final TrainingHistory.Validation best = r.history().best();
-		summary = (r.cancelled() ? "Cancelled" : "Trained") + " after " + r.steps() + " steps: " + out + (best == null ? ""
-			: String.format(Locale.ROOT, " (best mean validation Dice %.3f)", best.meanDice()));
+		summary = Commands.trainingSummary(r, out);
 		status.showStatus(summary);
 	}
 
@@ -160,8 +151,4 @@ public class TrainSemiSupervisedCommand extends ContextCommand {
 		return s.validate();
 	}
 
-	private static Path requireFile(final File f) {
-		if (f == null) throw new IllegalArgumentException("choose the plan file");
-		return f.toPath();
-	}
 }

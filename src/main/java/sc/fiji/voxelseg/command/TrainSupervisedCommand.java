@@ -1,10 +1,8 @@
 package sc.fiji.voxelseg.command;
 
 import java.io.File;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Locale;
 
 import ij.ImagePlus;
 
@@ -27,7 +25,6 @@ import sc.fiji.voxelseg.train.Representation;
 import sc.fiji.voxelseg.train.Sampling;
 import sc.fiji.voxelseg.train.SupervisedTrainer;
 import sc.fiji.voxelseg.train.TrainingData;
-import sc.fiji.voxelseg.train.TrainingHistory;
 import sc.fiji.voxelseg.train.TrainingSettings;
 
 /**
@@ -117,20 +114,12 @@ public class TrainSupervisedCommand extends ContextCommand {
 		final StatusProgress progress = new StatusProgress(status, this::isCanceled);
 		final Path out = output.toPath();
 		final SupervisedTrainer.Result r = Commands.call(() -> {
-			final PreprocessingPlan plan = preprocessing.equals("plan file") ? PreprocessingPlan.load(requireFile(plan_file))
-				: PreprocessingPlan.preset(preprocessing);
-			final TrainingData data = data(plan, progress);
-			final Path ckpt = SupervisedTrainer.checkpointPath(out);
-			if (resume) {
-				if (!Files.exists(ckpt)) throw new IllegalArgumentException("no checkpoint " + ckpt + " to resume from");
-				return SupervisedTrainer.resume(ckpt, data, out, progress);
-			}
-			if (Files.exists(ckpt)) throw new IllegalArgumentException(ckpt + " exists from an earlier run: tick Resume, or choose another bundle");
-			return new SupervisedTrainer(data, settings(), out, progress).train();
+			final TrainingData data = data(Commands.plan(preprocessing, plan_file), progress);
+			final Path ckpt = Commands.checkpointToResume(out, resume);
+			return ckpt != null ? SupervisedTrainer.resume(ckpt, data, out, progress) : new SupervisedTrainer(data, settings(), out, progress)
+				.train();
 		});
-		final TrainingHistory.Validation best = r.history().best();
-		summary = (r.cancelled() ? "Cancelled" : "Trained") + " after " + r.steps() + " steps: " + out + (best == null ? ""
-			: String.format(Locale.ROOT, " (best mean validation Dice %.3f)", best.meanDice()));
+		summary = Commands.trainingSummary(r, out);
 		status.showStatus(summary);
 	}
 
@@ -156,8 +145,4 @@ public class TrainSupervisedCommand extends ContextCommand {
 		return s.validate();
 	}
 
-	private static Path requireFile(final File f) {
-		if (f == null) throw new IllegalArgumentException("choose the plan file");
-		return f.toPath();
-	}
 }
