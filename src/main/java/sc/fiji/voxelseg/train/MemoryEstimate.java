@@ -95,29 +95,29 @@ public final class MemoryEstimate {
 	public static void check(final NetworkConfig cfg, final int batch, final int[] shape, final long available,
 		final ToLongBiFunction<NetworkConfig, int[]> extra)
 	{
-		final Need training = (c, b, p) -> training(c, b, p) + extra.applyAsLong(c, p);
-		final long need = training.bytes(cfg, batch, shape);
+		final long need = need(cfg, batch, shape, extra);
 		if (need <= available) return;
 		final StringBuilder s = new StringBuilder(String.format(Locale.ROOT,
 			"training %s on batches of %d × %d×%d×%d needs about %s, but %s is available. ", cfg.describe(), batch, shape[0],
 			shape[1], shape[2], gib(need), gib(available)));
-		final String fix = suggestion(cfg, batch, shape, available, training);
+		final String fix = suggestion(cfg, batch, shape, available, extra);
 		s.append(fix == null ? "Even the smallest setting does not fit; free memory or use a machine with more." : "Try " + fix + ".");
 		throw new IllegalArgumentException(s.toString());
 	}
 
-	/** Bytes to train a configuration on batches of a sample shape. */
-	private interface Need {
-		long bytes(NetworkConfig cfg, int batch, int[] shape);
+	/** Bytes to train a configuration on batches of a sample shape, with the extra bytes. */
+	private static long need(final NetworkConfig cfg, final int batch, final int[] shape, final ToLongBiFunction<NetworkConfig, int[]> extra) {
+		return training(cfg, batch, shape) + extra.applyAsLong(cfg, shape);
 	}
 
 	private static String suggestion(final NetworkConfig cfg, final int batch, final int[] shape, final long available,
-		final Need training)
+		final ToLongBiFunction<NetworkConfig, int[]> extra)
 	{
 		final java.util.List<String> out = new java.util.ArrayList<>();
 		for (int b = batch / 2; b >= 1; b /= 2) {
-			if (training.bytes(cfg, b, shape) <= available) {
-				out.add("batch size " + b + " (about " + gib(training.bytes(cfg, b, shape)) + ")");
+			final long n = need(cfg, b, shape, extra);
+			if (n <= available) {
+				out.add("batch size " + b + " (about " + gib(n) + ")");
 				break;
 			}
 		}
@@ -129,15 +129,17 @@ public final class MemoryEstimate {
 			final int next = Math.max(div, (p[longest] / 2) / div * div);
 			if (next == p[longest]) break;
 			p[longest] = next;
-			if (training.bytes(cfg, 1, p) <= available) {
-				out.add("batch 1 on patches of " + p[0] + "×" + p[1] + "×" + p[2] + " (about " + gib(training.bytes(cfg, 1, p)) + ")");
+			final long n = need(cfg, 1, p, extra);
+			if (n <= available) {
+				out.add("batch 1 on patches of " + p[0] + "×" + p[1] + "×" + p[2] + " (about " + gib(n) + ")");
 				break;
 			}
 		}
 		for (int w = cfg.baseWidth() / 2; w >= 4; w /= 2) {
 			final NetworkConfig c = cfg.withBaseWidth(w);
-			if (training.bytes(c, batch, shape) <= available) {
-				out.add("base width " + w + " (about " + gib(training.bytes(c, batch, shape)) + ")");
+			final long n = need(c, batch, shape, extra);
+			if (n <= available) {
+				out.add("base width " + w + " (about " + gib(n) + ")");
 				break;
 			}
 		}
