@@ -40,11 +40,14 @@ import sc.fiji.voxelseg.util.Progress;
  * <p>
  * Usage: OUT_DIR [CASES TEST SEEDS STEPS GRID FRACTIONS VARIANTS ARCH WIDTH LEVELS FIRST_SEED] (seeds
  * FIRST_SEED .. FIRST_SEED + SEEDS - 1, so that seeds can run in separate processes); a variant is
- * one of supervised, joint, mt, mt+adv, mt+feature, full, optionally with β after a colon (full:1).
- * "supervised" is the supervised trainer on the labeled cases alone; "joint" is the semi-supervised
- * trainer with every unsupervised term off (the 2 + 2 batch and nothing else) (batches of 2 volumes); the others run the semi-supervised trainer (2 labeled
- * + 2 unlabeled volumes) with the named terms on, so "mt" is the mean teacher with the consistency
- * term only. Optimiser for all: Adam,
+ * one of supervised, joint, mt, mt+adv, mt+feature, full, optionally with β after a colon (full:1)
+ * and "/split" or "/shared" after the name to run the student's labeled and unlabeled volumes as
+ * two forward passes or one (mt/split:1; the settings' default otherwise).
+ * "supervised" is the supervised trainer on the labeled cases alone (batches of 2 volumes);
+ * "joint" is the semi-supervised trainer with every unsupervised term off (the 2 + 2 batch and
+ * nothing else); the others run the semi-supervised trainer (2 labeled + 2 unlabeled volumes) with
+ * the named terms on, so "mt" is the mean teacher with the consistency term only. Optimiser for
+ * all: Adam,
  * lr 3e-3, poly decay (the paper's multi-organ schedule decays every 2500 steps, beyond these
  * budgets); the paper's α, β, γ0, EMA decay and threshold. Writes OUT_DIR/results.csv.
  */
@@ -81,7 +84,9 @@ public class SemiSupervisedStudy {
 					st.semiSupervised.labeledFraction(Double.parseDouble(f));
 					// a variant may name its β after a colon: full:1
 					if (v.contains(":")) st.semiSupervised.beta(Double.parseDouble(v.split(":")[1]));
-					switch (v.split(":")[0]) {
+					final String name = v.split(":")[0];
+					if (name.endsWith("/split") || name.endsWith("/shared")) st.semiSupervised.separatePasses(name.endsWith("/split"));
+					switch (name.replaceAll("/.*", "")) {
 						case "supervised" -> {}
 						case "joint" -> st.semiSupervised.terms(false, false, false);
 						case "mt" -> st.semiSupervised.terms(false, false, true);
@@ -92,7 +97,7 @@ public class SemiSupervisedStudy {
 					}
 					final List<String> keep = SemiSupervisedTrainer.labeledIds(data.cases(), Double.parseDouble(f), st.seed);
 					final int labeled = keep.size();
-					final Path bundle = out.resolve(v.replace('+', '_').replace(':', '_') + "-" + f + "-" + s);
+					final Path bundle = out.resolve(v.replace('+', '_').replace(':', '_').replace('/', '_') + "-" + f + "-" + s);
 					final long t0 = System.nanoTime();
 					if (v.startsWith("supervised")) {
 						// the labeled cases alone, batches of 2 labeled volumes, the same optimiser and budget

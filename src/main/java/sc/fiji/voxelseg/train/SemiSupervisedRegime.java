@@ -286,7 +286,7 @@ final class SemiSupervisedRegime implements Regime {
 		final NDList sOut;
 		final double value;
 		try (GradientCollector gc = TorchEngine.engine().newGradientCollector()) {
-			sOut = student.forward(ps, new NDList(x), true);
+			sOut = studentForward(ps, x, nl);
 			final NDArray logits = SegmentationNetwork.logits(sOut);
 			final NDArray labeledLogits = logits.get(new NDIndex(":" + nl));
 			NDArray loss = settings.loss.compute(labeledLogits, y);
@@ -331,6 +331,20 @@ final class SemiSupervisedRegime implements Regime {
 			discriminatorOptimiser.step(discriminatorParams, (float) semi.discriminatorLr);
 		}
 		return value;
+	}
+
+	/**
+	 * The student's outputs over the whole batch: one pass, or (with
+	 * {@link SemiSupervisedSettings#separatePasses}) a pass over the labeled volumes and one over the
+	 * unlabeled ones, each output concatenated along the batch.
+	 */
+	private NDList studentForward(final ParameterStore ps, final NDArray x, final int nl) {
+		if (!semi.separatePasses) return student.forward(ps, new NDList(x), true);
+		final NDList a = student.forward(ps, new NDList(x.get(new NDIndex(":" + nl))), true);
+		final NDList u = student.forward(ps, new NDList(x.get(new NDIndex(nl + ":"))), true);
+		final NDList out = new NDList(a.size());
+		for (int i = 0; i < a.size(); i++) out.add(a.get(i).concat(u.get(i), 0));
+		return out;
 	}
 
 	/** The encoder maps the discriminator takes, deepest first; detached for the discriminator's own pass. */

@@ -47,6 +47,12 @@ public final class SemiSupervisedSettings {
 	public double discriminatorBeta2 = 0.999;
 	/** Whether the model bundle holds the teacher (and validation scores it) instead of the student. */
 	public boolean exportTeacher;
+	/**
+	 * Whether the student runs the labeled and the unlabeled volumes of a batch as two forward
+	 * passes, so that the batch-norm statistics behind the supervised loss come from labeled volumes
+	 * alone; otherwise one pass over the whole batch.
+	 */
+	public boolean separatePasses;
 
 	public SemiSupervisedSettings unlabeledBatch(final int n) {
 		unlabeledBatch = n;
@@ -113,6 +119,11 @@ public final class SemiSupervisedSettings {
 
 	public SemiSupervisedSettings exportTeacher(final boolean t) {
 		exportTeacher = t;
+		return this;
+	}
+
+	public SemiSupervisedSettings separatePasses(final boolean s) {
+		separatePasses = s;
 		return this;
 	}
 
