@@ -47,7 +47,8 @@ final class TrainCommand implements Main.Subcommand {
 			"  semi-supervised (seed 003; defaults: vnet, sgd lr 0.01 step decay, 6000 iterations, batch 2 labeled): --mode semi " +
 			"[--labeled-fraction 1] [--unlabeled DIR (default DATASET_DIR/imagesUnlabeled)] [--unlabeled-batch 2] [--ema 0.99] " +
 			"[--confidence 0.7] [--alpha 0.01] [--beta 0.1|100] [--gamma0 0.001] [--ramp-up STEPS] [--no-adv] [--no-feature] " +
-			"[--no-consistency] [--disc-lr 2e-4] [--disc-width 64] [--disc-maps 4] [--export student|teacher]";
+			"[--no-consistency] [--disc-lr 2e-4] [--disc-width 64] [--disc-maps 4] [--export student|teacher] " +
+			"[--student-pass separate|shared]";
 	}
 
 	@Override
@@ -158,6 +159,10 @@ final class TrainCommand implements Main.Subcommand {
 		if (!export.equals("student") && !export.equals("teacher")) throw new Args.UsageException("unknown --export '" + export +
 			"': use student or teacher");
 		m.exportTeacher = export.equals("teacher");
+		final String pass = a.get("student-pass", m.separatePasses ? "separate" : "shared").trim().toLowerCase(Locale.ROOT);
+		if (!pass.equals("separate") && !pass.equals("shared")) throw new Args.UsageException("unknown --student-pass '" + pass +
+			"': use separate (labeled and unlabeled volumes in their own passes, so batch norm sees them apart) or shared");
+		m.separatePasses = pass.equals("separate");
 	}
 
 	private static Norm norm(final String n) {

@@ -102,6 +102,9 @@ public class TrainSemiSupervisedCommand extends ContextCommand {
 	@Parameter(label = "Pseudo-label threshold", min = "0", max = "0.999")
 	private double confidence = 0.7;
 
+	@Parameter(label = "Student passes (batch norm)", choices = { "labeled and unlabeled apart", "one shared batch" })
+	private String passes = "labeled and unlabeled apart";
+
 	@Parameter(label = "Model to write", choices = { "student", "teacher" })
 	private String export = "student";
 
@@ -147,7 +150,8 @@ public class TrainSemiSupervisedCommand extends ContextCommand {
 					: 1e-5).validationFraction(validation).seed(seed).device(device);
 		final SemiSupervisedSettings m = s.semiSupervised;
 		m.unlabeledBatch(unlabeled_batch).labeledFraction(labeled_fraction).emaDecay(ema).confidence(confidence).terms(adversarial, feature,
-			consistency).alpha(alpha).beta(beta).gamma0(gamma0).exportTeacher(export.equals("teacher"));
+			consistency).alpha(alpha).beta(beta).gamma0(gamma0).exportTeacher(export.equals("teacher"))
+			.separatePasses(!passes.startsWith("one"));
 		return s.validate();
 	}
 

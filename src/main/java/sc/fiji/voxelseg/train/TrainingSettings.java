@@ -278,8 +278,9 @@ public final class TrainingSettings {
 		final String s = String.format(Locale.ROOT, "%s, %s loss, %s lr %.2g (%s), batch %d, %s", architecture.id(), loss.id(), optimiser
 			.name().toLowerCase(Locale.ROOT), learningRate, schedule.name().toLowerCase(Locale.ROOT), batchSize, sampling);
 		if (semiSupervised != null) {
-			return s + String.format(Locale.ROOT, " labeled + %d unlabeled, semi-supervised %s, EMA %.3g, t %.2g", semiSupervised
-				.unlabeledBatch, semiSupervised.terms(), semiSupervised.emaDecay, semiSupervised.confidence);
+			return s + String.format(Locale.ROOT, " labeled + %d unlabeled (%s), semi-supervised %s, EMA %.3g, t %.2g", semiSupervised
+				.unlabeledBatch, semiSupervised.separatePasses ? "separate passes" : "one shared pass", semiSupervised.terms(),
+				semiSupervised.emaDecay, semiSupervised.confidence);
 		}
 		if (representation == null || representation == Representation.NONE) return s;
 		return s + String.format(Locale.ROOT, ", %s loss on %d layer(s), λ %.3g, heads %d, %s grid", representation.id(),

@@ -1,6 +1,7 @@
 package sc.fiji.voxelseg.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -68,9 +69,11 @@ class TrainCommandTest {
 		assertEquals(FeatureGrid.UPSAMPLE_FEATURES, d.featureGrid);
 		assertEquals(1, d.semiSupervised.labeledFraction);
 		assertTrue(d.semiSupervised.adversarial && d.semiSupervised.feature && d.semiSupervised.consistency);
+		assertTrue(d.semiSupervised.separatePasses, "labeled and unlabeled volumes in separate passes by default");
 		final TrainingSettings s = parse("--mode", "semi", "--labeled-fraction", "0.2", "--unlabeled-batch", "3", "--ema", "0.999",
 			"--confidence", "0.8", "--alpha", "0.5", "--beta", "100", "--gamma0", "0.1", "--ramp-up", "40", "--no-adv", "--no-consistency",
-			"--disc-lr", "1e-3", "--disc-width", "32", "--disc-maps", "3", "--export", "teacher", "--optimiser", "adam", "--epochs", "7");
+			"--disc-lr", "1e-3", "--disc-width", "32", "--disc-maps", "3", "--export", "teacher", "--optimiser", "adam", "--epochs", "7",
+			"--student-pass", "shared");
 		final var m = s.semiSupervised;
 		assertEquals(0.2, m.labeledFraction);
 		assertEquals(3, m.unlabeledBatch);
@@ -85,6 +88,7 @@ class TrainCommandTest {
 		assertEquals(32, m.discriminatorWidth);
 		assertEquals(3, m.discriminatorMaps);
 		assertTrue(m.exportTeacher);
+		assertFalse(m.separatePasses);
 		assertEquals(1e-3, s.learningRate, "adam's default");
 		assertEquals(0, s.iterations, "--epochs given");
 		assertEquals(null, parse().semiSupervised);
@@ -96,6 +100,8 @@ class TrainCommandTest {
 		assertTrue(e.getMessage().contains("semi"), e.getMessage());
 		e = assertThrows(Args.UsageException.class, () -> parse("--mode", "semi", "--export", "both"));
 		assertTrue(e.getMessage().contains("teacher"), e.getMessage());
+		e = assertThrows(Args.UsageException.class, () -> parse("--mode", "semi", "--student-pass", "joint"));
+		assertTrue(e.getMessage().contains("separate") && e.getMessage().contains("shared"), e.getMessage());
 		assertTrue(new TrainCommand().usage().contains("--mode semi"));
 	}
 }

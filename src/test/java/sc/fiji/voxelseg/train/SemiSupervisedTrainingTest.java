@@ -220,6 +220,57 @@ class SemiSupervisedTrainingTest {
 		}
 	}
 
+	/**
+	 * With separate passes, the supervised loss and its gradient depend on the labeled volumes alone:
+	 * other unlabeled volumes leave them unchanged to the last bit, and they equal the loss of a
+	 * plain forward pass over the labeled volumes. With one shared pass the unlabeled volumes enter
+	 * through the batch-norm statistics and change both.
+	 */
+	@Test
+	void separatePassesKeepBatchNormToTheLabeledVolumes() {
+		final NetworkConfig cfg = NetworkConfig.defaults(Architecture.VNET, 1, 2).withLevels(3).withBaseWidth(8).withKernel(3);
+		final List<CaseData> cases = liver.cases();
+		for (final boolean separate : new boolean[] { true, false }) {
+			final double[] loss = new double[2];
+			final float[][] grad = new float[2][];
+			double alone = 0;
+			for (int run = 0; run < 2; run++) {
+				final TrainingSettings s = small();
+				s.semiSupervised.terms(false, false, false).separatePasses(separate);
+				final SemiSupervisedRegime r = new SemiSupervisedRegime(s, cfg, 2, cases.subList(0, 2), cases.subList(2 + 2 * run, 4 + 2 *
+					run));
+				TorchEngine.setGradMode(false);
+				TorchEngine.seed(5);
+				try (NDManager root = NDManager.newBaseManager()) {
+					final SegmentationNetwork net = cfg.build();
+					net.initialize(root, DataType.FLOAT32, new Shape(4, 1, 16, 32, 32));
+					r.open(root, net, 10);
+					final ParameterStore ps = new ParameterStore(root, false);
+					final Batch b = r.batches().batch(0);
+					try (NDScope scope = new NDScope()) {
+						scope.suppressNotUsedWarning();
+						loss[run] = r.backward(ps, root, b, 0);
+						final Batch labeled = new Batch(0, java.util.Arrays.copyOf(b.images(), 2 * b.nx() * b.ny() * b.nz()), java.util.Arrays
+							.copyOf(b.labels(), 2 * b.nx() * b.ny() * b.nz()), 2, b.nx(), b.ny(), b.nz());
+						alone = s.loss.compute(SegmentationNetwork.logits(net.forward(ps, new ai.djl.ndarray.NDList(SupervisedTrainer.images(
+							root, labeled)), true)), SupervisedTrainer.labels(root, labeled)).getFloat();
+					}
+					grad[run] = net.getParameters().get(0).getValue().getArray().getGradient().toFloatArray();
+					r.close();
+				}
+			}
+			if (separate) {
+				assertEquals(loss[0], loss[1], 0, "the unlabeled volumes do not reach the supervised loss");
+				assertArrayEquals(grad[0], grad[1], 0, "nor its gradient");
+				assertEquals(alone, loss[1], 1e-6, "the loss of a pass over the labeled volumes alone");
+			}
+			else {
+				assertNotEquals(loss[0], loss[1], "one shared pass: batch statistics include the unlabeled volumes");
+				assertFalse(java.util.Arrays.equals(grad[0], grad[1]));
+			}
+		}
+	}
+
 	/** Bad input: each refusal names the problem. */
 	@Test
 	void badInputIsRefused(@TempDir final Path dir) {
@@ -279,13 +330,15 @@ class SemiSupervisedTrainingTest {
 	@Test
 	void settingsRoundTrip() {
 		final TrainingSettings s = small();
-		s.semiSupervised.terms(false, true, false).alpha(0.5).exportTeacher(true);
+		s.semiSupervised.terms(false, true, false).alpha(0.5).exportTeacher(true).separatePasses(false);
 		final TrainingSettings back = TrainingSettings.fromJson(s.toJson());
 		assertNotNull(back.semiSupervised);
 		assertFalse(back.semiSupervised.adversarial);
 		assertTrue(back.semiSupervised.feature);
 		assertEquals(0.5, back.semiSupervised.alpha);
 		assertTrue(back.semiSupervised.exportTeacher);
+		assertFalse(back.semiSupervised.separatePasses);
+		assertTrue(new SemiSupervisedSettings().separatePasses, "separate passes by default");
 		final JsonObject old = new TrainingSettings().toJson();
 		old.remove("semiSupervised");
 		assertEquals(null, TrainingSettings.fromJson(old).semiSupervised);
