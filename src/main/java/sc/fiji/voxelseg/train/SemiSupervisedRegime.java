@@ -175,14 +175,21 @@ final class SemiSupervisedRegime implements Regime {
 	/**
 	 * The teacher: its weights, and its forward pass over the whole batch without autograd, which
 	 * keeps the hidden maps of every level (the feature loss reads them), the logits and the
-	 * softmax, plus the widest layer's transient outputs. The heads and the discriminator (whose
-	 * fusion runs at sampled cells only) are small beside these.
+	 * softmax, plus the widest layer's transient outputs; with separate student passes, the logits
+	 * and the encoder maps the terms read, joined across the two passes. The heads and the
+	 * discriminator (whose fusion runs at sampled cells only) are small beside these.
 	 */
 	@Override
 	public long extraMemory(final NetworkConfig c, final int[] shape) {
 		final double v = (double) shape[0] * shape[1] * shape[2];
 		double floats = 2.0 * c.classes() * v + 3.0 * c.width(0) * v;
 		for (int i = 0; i < c.levels(); i++) floats += 2.0 * c.width(i) * v / Math.pow(8, i);
+		if (semi.separatePasses) {
+			floats += c.classes() * v;
+			// output j (1 = deepest) is the encoder map of level levels - j
+			for (int j = 1; j <= Math.min(c.levels(), usedEncoderMaps(c.levels())); j++) floats += c.width(c.levels() - j) * v / Math.pow(8,
+				c.levels() - j);
+		}
 		return (long) (floats * 4 * batches.batchSize()) + (long) MemoryEstimate.parameterCount(c) * 4;
 	}
 
@@ -342,9 +349,15 @@ final class SemiSupervisedRegime implements Regime {
 		if (!semi.separatePasses) return student.forward(ps, new NDList(x), true);
 		final NDList a = student.forward(ps, new NDList(x.get(new NDIndex(":" + nl))), true);
 		final NDList u = student.forward(ps, new NDList(x.get(new NDIndex(nl + ":"))), true);
-		final NDList out = new NDList(a.size());
-		for (int i = 0; i < a.size(); i++) out.add(a.get(i).concat(u.get(i), 0));
+		final int used = 1 + usedEncoderMaps(student.encoderChannels().length);
+		final NDList out = new NDList(used);
+		for (int i = 0; i < used; i++) out.add(a.get(i).concat(u.get(i), 0));
 		return out;
+	}
+
+	/** Encoder maps (from the deepest) that the feature and adversarial terms read. */
+	private int usedEncoderMaps(final int levels) {
+		return Math.max(semi.feature ? settings.featureLayers : 0, semi.adversarial ? semi.discriminatorMapsFor(levels) : 0);
 	}
 
 	/** The encoder maps the discriminator takes, deepest first; detached for the discriminator's own pass. */

@@ -182,6 +182,15 @@ class SemiSupervisedTrainingTest {
 		final IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> MemoryEstimate.check(cfg, n, shape, student,
 			r::extraMemory));
 		assertTrue(e.getMessage().contains("needs about"), e.getMessage());
+		// separate passes join the logits (2 channels) and the three encoder maps the discriminator
+		// reads (8, 16 and 32 channels at full, 1/8 and 1/64 of the voxels) across the 4 volumes:
+		// 4 volumes × (2 + 8 + 16/8 + 32/64) × 16384 voxels × 4 bytes = 3,276,800 bytes more
+		assertArrayEquals(new int[] { 32, 32, 16 }, shape);
+		assertArrayEquals(new int[] { 32, 16, 8 }, new int[] { cfg.width(2), cfg.width(1), cfg.width(0) });
+		final TrainingSettings shared = small();
+		shared.semiSupervised.separatePasses(false);
+		final long one = new SemiSupervisedRegime(shared, cfg, 2, cases.subList(0, 2), cases.subList(2, 4)).extraMemory(cfg, shape);
+		assertEquals(3_276_800L, teacher - one);
 	}
 
 	/**
