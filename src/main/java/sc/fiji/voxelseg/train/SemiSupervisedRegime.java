@@ -34,6 +34,7 @@ import sc.fiji.voxelseg.loss.VoxelRepresentationLoss;
 import sc.fiji.voxelseg.loss.VoxelSampler;
 import sc.fiji.voxelseg.nn.FeatureDiscriminator;
 import sc.fiji.voxelseg.nn.NetworkConfig;
+import sc.fiji.voxelseg.nn.Norm;
 import sc.fiji.voxelseg.nn.Scalars;
 import sc.fiji.voxelseg.nn.SegmentationNetwork;
 import sc.fiji.voxelseg.nn.TorchEngine;
@@ -184,7 +185,7 @@ final class SemiSupervisedRegime implements Regime {
 		final double v = (double) shape[0] * shape[1] * shape[2];
 		double floats = 2.0 * c.classes() * v + 3.0 * c.width(0) * v;
 		for (int i = 0; i < c.levels(); i++) floats += 2.0 * c.width(i) * v / Math.pow(8, i);
-		if (semi.separatePasses) {
+		if (separatePasses()) {
 			floats += c.classes() * v;
 			// output j (1 = deepest) is the encoder map of level levels - j
 			for (int j = 1; j <= Math.min(c.levels(), usedEncoderMaps(c.levels())); j++) floats += c.width(c.levels() - j) * v / Math.pow(8,
@@ -343,16 +344,21 @@ final class SemiSupervisedRegime implements Regime {
 	/**
 	 * The student's outputs over the whole batch: one pass, or (with
 	 * {@link SemiSupervisedSettings#separatePasses}) a pass over the labeled volumes and one over the
-	 * unlabeled ones, each output concatenated along the batch.
+	 * unlabeled ones, each output concatenated along the batch. Without batch norm the two give the
+	 * same outputs, and the single pass is taken.
 	 */
 	private NDList studentForward(final ParameterStore ps, final NDArray x, final int nl) {
-		if (!semi.separatePasses) return student.forward(ps, new NDList(x), true);
+		if (!separatePasses()) return student.forward(ps, new NDList(x), true);
 		final NDList a = student.forward(ps, new NDList(x.get(new NDIndex(":" + nl))), true);
 		final NDList u = student.forward(ps, new NDList(x.get(new NDIndex(nl + ":"))), true);
 		final int used = 1 + usedEncoderMaps(student.encoderChannels().length);
 		final NDList out = new NDList(used);
 		for (int i = 0; i < used; i++) out.add(a.get(i).concat(u.get(i), 0));
 		return out;
+	}
+
+	private boolean separatePasses() {
+		return semi.separatePasses && cfg.norm() == Norm.BATCH;
 	}
 
 	/** Encoder maps (from the deepest) that the feature and adversarial terms read. */

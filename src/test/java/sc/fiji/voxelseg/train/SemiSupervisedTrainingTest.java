@@ -191,6 +191,10 @@ class SemiSupervisedTrainingTest {
 		shared.semiSupervised.separatePasses(false);
 		final long one = new SemiSupervisedRegime(shared, cfg, 2, cases.subList(0, 2), cases.subList(2, 4)).extraMemory(cfg, shape);
 		assertEquals(3_276_800L, teacher - one);
+		// without batch norm the passes give the same outputs: one pass, no joined copies
+		final NetworkConfig in = cfg.withNorm(sc.fiji.voxelseg.nn.Norm.INSTANCE);
+		assertEquals(new SemiSupervisedRegime(shared, in, 2, cases.subList(0, 2), cases.subList(2, 4)).extraMemory(in, shape),
+			new SemiSupervisedRegime(small(), in, 2, cases.subList(0, 2), cases.subList(2, 4)).extraMemory(in, shape));
 	}
 
 	/**
