@@ -40,7 +40,8 @@ import sc.fiji.voxelseg.util.Progress;
  * <p>
  * Usage: OUT_DIR [CASES TEST SEEDS STEPS GRID FRACTIONS VARIANTS ARCH WIDTH LEVELS FIRST_SEED] (seeds
  * FIRST_SEED .. FIRST_SEED + SEEDS - 1, so that seeds can run in separate processes); a variant is
- * one of supervised, joint, mt, mt+adv, mt+feature, full, optionally with β after a colon (full:1)
+ * one of supervised, joint, mt, mt+adv, mt+feature, full, optionally with weights after colons: a
+ * bare number is β (full:1), or alpha=, beta=, gamma0= (mt:gamma0=0.1)
  * and "/split" or "/shared" after the name to run the student's labeled and unlabeled volumes as
  * two forward passes or one (mt/split:1; the settings' default otherwise).
  * "supervised" is the supervised trainer on the labeled cases alone (batches of 2 volumes);
@@ -82,8 +83,17 @@ public class SemiSupervisedStudy {
 							steps).loss(SegmentationLoss.DICE_CE).validationFraction(0).seed(s + 1).augmentation(Augmentation.defaults()).device(
 								"cpu");
 					st.semiSupervised.labeledFraction(Double.parseDouble(f));
-					// a variant may name its β after a colon: full:1
-					if (v.contains(":")) st.semiSupervised.beta(Double.parseDouble(v.split(":")[1]));
+					// after the name, colon-separated weights: a bare number is β (full:1), or alpha=, beta=, gamma0=
+					for (final String w : java.util.Arrays.copyOfRange(v.split(":"), 1, v.split(":").length)) {
+						final String[] kv = w.contains("=") ? w.split("=", 2) : new String[] { "beta", w };
+						final double x = Double.parseDouble(kv[1]);
+						switch (kv[0]) {
+							case "alpha" -> st.semiSupervised.alpha(x);
+							case "beta" -> st.semiSupervised.beta(x);
+							case "gamma0" -> st.semiSupervised.gamma0(x);
+							default -> throw new IllegalArgumentException("variant weight: alpha, beta or gamma0, not " + kv[0]);
+						}
+					}
 					final String name = v.split(":")[0];
 					if (name.endsWith("/split") || name.endsWith("/shared")) st.semiSupervised.separatePasses(name.endsWith("/split"));
 					switch (name.replaceAll("/.*", "")) {
@@ -97,7 +107,7 @@ public class SemiSupervisedStudy {
 					}
 					final List<String> keep = SemiSupervisedTrainer.labeledIds(data.cases(), Double.parseDouble(f), st.seed);
 					final int labeled = keep.size();
-					final Path bundle = out.resolve(v.replace('+', '_').replace(':', '_').replace('/', '_') + "-" + f + "-" + s);
+					final Path bundle = out.resolve(v.replace('+', '_').replace(':', '_').replace('/', '_').replace("=", "") + "-" + f + "-" + s);
 					final long t0 = System.nanoTime();
 					if (v.startsWith("supervised")) {
 						// the labeled cases alone, batches of 2 labeled volumes, the same optimiser and budget
