@@ -84,7 +84,8 @@ public class SemiSupervisedStudy {
 								"cpu");
 					st.semiSupervised.labeledFraction(Double.parseDouble(f));
 					// after the name, colon-separated weights: a bare number is β (full:1), or alpha=, beta=, gamma0=
-					for (final String w : java.util.Arrays.copyOfRange(v.split(":"), 1, v.split(":").length)) {
+					final String[] parts = v.split(":");
+					for (final String w : java.util.Arrays.copyOfRange(parts, 1, parts.length)) {
 						final String[] kv = w.contains("=") ? w.split("=", 2) : new String[] { "beta", w };
 						final double x = Double.parseDouble(kv[1]);
 						switch (kv[0]) {
@@ -94,7 +95,7 @@ public class SemiSupervisedStudy {
 							default -> throw new IllegalArgumentException("variant weight: alpha, beta or gamma0, not " + kv[0]);
 						}
 					}
-					final String name = v.split(":")[0];
+					final String name = parts[0];
 					if (name.endsWith("/split") || name.endsWith("/shared")) st.semiSupervised.separatePasses(name.endsWith("/split"));
 					switch (name.replaceAll("/.*", "")) {
 						case "supervised" -> {}

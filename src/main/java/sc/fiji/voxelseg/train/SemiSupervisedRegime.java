@@ -351,7 +351,7 @@ final class SemiSupervisedRegime implements Regime {
 		if (!separatePasses()) return student.forward(ps, new NDList(x), true);
 		final NDList a = student.forward(ps, new NDList(x.get(new NDIndex(":" + nl))), true);
 		final NDList u = student.forward(ps, new NDList(x.get(new NDIndex(nl + ":"))), true);
-		final int used = 1 + usedEncoderMaps(student.encoderChannels().length);
+		final int used = 1 + usedEncoderMaps(cfg.levels());
 		final NDList out = new NDList(used);
 		for (int i = 0; i < used; i++) out.add(a.get(i).concat(u.get(i), 0));
 		return out;
