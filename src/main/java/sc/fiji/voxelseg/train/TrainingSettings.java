@@ -273,13 +273,22 @@ public final class TrainingSettings {
 		return Json.gson().fromJson(o, TrainingSettings.class).validate();
 	}
 
+	/**
+	 * How the student sees a semi-supervised batch: separate labeled and unlabeled passes only
+	 * matter to batch norm, so a network without it runs one pass whatever the setting.
+	 */
+	private String passes() {
+		if (norm != Norm.BATCH) return "one pass, no batch norm";
+		return semiSupervised.separatePasses ? "separate passes" : "one shared pass";
+	}
+
 	/** A short summary for logs. */
 	public String summary() {
 		final String s = String.format(Locale.ROOT, "%s, %s loss, %s lr %.2g (%s), batch %d, %s", architecture.id(), loss.id(), optimiser
 			.name().toLowerCase(Locale.ROOT), learningRate, schedule.name().toLowerCase(Locale.ROOT), batchSize, sampling);
 		if (semiSupervised != null) {
 			return s + String.format(Locale.ROOT, " labeled + %d unlabeled (%s), semi-supervised %s, EMA %.3g, t %.2g", semiSupervised
-				.unlabeledBatch, semiSupervised.separatePasses ? "separate passes" : "one shared pass", semiSupervised.terms(),
+				.unlabeledBatch, passes(), semiSupervised.terms(),
 				semiSupervised.emaDecay, semiSupervised.confidence);
 		}
 		if (representation == null || representation == Representation.NONE) return s;

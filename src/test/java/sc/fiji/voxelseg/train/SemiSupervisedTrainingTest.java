@@ -29,6 +29,7 @@ import sc.fiji.voxelseg.loss.SegmentationLoss;
 import sc.fiji.voxelseg.model.ModelBundle;
 import sc.fiji.voxelseg.nn.Architecture;
 import sc.fiji.voxelseg.nn.NetworkConfig;
+import sc.fiji.voxelseg.nn.Norm;
 import sc.fiji.voxelseg.nn.SegmentationNetwork;
 import sc.fiji.voxelseg.nn.TorchEngine;
 import sc.fiji.voxelseg.util.Progress;
@@ -337,6 +338,19 @@ class SemiSupervisedTrainingTest {
 		final java.io.IOException e = assertThrows(java.io.IOException.class, () -> UnlabeledImages.load(empty, TinyCohort.PLAN,
 			Progress.NONE));
 		assertTrue(e.getMessage().contains("no volume files"), e.getMessage());
+	}
+
+	/** The log's summary names the passes that actually run: one for a network without batch norm. */
+	@Test
+	void summaryNamesThePassesThatRun() {
+		final TrainingSettings s = small();
+		s.norm(Norm.BATCH);
+		assertTrue(s.summary().contains("(separate passes)"), s.summary());
+		s.semiSupervised.separatePasses(false);
+		assertTrue(s.summary().contains("(one shared pass)"), s.summary());
+		s.semiSupervised.separatePasses(true);
+		s.norm(Norm.INSTANCE);
+		assertTrue(s.summary().contains("(one pass, no batch norm)"), s.summary());
 	}
 
 	/** Settings round-trip through JSON, and old settings load as supervised. */
