@@ -34,7 +34,6 @@ import sc.fiji.voxelseg.loss.VoxelRepresentationLoss;
 import sc.fiji.voxelseg.loss.VoxelSampler;
 import sc.fiji.voxelseg.nn.FeatureDiscriminator;
 import sc.fiji.voxelseg.nn.NetworkConfig;
-import sc.fiji.voxelseg.nn.Norm;
 import sc.fiji.voxelseg.nn.Scalars;
 import sc.fiji.voxelseg.nn.SegmentationNetwork;
 import sc.fiji.voxelseg.nn.TorchEngine;
@@ -358,7 +357,7 @@ final class SemiSupervisedRegime implements Regime {
 	}
 
 	private boolean separatePasses() {
-		return semi.separatePasses && cfg.norm() == Norm.BATCH;
+		return semi.separatePassesRun(cfg.norm());
 	}
 
 	/** Encoder maps (from the deepest) that the feature and adversarial terms read. */

@@ -2,6 +2,8 @@ package sc.fiji.voxelseg.train;
 
 import java.util.Locale;
 
+import sc.fiji.voxelseg.nn.Norm;
+
 /**
  * The settings of voxel-wise adversarial semi-supervised training (seed 003), held by
  * {@link TrainingSettings#semiSupervised} and saved with it. Defaults are the paper's: batches of 2
@@ -130,6 +132,15 @@ public final class SemiSupervisedSettings {
 	public SemiSupervisedSettings separatePasses(final boolean s) {
 		separatePasses = s;
 		return this;
+	}
+
+	/**
+	 * Whether the student actually runs two passes for a network normalised by {@code norm}: only
+	 * batch norm mixes the volumes of a batch, so without it the one pass gives the same outputs and
+	 * is taken whatever {@link #separatePasses} says.
+	 */
+	public boolean separatePassesRun(final Norm norm) {
+		return separatePasses && norm == Norm.BATCH;
 	}
 
 	/** β in effect for K classes (background included). */

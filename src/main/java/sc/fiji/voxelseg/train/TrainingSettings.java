@@ -273,13 +273,10 @@ public final class TrainingSettings {
 		return Json.gson().fromJson(o, TrainingSettings.class).validate();
 	}
 
-	/**
-	 * How the student sees a semi-supervised batch: separate labeled and unlabeled passes only
-	 * matter to batch norm, so a network without it runs one pass whatever the setting.
-	 */
+	/** How the student sees a semi-supervised batch, as {@link SemiSupervisedSettings#separatePassesRun} decides. */
 	private String passes() {
-		if (norm != Norm.BATCH) return "one pass, no batch norm";
-		return semiSupervised.separatePasses ? "separate passes" : "one shared pass";
+		if (semiSupervised.separatePassesRun(norm)) return "separate passes";
+		return norm == Norm.BATCH ? "one shared pass" : "one pass, no batch norm";
 	}
 
 	/** A short summary for logs. */
