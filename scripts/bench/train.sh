@@ -2,7 +2,9 @@
 # Training-step and inference speed and peak memory of the seed's 3D U-Net (4 levels, base 64,
 # 1 -> 9 classes, 15.4 M parameters) at 128×128×64, batch 1 and 2: VoxelSeg on DJL's PyTorch engine
 # against the same network in Debian's python3-torch, same thread count, one process per
-# measurement (so each peak resident memory is its own), side by side in one run.
+# measurement (so each peak resident memory is its own), side by side in one run. A third column
+# times VoxelSeg with its channels-last layout turned off (-Dvoxelseg.channelsLast=false: PyTorch's
+# NCDHW tensors, which oneDNN reorders around every convolution).
 # usage: scripts/bench/train.sh [STEPS] [THREADS] [X Y Z]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -16,23 +18,27 @@ declare -A res
 for mode in train infer; do
 	for batch in 1 2; do
 		res[ours_${mode}_$batch]=$(java -Xmx2g -Dvoxelseg.threads="$threads" -cp "$cp" scripts/bench/TrainBench.java "$mode" "$batch" "$steps" "${shape[@]}")
+		res[ncdhw_${mode}_$batch]=$(java -Xmx2g -Dvoxelseg.threads="$threads" -Dvoxelseg.channelsLast=false -cp "$cp" scripts/bench/TrainBench.java "$mode" "$batch" "$steps" "${shape[@]}")
 		res[peer_${mode}_$batch]=$(/usr/bin/python3 scripts/bench/train_peer.py "$mode" "$batch" "$steps" "$threads" "${shape[@]}")
 	done
 done
 /usr/bin/python3 - "${shape[*]}" "$threads" "$steps" \
-	"${res[ours_train_1]}" "${res[peer_train_1]}" "${res[ours_train_2]}" "${res[peer_train_2]}" \
-	"${res[ours_infer_1]}" "${res[peer_infer_1]}" "${res[ours_infer_2]}" "${res[peer_infer_2]}" <<'PY'
+	"${res[ours_train_1]}" "${res[peer_train_1]}" "${res[ncdhw_train_1]}" "${res[ours_train_2]}" "${res[peer_train_2]}" "${res[ncdhw_train_2]}" \
+	"${res[ours_infer_1]}" "${res[peer_infer_1]}" "${res[ncdhw_infer_1]}" "${res[ours_infer_2]}" "${res[peer_infer_2]}" "${res[ncdhw_infer_2]}" <<'PY'
 import json, sys
 shape, threads, steps = sys.argv[1], sys.argv[2], sys.argv[3]
 r = [json.loads(a) for a in sys.argv[4:]]
 print("3D U-Net %s params (VoxelSeg) / %s (PyTorch), input %s (x y z), %s threads, median of %s steps" % (
     r[0]["params"], r[1]["params"], shape, threads, steps))
 print("VoxelSeg: libtorch %s via DJL; peer: torch %s" % (r[0]["engine"], r[1]["torch"]))
-print("%-16s %12s %12s %8s %14s %14s %8s" % ("", "VoxelSeg s", "PyTorch s", "time", "VoxelSeg RSS", "PyTorch RSS", "RSS"))
+print("%-16s %12s %12s %8s %14s %14s %8s %12s %8s" % ("", "VoxelSeg s", "PyTorch s", "time", "VoxelSeg RSS", "PyTorch RSS", "RSS",
+    "NCDHW s", "time"))
 names = ["train batch 1", "train batch 2", "infer batch 1", "infer batch 2"]
 for i, n in enumerate(names):
-    o, p = r[2 * i], r[2 * i + 1]
-    print("%-16s %12.3f %12.3f %7.2fx %11.2f GiB %11.2f GiB %7.2fx" % (n, o["median_s"], p["median_s"], o["median_s"] / p["median_s"],
-        o["peak_rss"] / 2**30, p["peak_rss"] / 2**30, o["peak_rss"] / p["peak_rss"]))
-print("(time and RSS columns: VoxelSeg / PyTorch; below 1 means VoxelSeg is faster or smaller)")
+    o, p, c = r[3 * i], r[3 * i + 1], r[3 * i + 2]
+    print("%-16s %12.3f %12.3f %7.2fx %11.2f GiB %11.2f GiB %7.2fx %12.3f %7.2fx" % (n, o["median_s"], p["median_s"],
+        o["median_s"] / p["median_s"], o["peak_rss"] / 2**30, p["peak_rss"] / 2**30, o["peak_rss"] / p["peak_rss"],
+        c["median_s"], c["median_s"] / p["median_s"]))
+print("(time and RSS columns: VoxelSeg / PyTorch; below 1 means VoxelSeg is faster or smaller; NCDHW: VoxelSeg with")
+print(" -Dvoxelseg.channelsLast=false, and its time over PyTorch's)")
 PY

@@ -52,6 +52,14 @@ public final class ConvTranspose3dBlock extends NetBlock {
 		}
 		final NDArray c = b8 == null ? Conv3d.conv3d(x, k).singletonOrThrow() : Conv3d.conv3d(x, k, b8).singletonOrThrow();
 		release(null, k2, k2t, k, b8);
+		if (TorchEngine.channelsLast(x.getDevice())) {
+			// c is channels-last, in memory (n, d, h, w, out, a, b, c); the shuffle writes
+			// (n, d, a, h, b, w, c, out), the upsampled map in channels-last, so that the
+			// concatenation and the convolutions after it need no change of layout
+			final NDArray v = c.transpose(0, 2, 3, 4, 1), v8 = v.reshape(n, d, h, wd, cout, 2, 2, 2);
+			final NDArray p = v8.transpose(0, 1, 5, 2, 6, 3, 7, 4), q = p.reshape(n, 2 * d, 2 * h, 2 * wd, cout);
+			return release(q.transpose(0, 4, 1, 2, 3), c, v, v8, p, q);
+		}
 		// (n, out, a, b, c, d, h, w) -> (n, out, d, a, h, b, w, c)
 		final NDArray c8 = c.reshape(n, cout, 2, 2, 2, d, h, wd), p = c8.transpose(0, 1, 5, 2, 6, 3, 7, 4);
 		final NDArray y = p.reshape(n, cout, 2 * d, 2 * h, 2 * wd);

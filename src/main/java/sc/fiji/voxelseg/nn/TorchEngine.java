@@ -108,6 +108,18 @@ public final class TorchEngine {
 		throw new IllegalArgumentException("unknown device '" + name + "': use auto, cpu, gpu or gpu:N");
 	}
 
+	/**
+	 * Whether the networks run their convolutions on channels-last (NDHWC) tensors on this device:
+	 * on the CPU, unless the system property {@code voxelseg.channelsLast} is {@code false}. libtorch's
+	 * CPU convolutions are oneDNN's; given PyTorch's NCDHW tensors, oneDNN reorders every input,
+	 * output and gradient to and from its blocked layout, a fifth of a training step of the seed's
+	 * U-Net at 128×128×64, and channels-last tensors it convolves as they are (see
+	 * docs/BENCHMARKS.md). On a GPU the layout is left as it is: cuDNN chooses its own.
+	 */
+	public static boolean channelsLast(final Device device) {
+		return !device.isGpu() && !"false".equalsIgnoreCase(System.getProperty("voxelseg.channelsLast", "true").trim());
+	}
+
 	/** One line saying which engine, build, device and threads run, for logs and reports. */
 	public static String describe(final Device device) {
 		final Engine e = engine();

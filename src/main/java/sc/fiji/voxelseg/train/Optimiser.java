@@ -102,14 +102,16 @@ public final class Optimiser implements AutoCloseable {
 				final NDArray w = p.getArray();
 				final NDArray grad = w.getGradient();
 				ensureState(i, w);
-				NDArray g = weightDecay != 0 ? grad.add(w.mul(weightDecay)) : grad;
+				// in place wherever PyTorch's single-tensor Adam is: each temporary is a pass over
+				// memory the size of the weights, 61 MB for the seed's U-Net
+				NDArray g = weightDecay != 0 ? w.mul(weightDecay).addi(grad) : grad;
 				if (kind == Kind.ADAM) {
 					final NDArray m = first.get(i), v = second.get(i);
 					m.muli(beta1).addi(g.mul(1 - beta1));
-					v.muli(beta2).addi(g.square().mul(1 - beta2));
+					v.muli(beta2).addi(g.square().muli(1 - beta2));
 					final double c1 = 1 - Math.pow(beta1, t), c2 = 1 - Math.pow(beta2, t);
-					final NDArray denom = v.div((float) c2).sqrt().add(eps);
-					w.subi(m.div(denom).mul((float) (lr / c1)));
+					final NDArray denom = v.sqrt().divi((float) Math.sqrt(c2)).addi(eps);
+					w.subi(m.div(denom).muli((float) (lr / c1)));
 				}
 				else {
 					NDArray b = g;
