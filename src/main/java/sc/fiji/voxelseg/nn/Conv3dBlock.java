@@ -57,13 +57,11 @@ public final class Conv3dBlock extends NetBlock {
 
 	/** This block's convolution of {@code x} with the given weight and bias (null for none). */
 	private NDArray conv(final NDArray x, final NDArray w, final NDArray b) {
-		if (!TorchEngine.channelsLast(x.getDevice())) {
-			return Conv3d.conv3d(x, w, b, new Shape(stride, stride, stride), new Shape(padding, padding, padding), new Shape(1, 1, 1)).head();
-		}
-		if (kernel == 1 && stride == 1 && padding == 0) return pointwise(x, w, b);
-		final NDArray wl = channelsLast(w);
-		return release(Conv3d.conv3d(x, wl, b, new Shape(stride, stride, stride), new Shape(padding, padding, padding),
-			new Shape(1, 1, 1)).head(), wl);
+		final boolean last = TorchEngine.channelsLast(x.getDevice());
+		if (last && kernel == 1 && stride == 1 && padding == 0) return pointwise(x, w, b);
+		final NDArray wl = last && kernel > 1 ? channelsLast(w) : null;
+		return release(Conv3d.conv3d(x, wl == null ? w : wl, b, new Shape(stride, stride, stride), new Shape(padding, padding,
+			padding), new Shape(1, 1, 1)).head(), wl);
 	}
 
 	/**
