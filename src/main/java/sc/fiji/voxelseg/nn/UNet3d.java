@@ -69,9 +69,7 @@ public final class UNet3d extends SegmentationNetwork {
 		}
 		final NDArray[] dec = new NDArray[l - 1];
 		for (int i = l - 2; i >= 0; i--) {
-			final NDArray up = ups[i].forward(ps, new NDList(y), training).head();
-			final NDArray cat = enc[i].concat(up, 1);
-			up.close();
+			final NDArray cat = ups[i].forwardConcat(ps, enc[i], y, training);
 			y = release(decoders[i].forward(ps, new NDList(cat), training).head(), cat);
 			dec[i] = y;
 		}
