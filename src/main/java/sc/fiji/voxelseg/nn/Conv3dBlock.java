@@ -73,10 +73,22 @@ public final class Conv3dBlock extends NetBlock {
 	 */
 	private NDArray pointwise(final NDArray x, final NDArray w, final NDArray b) {
 		final Shape s = x.getShape();
-		final long n = s.get(0), d = s.get(2), h = s.get(3), wd = s.get(4);
-		final NDArray t = x.transpose(0, 2, 3, 4, 1), rows = t.reshape(n * d * h * wd, in), w2 = w.reshape(out, in);
-		final NDArray y = (b == null ? Linear.linear(rows, w2) : Linear.linear(rows, w2, b)).head(), y5 = y.reshape(n, d, h, wd, out);
-		return release(y5.transpose(0, 4, 1, 2, 3), t, rows, w2, y, y5);
+		final NDArray w2 = w.reshape(out, in), y = voxelLinear(x, w2, b), y5 = y.reshape(s.get(0), s.get(2), s.get(3), s.get(4), out);
+		return release(y5.transpose(0, 4, 1, 2, 3), w2, y, y5);
+	}
+
+	/**
+	 * {@code rows · w2ᵀ + b} over the voxels of {@code x} (n, in, d, h, w): the (n·d·h·w, outputs)
+	 * product, row-major in (n, d, h, w). For a channels-last {@code x} the rows are its memory as
+	 * it is, with no copy.
+	 *
+	 * @param w2 (outputs, in), Linear's layout
+	 * @param b (outputs) or null
+	 */
+	static NDArray voxelLinear(final NDArray x, final NDArray w2, final NDArray b) {
+		final Shape s = x.getShape();
+		final NDArray t = x.transpose(0, 2, 3, 4, 1), rows = t.reshape(s.get(0) * s.get(2) * s.get(3) * s.get(4), s.get(1));
+		return release((b == null ? Linear.linear(rows, w2) : Linear.linear(rows, w2, b)).head(), t, rows);
 	}
 
 	/**

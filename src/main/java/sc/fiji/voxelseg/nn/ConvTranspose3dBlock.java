@@ -5,7 +5,6 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import ai.djl.nn.convolutional.Conv3d;
-import ai.djl.nn.core.Linear;
 import ai.djl.training.ParameterStore;
 import ai.djl.training.initializer.NormalInitializer;
 import ai.djl.util.PairList;
@@ -98,7 +97,6 @@ public final class ConvTranspose3dBlock extends NetBlock {
 		final Shape s = x.getShape();
 		final long n = s.get(0), d = s.get(2), h = s.get(3), wd = s.get(4);
 		final long cin = w.getShape().get(0), cout = w.getShape().get(1);
-		final NDArray t = x.transpose(0, 2, 3, 4, 1), rows = t.reshape(n * d * h * wd, cin);
 		// (in, out, a, b, c) -> (a, b, c, out, in) -> (8·out, in), Linear's (outputs, inputs)
 		final NDArray wp = w.transpose(2, 3, 4, 1, 0), w2 = wp.reshape(8 * cout, cin);
 		NDArray b8 = null;
@@ -106,9 +104,8 @@ public final class ConvTranspose3dBlock extends NetBlock {
 			final NDArray row = b.reshape(1, cout), wide = row.broadcast(new Shape(8, cout));
 			b8 = release(wide.reshape(8 * cout), row, wide);
 		}
-		final NDArray y = (b8 == null ? Linear.linear(rows, w2) : Linear.linear(rows, w2, b8)).head();
-		final NDArray y8 = y.reshape(n, d, h, wd, 2, 2, 2, cout);
-		return release(y8.transpose(0, 1, 4, 2, 5, 3, 6, 7), t, rows, wp, w2, b8, y, y8);
+		final NDArray y = Conv3dBlock.voxelLinear(x, w2, b8), y8 = y.reshape(n, d, h, wd, 2, 2, 2, cout);
+		return release(y8.transpose(0, 1, 4, 2, 5, 3, 6, 7), wp, w2, b8, y, y8);
 	}
 
 	@Override

@@ -27,7 +27,8 @@ import ai.djl.util.Pair;
 
 /**
  * The channels-last layout the networks use on the CPU (channels-last weights for the k > 1
- * convolutions, 1×1×1 convolutions as matrix products, a pixel shuffle that writes channels-last)
+ * convolutions, 1×1×1 and transposed convolutions as matrix products, the U-Net's concatenation
+ * doing the transposed convolution's pixel shuffle)
  * against the plain NCDHW path, which {@link SegmentationNetworkTest} and
  * {@link ConvTranspose3dBlockTest} check against python3-torch: the same logits, hidden maps and
  * gradients of every parameter, up to float rounding. The forward maps of the channels-last path
