@@ -64,27 +64,38 @@ class SegmentationLossTest {
 
 	/**
 	 * Oracle python3-torch autograd (float64): gradients with respect to the logits of soft Dice,
-	 * weighted CE and Dice + CE.
+	 * weighted CE and Dice + CE, for logits laid out N × K × D × H × W and, as the networks' last
+	 * 1×1×1 convolution leaves them, with the classes innermost in memory.
 	 */
 	@Test
 	void gradientsMatchTorchAutograd() throws Exception {
 		try (NDManager m = NDManager.newBaseManager()) {
 			final TorchOracle.Arrays t = torch.arrays(m);
 			final NDArray labels = t.get("labels");
-			for (final String loss : new String[] { "dice", "ce_weighted", "dice_ce" }) {
-				final NDArray logits = t.get("logits").duplicate();
+			for (final String loss : new String[] { "dice", "ce_weighted", "dice_ce", "dice classes-last", "dice_ce classes-last" }) {
+				final NDArray logits = loss.endsWith("classes-last") ? classesLast(t.get("logits")) : t.get("logits").duplicate();
+				final String kind = loss.split(" ")[0];
 				try (GradientCollector gc = TorchEngine.engine().newGradientCollector()) {
 					logits.setRequiresGradient(true);
 					final NDArray value;
-					if (loss.equals("dice")) value = SegmentationLoss.softDice(logits, labels);
-					else if (loss.equals("ce_weighted")) value = SegmentationLoss.crossEntropy(logits, labels, t.get("weight"));
+					if (kind.equals("dice")) value = SegmentationLoss.softDice(logits, labels);
+					else if (kind.equals("ce_weighted")) value = SegmentationLoss.crossEntropy(logits, labels, t.get("weight"));
 					else value = SegmentationLoss.DICE_CE.compute(logits, labels);
 					gc.backward(value);
 				}
 				// the gradients are about 1e-3 per voxel: compare them absolutely at 1e-7 plus 1e-4 relative
-				assertClose(t.get("grad_" + loss), logits.getGradient(), 1e-7, 1e-4, "d " + loss + " / d logits");
+				assertClose(t.get("grad_" + kind), logits.getGradient(), 1e-7, 1e-4, "d " + loss + " / d logits");
 			}
 		}
+	}
+
+	/** The same values, N × K × D × H × W, stored with the class index varying fastest. */
+	private static NDArray classesLast(final NDArray logits) {
+		final Shape s = logits.getShape();
+		final long n = s.get(0), k = s.get(1), d = s.get(2), h = s.get(3), w = s.get(4);
+		final NDArray rows = logits.transpose(0, 2, 3, 4, 1).reshape(n * d * h * w, k);
+		// the transposed view cannot be read as rows, so reshape copies it into a fresh (V, K) matrix
+		return rows.reshape(n, d, h, w, k).transpose(0, 4, 1, 2, 3);
 	}
 
 	/** One-hot-like logits: +50 for the voxel's label, -50 for the other classes. */
