@@ -67,18 +67,18 @@ public enum SegmentationLoss {
 		final Shape s = logits.getShape();
 		final long n = s.get(0), k = s.get(1), v = s.size() / (n * k);
 		final NDArray p = logits.softmax(1).reshape(n, k, v);
-		final NDArray g = classMatrix(labels, n, v, k);
+		final NDArray g = classMatrix(labels, n, v, k, p.getDataType());
 		final NDArray inter = p.matMul(g).sum(BATCH).diagonal();
 		final NDArray denom = p.square().sum(CLASS_SUMS_OF_P).add(g.sum(CLASS_SUMS_OF_G));
 		final NDArray dice = Scalars.mul(inter, 2).add(DICE_SMOOTH).div(denom.add(DICE_SMOOTH));
 		return dice.mean().neg().add(1);
 	}
 
-	/** The one-hot labels as floats N × V × K, by comparing each label with 0..K-1. */
-	private static NDArray classMatrix(final NDArray labels, final long n, final long v, final long k) {
+	/** The one-hot labels N × V × K of the given type, by comparing each label with 0..K-1. */
+	private static NDArray classMatrix(final NDArray labels, final long n, final long v, final long k, final DataType type) {
 		try (NDArray classes = labels.getManager().arange(0, (int) k, 1, labels.getDataType(), labels.getDevice());
 			NDArray column = labels.reshape(n, v, 1); NDArray hit = column.eq(classes)) {
-			return hit.toType(DataType.FLOAT32, false);
+			return hit.toType(type, false);
 		}
 	}
 

@@ -41,7 +41,7 @@ class SegmentationLossTest {
 	/**
 	 * Oracle python3-torch (float64): the documented soft Dice, F.cross_entropy, its weighted mean
 	 * Σ w·ce / Σ w with about 30 % zero weights, and Dice + CE, on random logits N=2, K=3, 4×5×6; the
-	 * labels given as int64, int32 and uint8 give the same values.
+	 * labels given as int64, int32 and uint8 give the same values, and so do float64 logits.
 	 */
 	@Test
 	void valuesMatchTorch() throws Exception {
@@ -59,6 +59,8 @@ class SegmentationLossTest {
 				assertEquals(scalar(t.get("ce")), scalar(SegmentationLoss.CE.compute(logits, labels)), 1e-5, "CE" + as);
 				assertEquals(scalar(t.get("dice_ce")), scalar(SegmentationLoss.DICE_CE.compute(logits, labels)), 1e-5, "DICE_CE" + as);
 			}
+			final NDArray wide = logits.toType(DataType.FLOAT64, false);
+			assertEquals(scalar(t.get("dice_ce")), scalar(SegmentationLoss.DICE_CE.compute(wide, t.get("labels")).toType(DataType.FLOAT32, false)), 1e-6, "float64 logits");
 		}
 	}
 
