@@ -55,13 +55,12 @@ public enum SegmentationLoss {
 	 * voxel of every volume of the batch (the batch is one pooled sample), all K classes including
 	 * background, and {@code ε = 1e-5}. Labels must lie in 0..K-1 (the data loader checks them).
 	 * <p>
-	 * The per-class sums come from two batched matrix products over the voxels: {@code Σ_i p_ci g_ci}
-	 * is the diagonal of {@code P·G} with P the probabilities K × V and G the one-hot labels V × K,
-	 * and {@code Σ_i p_ci²} a plain sum of squares. Neither the products {@code p·g} nor an int64
-	 * one-hot tensor are materialised, and the one-hot matrix is built by comparing each label with
-	 * 0..K-1, already in the V × K order the product reads. At the seed's size each full-size tensor
-	 * a step writes costs about a tenth of a second; this form writes half as many as the
-	 * element-wise one.
+	 * {@code Σ_i p_ci g_ci} is the diagonal of the batched matrix product {@code P·G}, with P the
+	 * probabilities K × V and G the one-hot labels V × K; {@code Σ_i p_ci²} is a plain sum of squares.
+	 * The products {@code p·g} are never materialised, nor is an int64 one-hot tensor: G is built by
+	 * comparing each label with 0..K-1, already in the V × K order the product reads. At the seed's
+	 * size and batch 2, each full-size class tensor a step writes costs about a tenth of a second, and
+	 * this form writes fewer of them than the element-wise one.
 	 */
 	public static NDArray softDice(final NDArray logits, final NDArray labels) {
 		final Shape s = logits.getShape();
