@@ -53,7 +53,7 @@ public enum SegmentationLoss {
 	 * Seed 000 eq. (3): {@code 1 - (1/K) Σ_c (2 Σ_i p_ci g_ci + ε) / (Σ_i p_ci² + Σ_i g_ci² + ε)} with
 	 * {@code p = softmax(logits)} over the class axis, {@code g} the one-hot labels, sums over every
 	 * voxel of every volume of the batch (the batch is one pooled sample), all K classes including
-	 * background, and {@code ε = 1e-5}. Labels must lie in 0..K-1 (the data loader checks them).
+	 * background, and {@code ε = 1e-5}.
 	 * <p>
 	 * {@code Σ_i p_ci g_ci} is the diagonal of the batched matrix product {@code P·G}, with P the
 	 * probabilities K × V and G the one-hot labels V × K; {@code Σ_i p_ci²} is a plain sum of squares.
@@ -65,12 +65,26 @@ public enum SegmentationLoss {
 	public static NDArray softDice(final NDArray logits, final NDArray labels) {
 		final Shape s = logits.getShape();
 		final long n = s.get(0), k = s.get(1), v = s.size() / (n * k);
+		checkClasses(labels, k);
 		final NDArray p = logits.softmax(1).reshape(n, k, v);
 		final NDArray g = classMatrix(labels, n, v, k, p.getDataType());
 		final NDArray inter = p.matMul(g).sum(BATCH).diagonal();
 		final NDArray denom = p.square().sum(CLASS_SUMS_OF_P).add(g.sum(CLASS_SUMS_OF_G));
 		final NDArray dice = Scalars.mul(inter, 2).add(DICE_SMOOTH).div(denom.add(DICE_SMOOTH));
 		return dice.mean().neg().add(1);
+	}
+
+	/**
+	 * Refuses labels outside 0..K-1, which the one-hot comparison would otherwise count in no class
+	 * and the gather would read out of bounds.
+	 */
+	private static void checkClasses(final NDArray labels, final long k) {
+		try (NDArray lo = labels.min(); NDArray hi = labels.max(); NDArray lo64 = lo.toType(DataType.INT64, false);
+			NDArray hi64 = hi.toType(DataType.INT64, false)) {
+			final long min = lo64.getLong(), max = hi64.getLong();
+			if (min < 0 || max >= k) throw new IllegalArgumentException("labels hold class " + (min < 0 ? min : max) +
+				" but the network has " + k + " classes (0.." + (k - 1) + ")");
+		}
 	}
 
 	/** The one-hot labels N × V × K of the given type, by comparing each label with 0..K-1. */
@@ -87,6 +101,7 @@ public enum SegmentationLoss {
 	 * when every weight is 0.
 	 */
 	public static NDArray crossEntropy(final NDArray logits, final NDArray labels, final NDArray weight) {
+		checkClasses(labels, logits.getShape().get(1));
 		final NDArray index = labels.toType(DataType.INT64, false).expandDims(1);
 		final NDArray ce = logits.logSoftmax(1).gather(index, 1).squeeze(1).neg();
 		if (weight == null) return ce.mean();

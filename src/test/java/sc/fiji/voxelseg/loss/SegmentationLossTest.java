@@ -2,6 +2,7 @@ package sc.fiji.voxelseg.loss;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static sc.fiji.voxelseg.testutil.TorchOracle.assertClose;
 
 import java.nio.file.Path;
@@ -190,5 +191,21 @@ class SegmentationLossTest {
 		assertEquals(SegmentationLoss.CE, SegmentationLoss.parse("ce"));
 		assertEquals(SegmentationLoss.DICE, SegmentationLoss.parse("dice"));
 		assertThrows(IllegalArgumentException.class, () -> SegmentationLoss.parse("focal"));
+	}
+
+	/** A label outside 0..K-1 is refused by every loss, with the class and the class count named. */
+	@Test
+	void labelsOutsideTheClassesAreRefused() {
+		try (NDManager m = NDManager.newBaseManager()) {
+			final NDArray logits = m.zeros(new Shape(1, 3, 1, 2, 2));
+			for (final int bad : new int[] { 3, -1 }) {
+				final NDArray labels = m.create(new int[] { 0, 1, 2, bad }, new Shape(1, 1, 2, 2));
+				for (final SegmentationLoss loss : SegmentationLoss.values()) {
+					final IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> loss.compute(logits, labels),
+						loss.id());
+					assertTrue(e.getMessage().contains("class " + bad) && e.getMessage().contains("3 classes"), e.getMessage());
+				}
+			}
+		}
 	}
 }
