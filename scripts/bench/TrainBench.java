@@ -64,6 +64,7 @@ public class TrainBench {
 						try (GradientCollector gc = TorchEngine.engine().newGradientCollector()) {
 							final NDList out = net.forward(ps, new NDList(x), true);
 							final NDArray loss = obj == null ? SegmentationLoss.DICE.compute(out.get(0), y) : obj.loss(ps, out, y, s);
+							out.close();
 							gc.backward(loss);
 						}
 					}

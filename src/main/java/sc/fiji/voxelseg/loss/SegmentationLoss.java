@@ -69,7 +69,12 @@ public enum SegmentationLoss {
 		final NDArray p = logits.softmax(1).reshape(n, k, v);
 		final NDArray g = classMatrix(labels, n, v, k, p.getDataType());
 		final NDArray inter = p.matMul(g).sum(BATCH).diagonal();
-		final NDArray denom = p.square().sum(CLASS_SUMS_OF_P).add(g.sum(CLASS_SUMS_OF_G));
+		final NDArray sumP2;
+		// p² is needed only for its sums (the backward pass reads p): free it now, as PyTorch would
+		try (NDArray p2 = p.square()) {
+			sumP2 = p2.sum(CLASS_SUMS_OF_P);
+		}
+		final NDArray denom = sumP2.add(g.sum(CLASS_SUMS_OF_G));
 		final NDArray dice = Scalars.mul(inter, 2).add(DICE_SMOOTH).div(denom.add(DICE_SMOOTH));
 		return dice.mean().neg().add(1);
 	}

@@ -326,6 +326,9 @@ public final class SupervisedTrainer {
 				final NDArray loss = objective.loss(ps, out, y, step);
 				final double value = loss.getFloat();
 				if (!Double.isFinite(value)) return value;
+				// autograd keeps what the backward pass needs; the step's scope would keep the logits
+				// and the full-size decoder maps alive through all of it
+				out.close();
 				gc.backward(loss);
 				return value;
 			}
