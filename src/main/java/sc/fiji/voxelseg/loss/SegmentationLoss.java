@@ -28,13 +28,14 @@ public enum SegmentationLoss {
 
 	/** The loss of {@code logits} against {@code labels}, a scalar. */
 	public NDArray compute(final NDArray logits, final NDArray labels) {
+		checkClasses(labels, logits.getShape().get(1));
 		switch (this) {
 			case DICE:
-				return softDice(logits, labels);
+				return dice(logits, labels);
 			case CE:
-				return crossEntropy(logits, labels, null);
+				return ce(logits, labels, null);
 			default:
-				return softDice(logits, labels).add(crossEntropy(logits, labels, null));
+				return dice(logits, labels).add(ce(logits, labels, null));
 		}
 	}
 
@@ -63,9 +64,14 @@ public enum SegmentationLoss {
 	 * this form writes fewer of them than the element-wise one.
 	 */
 	public static NDArray softDice(final NDArray logits, final NDArray labels) {
+		checkClasses(labels, logits.getShape().get(1));
+		return dice(logits, labels);
+	}
+
+	/** {@link #softDice} of labels already checked. */
+	private static NDArray dice(final NDArray logits, final NDArray labels) {
 		final Shape s = logits.getShape();
 		final long n = s.get(0), k = s.get(1), v = s.size() / (n * k);
-		checkClasses(labels, k);
 		final NDArray p = logits.softmax(1).reshape(n, k, v);
 		final NDArray g = classMatrix(labels, n, v, k, p.getDataType());
 		final NDArray inter = p.matMul(g).sum(BATCH).diagonal();
@@ -107,10 +113,15 @@ public enum SegmentationLoss {
 	 */
 	public static NDArray crossEntropy(final NDArray logits, final NDArray labels, final NDArray weight) {
 		checkClasses(labels, logits.getShape().get(1));
+		return ce(logits, labels, weight);
+	}
+
+	/** {@link #crossEntropy} of labels already checked. */
+	private static NDArray ce(final NDArray logits, final NDArray labels, final NDArray weight) {
 		final NDArray index = labels.toType(DataType.INT64, false).expandDims(1);
-		final NDArray ce = logits.logSoftmax(1).gather(index, 1).squeeze(1).neg();
-		if (weight == null) return ce.mean();
+		final NDArray nll = logits.logSoftmax(1).gather(index, 1).squeeze(1).neg();
+		if (weight == null) return nll.mean();
 		final NDArray w = weight.toType(DataType.FLOAT32, false);
-		return ce.mul(w).sum().div(Scalars.maximum(w.sum(), 1e-12));
+		return nll.mul(w).sum().div(Scalars.maximum(w.sum(), 1e-12));
 	}
 }

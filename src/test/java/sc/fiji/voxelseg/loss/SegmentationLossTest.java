@@ -205,6 +205,9 @@ class SegmentationLossTest {
 						loss.id());
 					assertTrue(e.getMessage().contains("class " + bad) && e.getMessage().contains("3 classes"), e.getMessage());
 				}
+				// the static forms, which other losses call directly, check too
+				assertThrows(IllegalArgumentException.class, () -> SegmentationLoss.softDice(logits, labels));
+				assertThrows(IllegalArgumentException.class, () -> SegmentationLoss.crossEntropy(logits, labels, null));
 			}
 		}
 	}
