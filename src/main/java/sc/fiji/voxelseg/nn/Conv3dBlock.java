@@ -2,6 +2,7 @@ package sc.fiji.voxelseg.nn;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import ai.djl.nn.convolutional.Conv3d;
@@ -55,6 +56,25 @@ public final class Conv3dBlock extends NetBlock {
 		return new NDList(conv(x, w, b));
 	}
 
+	/**
+	 * The convolution of the channel concatenation of {@code a} and {@code b} ({@code a}'s channels
+	 * first, as {@code torch.cat((a, b), 1)}), without forming it: {@code a} convolved with the
+	 * weight's first input channels plus {@code b} convolved with the rest, the second sum added in
+	 * place into the first. In training, autograd then keeps {@code a} and {@code b} for the
+	 * backward pass where it would keep the concatenation, a copy of both.
+	 */
+	public NDArray forwardPair(final ParameterStore ps, final NDArray a, final NDArray b, final boolean training) {
+		final long ca = a.getShape().get(1), cb = b.getShape().get(1);
+		if (ca + cb != in) throw new IllegalArgumentException("the two inputs have " + ca + " + " + cb +
+			" channels; the convolution takes " + in);
+		final NDArray w = value(ps, weight, a, training);
+		final NDArray wa = w.get(new NDIndex(":, :{}", ca)), wb = w.get(new NDIndex(":, {}:", ca));
+		final NDArray bias = this.bias == null ? null : value(ps, this.bias, a, training);
+		final NDArray y = conv(a, wa, bias), yb = conv(b, wb, null);
+		y.addi(yb);
+		return release(y, yb, wa, wb);
+	}
+
 	/** This block's convolution of {@code x} with the given weight and bias (null for none). */
 	private NDArray conv(final NDArray x, final NDArray w, final NDArray b) {
 		final boolean last = TorchEngine.channelsLast(x.getDevice());
@@ -73,7 +93,7 @@ public final class Conv3dBlock extends NetBlock {
 	 */
 	private NDArray pointwise(final NDArray x, final NDArray w, final NDArray b) {
 		final Shape s = x.getShape();
-		final NDArray w2 = w.reshape(out, in), y = voxelLinear(x, w2, b), y5 = y.reshape(s.get(0), s.get(2), s.get(3), s.get(4), out);
+		final NDArray w2 = w.reshape(out, w.getShape().get(1)), y = voxelLinear(x, w2, b), y5 = y.reshape(s.get(0), s.get(2), s.get(3), s.get(4), out);
 		return release(y5.transpose(0, 4, 1, 2, 3), w2, y, y5);
 	}
 

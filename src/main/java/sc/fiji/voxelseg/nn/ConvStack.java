@@ -26,10 +26,24 @@ public final class ConvStack extends NetBlock {
 
 	/** Runs the units one after another. */
 	public NDArray apply(final ParameterStore ps, final NDArray x, final boolean training) {
+		return rest(ps, x, 0, training);
+	}
+
+	/**
+	 * Runs the units on the channel concatenation of {@code a} and {@code b} without forming it: the
+	 * first unit convolves the two separately ({@link ConvUnit#forwardPair}).
+	 */
+	public NDArray applyPair(final ParameterStore ps, final NDArray a, final NDArray b, final boolean training) {
+		final NDArray y = units.get(0).forwardPair(ps, a, b, training);
+		return release(rest(ps, y, 1, training), y);
+	}
+
+	/** The units from {@code first} on, applied to {@code x}; closes what they make on the way. */
+	private NDArray rest(final ParameterStore ps, final NDArray x, final int first, final boolean training) {
 		NDArray y = x;
-		for (final ConvUnit u : units) {
+		for (int i = first; i < units.size(); i++) {
 			final NDArray in = y;
-			y = u.forward(ps, new NDList(in), training).head();
+			y = units.get(i).forward(ps, new NDList(in), training).head();
 			if (in != x) in.close();
 		}
 		return y;

@@ -56,6 +56,16 @@ public final class ConvUnit extends NetBlock {
 		return norm == null ? y : release(norm.forward(ps, new NDList(y), training).head(), y);
 	}
 
+	/**
+	 * The unit applied to the channel concatenation of {@code a} and {@code b} without forming it
+	 * (see {@link Conv3dBlock#forwardPair}).
+	 */
+	public NDArray forwardPair(final ParameterStore ps, final NDArray a, final NDArray b, final boolean training) {
+		final NDArray y = conv.forwardPair(ps, a, b, training);
+		final NDArray pre = norm == null ? y : release(norm.forward(ps, new NDList(y), training).head(), y);
+		return release(activate(ps, pre, training), pre);
+	}
+
 	/** The unit's activation applied to {@code y}. */
 	public NDArray activate(final ParameterStore ps, final NDArray y, final boolean training) {
 		switch (activation) {

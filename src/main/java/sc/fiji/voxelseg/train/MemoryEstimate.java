@@ -15,7 +15,7 @@ import sc.fiji.voxelseg.nn.NetworkConfig;
  * process dying. The estimate counts the feature maps autograd keeps per voxel and level (each
  * convolution unit keeps its convolution, normalisation and activation outputs), the gradients of
  * the largest maps during the backward pass, the parameters with their gradients and Adam
- * moments, and a fixed allowance for libtorch and the JVM. The factor was calibrated against the
+ * moments, and a fixed allowance for libtorch and the JVM. The factors were calibrated against the
  * resident memory measured on CPU (see docs/BENCHMARKS.md).
  */
 public final class MemoryEstimate {
@@ -24,10 +24,18 @@ public final class MemoryEstimate {
 	static final long BASE = 1L << 30;
 	/**
 	 * Peak over the counted activation bytes. Calibrated on the seed's U-Net at 128×128×64
-	 * (scripts/bench/train.sh): measured peaks 5.04 GiB (batch 1) and 9.10 GiB (batch 2) give 0.84;
-	 * 0.95 keeps the estimate about 13% above what was measured (5.7 and 10.3 GiB).
+	 * (scripts/bench/TrainBench.java): measured peaks 4.11 GiB (batch 1) and 7.38 GiB (batch 2)
+	 * give 0.71 and 0.76; 0.86 keeps the estimate 11–14% above what was measured (4.70 and 8.18
+	 * GiB), and above the 8.07 GiB measured at batch 2 while the decoder still concatenated.
 	 */
-	static final double FACTOR = 0.95;
+	static final double FACTOR = 0.86;
+	/**
+	 * The same for the VNet, whose count leaves out most of what its PReLUs keep (two clamps and a
+	 * multiply each, see PReLUBlock). Calibrated on {@code NetworkConfig.vnet(1, 9)} at 128×128×64:
+	 * measured peaks 5.14 GiB (batch 1) and 8.99 GiB (batch 2); 2.1 puts the estimate at 5.84 and
+	 * 9.99 GiB.
+	 */
+	static final double VNET_FACTOR = 2.1;
 
 	private MemoryEstimate() {}
 
@@ -42,7 +50,9 @@ public final class MemoryEstimate {
 			if (cfg.architecture() == Architecture.UNET) {
 				final int mid = Math.max(w / 2, i == 0 ? cfg.inChannels() : cfg.width(i - 1));
 				floats += 3.0 * (mid + w) * vi; // encoder: 2 units × (conv, norm, relu)
-				if (i < l - 1) floats += w * vi / 8 + (w + 2 * w + 3.0 * 2 * w) * vi; // pool; up, concat, 2 decoder units
+				// pool; up (the decoder convolves it and the skip map without concatenating them,
+				// see UNet3d); 2 decoder units
+				if (i < l - 1) floats += w * vi / 8 + (w + 3.0 * 2 * w) * vi;
 			}
 			else {
 				final int convs = i == 0 ? 1 : Math.min(i, 3) + 1;
@@ -53,7 +63,8 @@ public final class MemoryEstimate {
 		floats += 6.0 * cfg.classes() * v; // logits, softmax, one-hot and loss terms
 		final double activations = floats * 4 * batch;
 		final double params = parameterCount(cfg) * 4.0 * 4; // weights, gradients, two Adam moments
-		return BASE + (long) (FACTOR * activations + params);
+		final double factor = cfg.architecture() == Architecture.VNET ? VNET_FACTOR : FACTOR;
+		return BASE + (long) (factor * activations + params);
 	}
 
 	/** Parameter count without building the network (convolution weights dominate; norms and biases added). */

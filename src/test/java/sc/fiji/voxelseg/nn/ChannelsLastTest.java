@@ -27,9 +27,9 @@ import ai.djl.util.Pair;
 
 /**
  * The channels-last layout the networks use on the CPU (channels-last weights for the k > 1
- * convolutions, 1×1×1 and transposed convolutions as matrix products, the U-Net's concatenation
- * doing the transposed convolution's pixel shuffle)
- * against the plain NCDHW path, which {@link SegmentationNetworkTest} and
+ * convolutions, 1×1×1 and transposed convolutions as matrix products, and in training the U-Net
+ * decoder's first convolution taking the skip and upsampled maps without concatenating them)
+ * against the plain NCDHW path, which concatenates and which {@link SegmentationNetworkTest} and
  * {@link ConvTranspose3dBlockTest} check against python3-torch: the same logits, hidden maps and
  * gradients of every parameter, up to float rounding. The forward maps of the channels-last path
  * are also checked against python3-torch there, since it is the default on the CPU.
