@@ -5,7 +5,10 @@
 # measurement (so each peak resident memory is its own), side by side in one run. A third column
 # times VoxelSeg with its channels-last layout turned off (-Dvoxelseg.channelsLast=false: PyTorch's
 # NCDHW tensors, which oneDNN reorders around every convolution).
-# usage: scripts/bench/train.sh [STEPS] [THREADS] [X Y Z]
+# ROUNDS=R (default 1) repeats every measurement R times, the three sides taking turns, so that
+# each side meets the same phases of a machine whose speed drifts; the table then gives the median
+# over the rounds and a line per round.
+# usage: [ROUNDS=R] scripts/bench/train.sh [STEPS] [THREADS] [X Y Z]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 steps=${1:-3}
@@ -14,20 +17,30 @@ shape=("${@:3}")
 [ ${#shape[@]} -eq 3 ] || shape=(128 128 64)
 bash scripts/build.sh >/dev/null
 cp=$(cat target/classpath.txt):target/classes
+rounds=${ROUNDS:-1}
+[[ "$rounds" =~ ^[1-9][0-9]*$ ]] || { echo "ROUNDS must be a positive integer, not '$rounds'" >&2; exit 2; }
 declare -A res
 for mode in train infer; do
 	for batch in 1 2; do
-		res[ours_${mode}_$batch]=$(java -Xmx2g -Dvoxelseg.threads="$threads" -cp "$cp" scripts/bench/TrainBench.java "$mode" "$batch" "$steps" "${shape[@]}")
-		res[ncdhw_${mode}_$batch]=$(java -Xmx2g -Dvoxelseg.threads="$threads" -Dvoxelseg.channelsLast=false -cp "$cp" scripts/bench/TrainBench.java "$mode" "$batch" "$steps" "${shape[@]}")
-		res[peer_${mode}_$batch]=$(/usr/bin/python3 scripts/bench/train_peer.py "$mode" "$batch" "$steps" "$threads" "${shape[@]}")
+		for side in ours ncdhw peer; do res[${side}_${mode}_$batch]="["; done
+		for ((r = 1; r <= rounds; r++)); do
+			sep=$([ "$r" -gt 1 ] && echo "," || true)
+			res[ours_${mode}_$batch]+=$sep$(java -Xmx2g -Dvoxelseg.threads="$threads" -cp "$cp" scripts/bench/TrainBench.java "$mode" "$batch" "$steps" "${shape[@]}")
+			res[ncdhw_${mode}_$batch]+=$sep$(java -Xmx2g -Dvoxelseg.threads="$threads" -Dvoxelseg.channelsLast=false -cp "$cp" scripts/bench/TrainBench.java "$mode" "$batch" "$steps" "${shape[@]}")
+			res[peer_${mode}_$batch]+=$sep$(/usr/bin/python3 scripts/bench/train_peer.py "$mode" "$batch" "$steps" "$threads" "${shape[@]}")
+		done
+		for side in ours ncdhw peer; do res[${side}_${mode}_$batch]+="]"; done
 	done
 done
 /usr/bin/python3 - "${shape[*]}" "$threads" "$steps" \
 	"${res[ours_train_1]}" "${res[peer_train_1]}" "${res[ncdhw_train_1]}" "${res[ours_train_2]}" "${res[peer_train_2]}" "${res[ncdhw_train_2]}" \
 	"${res[ours_infer_1]}" "${res[peer_infer_1]}" "${res[ncdhw_infer_1]}" "${res[ours_infer_2]}" "${res[peer_infer_2]}" "${res[ncdhw_infer_2]}" <<'PY'
-import json, sys
+import json, statistics, sys
 shape, threads, steps = sys.argv[1], sys.argv[2], sys.argv[3]
-r = [json.loads(a) for a in sys.argv[4:]]
+rounds = [json.loads(a) for a in sys.argv[4:]]
+# per measurement: the median over the rounds of each round's median step, and the highest peak
+r = [dict(runs[0], median_s=statistics.median(x["median_s"] for x in runs), peak_rss=max(x["peak_rss"] for x in runs))
+     for runs in rounds]
 print("3D U-Net %s params (VoxelSeg) / %s (PyTorch), input %s (x y z), %s threads, median of %s steps" % (
     r[0]["params"], r[1]["params"], shape, threads, steps))
 print("VoxelSeg: libtorch %s via DJL; peer: torch %s" % (r[0]["engine"], r[1]["torch"]))
@@ -41,4 +54,10 @@ for i, n in enumerate(names):
         c["median_s"], c["median_s"] / p["median_s"]))
 print("(time and RSS columns: VoxelSeg / PyTorch; below 1 means VoxelSeg is faster or smaller; NCDHW: VoxelSeg with")
 print(" -Dvoxelseg.channelsLast=false, and its time over PyTorch's)")
+if len(rounds[0]) > 1:
+    print("median of %d rounds, peak RSS the highest; per round, VoxelSeg s / PyTorch s:" % len(rounds[0]))
+    for i, n in enumerate(names):
+        o, p = rounds[3 * i], rounds[3 * i + 1]
+        print("%-16s %s" % (n, "   ".join("%.3f / %.3f = %.2fx" % (a["median_s"], b["median_s"], a["median_s"] / b["median_s"])
+                                         for a, b in zip(o, p))))
 PY
