@@ -317,6 +317,13 @@ final class SemiSupervisedRegime implements Regime {
 			}
 			value = loss.getFloat();
 			if (!Double.isFinite(value)) return value;
+			// autograd keeps what the backward pass needs; the step's scope would keep the teacher's
+			// outputs and the student's logits and decoder maps alive through all of it. The
+			// discriminator's own pass below reads the student's encoder maps, which stay.
+			tOut.close();
+			tProb.close();
+			final int kept = semi.adversarial ? discriminator.maps() : 0;
+			for (int j = 0; j < sOut.size(); j++) if (j == 0 || j > kept) sOut.get(j).close();
 			gc.backward(loss);
 		}
 		if (semi.adversarial) {
