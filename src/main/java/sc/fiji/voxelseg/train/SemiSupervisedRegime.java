@@ -360,6 +360,9 @@ final class SemiSupervisedRegime implements Regime {
 		final int used = 1 + usedEncoderMaps(cfg.levels());
 		final NDList out = new NDList(used);
 		for (int i = 0; i < used; i++) out.add(a.get(i).concat(u.get(i), 0));
+		// the concatenations are copies; autograd keeps what it needs of the two passes' outputs
+		a.close();
+		u.close();
 		return out;
 	}
 
