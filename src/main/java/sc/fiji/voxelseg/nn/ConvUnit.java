@@ -52,8 +52,7 @@ public final class ConvUnit extends NetBlock {
 			final NDArray[] affine = bn.inferenceAffine(ps, x);
 			return conv.forwardAffine(ps, x, affine[0], affine[1]);
 		}
-		final NDArray y = conv.forward(ps, new NDList(x), training).head();
-		return norm == null ? y : release(norm.forward(ps, new NDList(y), training).head(), y);
+		return normalise(ps, conv.forward(ps, new NDList(x), training).head(), training);
 	}
 
 	/**
@@ -61,9 +60,13 @@ public final class ConvUnit extends NetBlock {
 	 * (see {@link Conv3dBlock#forwardPair}).
 	 */
 	public NDArray forwardPair(final ParameterStore ps, final NDArray a, final NDArray b, final boolean training) {
-		final NDArray y = conv.forwardPair(ps, a, b, training);
-		final NDArray pre = norm == null ? y : release(norm.forward(ps, new NDList(y), training).head(), y);
+		final NDArray pre = normalise(ps, conv.forwardPair(ps, a, b, training), training);
 		return release(activate(ps, pre, training), pre);
+	}
+
+	/** The unit's normalisation of the convolution's output {@code y}, which it closes; {@code y} without one. */
+	private NDArray normalise(final ParameterStore ps, final NDArray y, final boolean training) {
+		return norm == null ? y : release(norm.forward(ps, new NDList(y), training).head(), y);
 	}
 
 	/** The unit's activation applied to {@code y}. */

@@ -31,9 +31,9 @@ public final class MemoryEstimate {
 	static final double FACTOR = 0.86;
 	/**
 	 * The same for the VNet, whose count falls well short of its measured peak (its PReLUs, two
-	 * clamps and a multiply each, see PReLUBlock, likely keep more maps than counted). Calibrated on {@code NetworkConfig.vnet(1, 9)} at 128×128×64:
-	 * measured peaks 5.14 GiB (batch 1) and 8.99 GiB (batch 2); 2.1 puts the estimate at 5.84 and
-	 * 9.99 GiB.
+	 * clamps and a multiply each, see PReLUBlock, likely keep more maps than counted). Calibrated
+	 * on {@code NetworkConfig.vnet(1, 9)} at 128×128×64: measured peaks 5.14 GiB (batch 1) and
+	 * 8.99 GiB (batch 2); 2.1 puts the estimate at 5.84 and 9.99 GiB.
 	 */
 	static final double VNET_FACTOR = 2.1;
 

@@ -69,20 +69,18 @@ class Conv3dBlockPairTest {
 			final Shape sa = new Shape(2, 2, 4, 6, 8), sb = new Shape(2, 3, 4, 6, 8);
 			conv.initialize(m, DataType.FLOAT32, new Shape(2, 5, 4, 6, 8));
 			final NDArray a = m.randomNormal(sa), b = m.randomNormal(sb);
-			final Run pair = run(conv, a, b, m, true), cat = run(conv, a, b, m, false);
+			final List<NDArray> pair = run(conv, a, b, m, true), cat = run(conv, a, b, m, false);
 			final String where = "k" + k + (last ? " channels-last" : " NCDHW");
-			assertEquals(cat.values.get(0).getShape(), pair.values.get(0).getShape(), where);
+			assertEquals(cat.get(0).getShape(), pair.get(0).getShape(), where);
 			final String[] names = { "output", "gradient of a", "gradient of b", "gradient of the weight", "gradient of the bias" };
 			for (int i = 0; i < names.length; i++) {
-				assertClose(cat.values.get(i), pair.values.get(i), 1e-4, 1e-4, where + ": " + names[i]);
+				assertClose(cat.get(i), pair.get(i), 1e-4, 1e-4, where + ": " + names[i]);
 			}
 		}
 	}
 
-	private record Run(List<NDArray> values) {}
-
 	/** The output and the gradients of a weighted sum of it, by the pair path or the explicit cat. */
-	private static Run run(final Conv3dBlock conv, final NDArray a0, final NDArray b0, final NDManager m, final boolean pair) {
+	private static List<NDArray> run(final Conv3dBlock conv, final NDArray a0, final NDArray b0, final NDManager m, final boolean pair) {
 		final NDArray a = a0.duplicate(), b = b0.duplicate();
 		a.setRequiresGradient(true);
 		b.setRequiresGradient(true);
@@ -99,6 +97,6 @@ class Conv3dBlockPairTest {
 		values.add(a.getGradient().duplicate());
 		values.add(b.getGradient().duplicate());
 		for (final Pair<String, Parameter> p : conv.getParameters()) values.add(p.getValue().getArray().getGradient().duplicate());
-		return new Run(values);
+		return values;
 	}
 }
