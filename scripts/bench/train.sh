@@ -8,7 +8,9 @@
 # ROUNDS=R (default 1) repeats every measurement R times, the three sides taking turns, so that
 # each side meets the same phases of a machine whose speed drifts; the table then gives the median
 # over the rounds and a line per round.
-# usage: [ROUNDS=R] scripts/bench/train.sh [STEPS] [THREADS] [X Y Z]
+# ALLOCATOR=system (default) runs every side with glibc's malloc; ALLOCATOR=jemalloc runs every side,
+# the PyTorch peer included, with jemalloc preloaded as scripts/voxelseg does (scripts/allocator.sh).
+# usage: [ROUNDS=R] [ALLOCATOR=system|jemalloc] scripts/bench/train.sh [STEPS] [THREADS] [X Y Z]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 steps=${1:-3}
@@ -18,6 +20,15 @@ shape=("${@:3}")
 bash scripts/build.sh >/dev/null
 cp=$(cat target/classpath.txt):target/classes
 rounds=${ROUNDS:-1}
+. scripts/allocator.sh
+allocator=${ALLOCATOR:-system}
+case "$allocator" in
+	system) ;;
+	jemalloc)
+		VOXELSEG_ALLOCATOR=jemalloc voxelseg_use_allocator
+		[ "$voxelseg_allocator" = jemalloc ] || { echo "ALLOCATOR=jemalloc: libjemalloc.so.2 is not installed (Debian: apt-get install libjemalloc2)" >&2; exit 2; } ;;
+	*) echo "ALLOCATOR must be system or jemalloc, not '$allocator'" >&2; exit 2 ;;
+esac
 [[ "$rounds" =~ ^[1-9][0-9]*$ ]] || { echo "ROUNDS must be a positive integer, not '$rounds'" >&2; exit 2; }
 declare -A res
 for mode in train infer; do
@@ -32,18 +43,18 @@ for mode in train infer; do
 		for side in ours ncdhw peer; do res[${side}_${mode}_$batch]+="]"; done
 	done
 done
-/usr/bin/python3 - "${shape[*]}" "$threads" "$steps" \
+/usr/bin/python3 - "${shape[*]}" "$threads" "$steps" "$allocator" \
 	"${res[ours_train_1]}" "${res[peer_train_1]}" "${res[ncdhw_train_1]}" "${res[ours_train_2]}" "${res[peer_train_2]}" "${res[ncdhw_train_2]}" \
 	"${res[ours_infer_1]}" "${res[peer_infer_1]}" "${res[ncdhw_infer_1]}" "${res[ours_infer_2]}" "${res[peer_infer_2]}" "${res[ncdhw_infer_2]}" <<'PY'
 import json, statistics, sys
-shape, threads, steps = sys.argv[1], sys.argv[2], sys.argv[3]
-rounds = [json.loads(a) for a in sys.argv[4:]]
+shape, threads, steps, allocator = sys.argv[1:5]
+rounds = [json.loads(a) for a in sys.argv[5:]]
 # per measurement: the median over the rounds of each round's median step, and the highest peak
 r = [dict(runs[0], median_s=statistics.median(x["median_s"] for x in runs), peak_rss=max(x["peak_rss"] for x in runs))
      for runs in rounds]
 print("3D U-Net %s params (VoxelSeg) / %s (PyTorch), input %s (x y z), %s threads, median of %s steps" % (
     r[0]["params"], r[1]["params"], shape, threads, steps))
-print("VoxelSeg: libtorch %s via DJL; peer: torch %s" % (r[0]["engine"], r[1]["torch"]))
+print("VoxelSeg: libtorch %s via DJL; peer: torch %s; allocator on both sides: %s" % (r[0]["engine"], r[1]["torch"], allocator))
 print("%-16s %12s %12s %8s %14s %14s %8s %12s %8s" % ("", "VoxelSeg s", "PyTorch s", "time", "VoxelSeg RSS", "PyTorch RSS", "RSS",
     "NCDHW s", "time"))
 names = ["train batch 1", "train batch 2", "infer batch 1", "infer batch 2"]
