@@ -64,13 +64,38 @@ public final class Conv3dBlock extends NetBlock {
 	 * backward pass where it would keep the concatenation, a copy of both.
 	 */
 	public NDArray forwardPair(final ParameterStore ps, final NDArray a, final NDArray b, final boolean training) {
-		final long ca = a.getShape().get(1), cb = b.getShape().get(1);
+		return pairSum(ps, a, b.getShape().get(1), training, wb -> conv(b, wb, null));
+	}
+
+	/**
+	 * {@link #forwardPair} with {@code b = up(low)}, the U-Net decoder's upsampled map: for a 3×3×3
+	 * "same" convolution on channels-last tensors, {@code b}'s share comes from
+	 * {@link ConvTranspose3dBlock#convolvedBy}, which never forms {@code up(low)}; otherwise the map
+	 * is formed and convolved.
+	 */
+	public NDArray forwardUpPair(final ParameterStore ps, final NDArray a, final NDArray low, final ConvTranspose3dBlock up,
+		final boolean training) {
+		if (kernel == 3 && stride == 1 && padding == 1 && TorchEngine.channelsLast(low.getDevice())) {
+			return pairSum(ps, a, up.outChannels(), training, wb -> up.convolvedBy(ps, low, wb, training));
+		}
+		final NDArray b = up.forward(ps, new NDList(low), training).head();
+		return release(forwardPair(ps, a, b, training), b);
+	}
+
+	/**
+	 * {@code a} convolved with the weight's first input channels (and the bias) plus {@code second}
+	 * applied to the rest of the weight, for an input of {@code cb} more channels; the second result
+	 * is added in place into the first.
+	 */
+	private NDArray pairSum(final ParameterStore ps, final NDArray a, final long cb, final boolean training,
+		final java.util.function.UnaryOperator<NDArray> second) {
+		final long ca = a.getShape().get(1);
 		if (ca + cb != in) throw new IllegalArgumentException("the two inputs have " + ca + " + " + cb +
 			" channels; the convolution takes " + in);
 		final NDArray w = value(ps, weight, a, training);
 		final NDArray wa = w.get(new NDIndex(":, :{}", ca)), wb = w.get(new NDIndex(":, {}:", ca));
 		final NDArray bias = this.bias == null ? null : value(ps, this.bias, a, training);
-		final NDArray y = conv(a, wa, bias), yb = conv(b, wb, null);
+		final NDArray y = conv(a, wa, bias), yb = second.apply(wb);
 		y.addi(yb);
 		return release(y, yb, wa, wb);
 	}

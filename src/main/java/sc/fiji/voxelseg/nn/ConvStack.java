@@ -30,11 +30,12 @@ public final class ConvStack extends NetBlock {
 	}
 
 	/**
-	 * Runs the units on the channel concatenation of {@code a} and {@code b} without forming it: the
-	 * first unit convolves the two separately ({@link ConvUnit#forwardPair}).
+	 * Runs the units on the channel concatenation of {@code a} and {@code up(low)} without forming
+	 * it: the first unit convolves the two parts separately ({@link ConvUnit#forwardUpPair}).
 	 */
-	public NDArray applyPair(final ParameterStore ps, final NDArray a, final NDArray b, final boolean training) {
-		final NDArray y = units.get(0).forwardPair(ps, a, b, training);
+	public NDArray applyUpPair(final ParameterStore ps, final NDArray a, final NDArray low, final ConvTranspose3dBlock up,
+		final boolean training) {
+		final NDArray y = units.get(0).forwardUpPair(ps, a, low, up, training);
 		return release(rest(ps, y, 1, training), y);
 	}
 

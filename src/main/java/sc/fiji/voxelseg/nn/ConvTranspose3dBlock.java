@@ -2,9 +2,12 @@ package sc.fiji.voxelseg.nn;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.ndarray.types.SparseFormat;
 import ai.djl.nn.Parameter;
 import ai.djl.nn.convolutional.Conv3d;
+import ai.djl.nn.core.Embedding;
 import ai.djl.training.ParameterStore;
 import ai.djl.training.initializer.NormalInitializer;
 import ai.djl.util.PairList;
@@ -55,6 +58,98 @@ public final class ConvTranspose3dBlock extends NetBlock {
 		final NDArray t = skip.transpose(0, 2, 3, 4, 1), t8 = t.reshape(n, d / 2, 2, h / 2, 2, wd / 2, 2, cs);
 		final NDArray cat = t8.concat(up, 7), flat = cat.reshape(n, d, h, wd, cs + out);
 		return release(flat.transpose(0, 4, 1, 2, 3), up, t, t8, cat, flat);
+	}
+
+	/**
+	 * {@code conv3d(up(x), wc, padding 1)} for a 3×3×3 weight {@code wc} (o, out, 3, 3, 3), without
+	 * forming the upsampled map {@code up(x)}, on channels-last tensors. Each output voxel at
+	 * {@code 2i + a} (per axis) reads the upsampled voxels {@code 2i + a - 1 .. 2i + a + 1}, which come
+	 * from two input voxels, so the composition is a 2×2×2 convolution of {@code x} for each of the
+	 * 8 output phases ("sub-pixel"), with weights combined from {@code wc} and this block's weight:
+	 * 8·out·o·in multiply-adds per output voxel where the two convolutions take (27·out + in)·o·out
+	 * (at the U-Net's first decoder level, 65,536 against 118,784). The 8 phases are one convolution
+	 * with 8·o output channels and padding 1; phase {@code q = 1 - a} at padded position {@code j}
+	 * is output voxel {@code 2j + q - 1}, and a row lookup ({@code embedding}) over the voxel rows
+	 * of that result writes them in output order. The transposed convolution's bias reaches the
+	 * output only where the upsampled voxels lie inside the volume; an extra input channel of ones,
+	 * weighted by the bias, carries it with the same zero padding.
+	 *
+	 * @param wc (o, out, 3, 3, 3)
+	 * @return (n, o, 2d, 2h, 2w) in channels-last
+	 */
+	public NDArray convolvedBy(final ParameterStore ps, final NDArray x, final NDArray wc, final boolean training) {
+		final Shape s = x.getShape(), ws = wc.getShape();
+		if (ws.get(1) != out || ws.get(2) != 3 || ws.get(3) != 3 || ws.get(4) != 3) {
+			throw new IllegalArgumentException("the convolution after the upsampling must be 3×3×3 over " + out +
+				" channels, not " + ws);
+		}
+		final long n = s.get(0), d = s.get(2), h = s.get(3), wd = s.get(4), o = ws.get(0);
+		final NDManager m = x.getManager();
+		final NDArray w = value(ps, weight, x, training), b = value(ps, bias, x, training);
+		// this block's weight with the bias as one more input channel: (in + 1, out, 2, 2, 2)
+		final NDArray b5 = b.reshape(1, out, 1, 1, 1), bw = b5.broadcast(new Shape(1, out, 2, 2, 2)), wt = w.concat(bw, 0);
+		// B (in + 1, s, o, k) = Σ_u W (in + 1, u, s) · wc (o, u, k): every product of a weight of this
+		// block with one of the convolution's, one matrix product
+		final NDArray wt4 = wt.transpose(0, 2, 3, 4, 1), wt2 = wt4.reshape((in + 1) * 8, out);
+		final NDArray wc4 = wc.transpose(1, 0, 2, 3, 4), wc2 = wc4.reshape(out, o * 27), b2 = wt2.matMul(wc2);
+		// -> (o, in + 1, s, k), then summed into (o, in + 1, q, t) by the selection S ((s, k), (q, t))
+		final NDArray b4 = b2.reshape(in + 1, 8, o, 27), bt = b4.transpose(2, 0, 1, 3), bm = bt.reshape(o * (in + 1), 216);
+		final NDArray sel = phaseSelection(m), k2 = bm.matMul(sel);
+		// -> weight (q·o, in + 1, t) in channels-last memory (q, o, t, in + 1)
+		final NDArray k4 = k2.reshape(o, in + 1, 8, 8), kq = k4.transpose(2, 0, 3, 1), k5 = kq.reshape(8 * o, 2, 2, 2, in + 1);
+		final NDArray k = k5.transpose(0, 4, 1, 2, 3);
+		release(null, b5, bw, wt, wt4, wt2, wc4, wc2, b2, b4, bt, bm, sel, k2, k4, kq, k5);
+		final NDArray xt = x.transpose(0, 2, 3, 4, 1), ones = m.ones(new Shape(n, d, h, wd, 1), x.getDataType(), x.getDevice());
+		final NDArray xo = xt.concat(ones, 4), x1 = xo.transpose(0, 4, 1, 2, 3);
+		final NDArray c = Conv3d.conv3d(x1, k, null, new Shape(1, 1, 1), new Shape(1, 1, 1), new Shape(1, 1, 1)).head();
+		release(null, k, xt, ones, xo, x1);
+		// rows (n, j1, j2, j3, q) of o values; output voxel (i1, i2, i3) reads row
+		// (j, q) = ((i + 1) / 2, 1 - i % 2) per axis
+		final NDArray ct = c.transpose(0, 2, 3, 4, 1), rows = ct.reshape(-1, o), idx = phaseRows(m, n, d, h, wd);
+		final NDArray y = Embedding.embedding(idx, rows, SparseFormat.DENSE).head(), y5 = y.reshape(n, 2 * d, 2 * h, 2 * wd, o);
+		return release(y5.transpose(0, 4, 1, 2, 3), c, ct, rows, idx, y, y5);
+	}
+
+	/**
+	 * S (216, 64): row (s, k), with s = (s1, s2, s3) a position in a 2×2×2 block and k = (k1, k2, k3)
+	 * a tap of a 3×3×3 kernel; column (q, t), a phase and a 2×2×2 tap, each of bits (1 2 3); 1 where
+	 * {@code k_i + q_i = 2 t_i + s_i} on every axis (one column per row). Torch owns the copy returned
+	 * (see {@link Scalars}).
+	 */
+	private static NDArray phaseSelection(final NDManager m) {
+		final float[] v = new float[216 * 64];
+		for (int sv = 0; sv < 8; sv++) {
+			for (int k = 0; k < 27; k++) {
+				for (int col = 0; col < 64; col++) {
+					boolean on = true;
+					for (int ax = 0; ax < 3; ax++) {
+						final int kk = k / (ax == 0 ? 9 : ax == 1 ? 3 : 1) % 3, sh = 2 - ax;
+						on &= kk + (col >> 3 + sh & 1) == 2 * (col >> sh & 1) + (sv >> sh & 1);
+					}
+					v[(sv * 27 + k) * 64 + col] = on ? 1 : 0;
+				}
+			}
+		}
+		final NDArray java = m.create(v, new Shape(216, 64)), owned = java.duplicate();
+		java.close();
+		return owned;
+	}
+
+	/**
+	 * The row of the phase convolution's output (n, d + 1, h + 1, w + 1, 8) that each output voxel
+	 * (n, 2d, 2h, 2w) reads, in output order, as int64 owned by torch.
+	 */
+	private static NDArray phaseRows(final NDManager m, final long n, final long d, final long h, final long w) {
+		final long j2 = h + 1, j3 = w + 1, j1 = d + 1;
+		final long[] rb = new long[(int) n], r1 = new long[(int) (2 * d)], r2 = new long[(int) (2 * h)], r3 = new long[(int) (2 * w)];
+		for (int i = 0; i < n; i++) rb[i] = i * j1 * j2 * j3 * 8;
+		for (int i = 0; i < r1.length; i++) r1[i] = (i + 1) / 2 * j2 * j3 * 8 + 4 * (1 - i % 2);
+		for (int i = 0; i < r2.length; i++) r2[i] = (i + 1) / 2 * j3 * 8 + 2 * (1 - i % 2);
+		for (int i = 0; i < r3.length; i++) r3[i] = (i + 1) / 2 * 8 + (1 - i % 2);
+		final NDArray b = m.create(rb).reshape(n, 1, 1, 1), a1 = m.create(r1).reshape(1, 2 * d, 1, 1);
+		final NDArray a2 = m.create(r2).reshape(1, 1, 2 * h, 1), a3 = m.create(r3).reshape(1, 1, 1, 2 * w);
+		final NDArray s1 = b.add(a1), s2 = s1.add(a2), s3 = s2.add(a3), idx = s3.reshape(-1);
+		return release(idx, b, a1, a2, a3, s1, s2, s3);
 	}
 
 	/** The transposed convolution with explicit weight (in, out, 2, 2, 2) and bias (out) or null. */
@@ -116,5 +211,9 @@ public final class ConvTranspose3dBlock extends NetBlock {
 
 	public int inChannels() {
 		return in;
+	}
+
+	public int outChannels() {
+		return out;
 	}
 }

@@ -56,11 +56,12 @@ public final class ConvUnit extends NetBlock {
 	}
 
 	/**
-	 * The unit applied to the channel concatenation of {@code a} and {@code b} without forming it
-	 * (see {@link Conv3dBlock#forwardPair}).
+	 * The unit applied to the channel concatenation of {@code a} and {@code up(low)} without forming
+	 * either (see {@link Conv3dBlock#forwardUpPair}).
 	 */
-	public NDArray forwardPair(final ParameterStore ps, final NDArray a, final NDArray b, final boolean training) {
-		final NDArray pre = normalise(ps, conv.forwardPair(ps, a, b, training), training);
+	public NDArray forwardUpPair(final ParameterStore ps, final NDArray a, final NDArray low, final ConvTranspose3dBlock up,
+		final boolean training) {
+		final NDArray pre = normalise(ps, conv.forwardUpPair(ps, a, low, up, training), training);
 		return release(activate(ps, pre, training), pre);
 	}
 

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static sc.fiji.voxelseg.testutil.TorchOracle.assertClose;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 import org.junit.jupiter.api.AfterEach;
@@ -16,6 +17,7 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
@@ -27,7 +29,9 @@ import ai.djl.util.Pair;
  * {@link Conv3dBlock#forwardPair}, the convolution of a channel concatenation computed as two
  * convolutions added, against its definition: the same block applied to {@code torch.cat((a, b), 1)}
  * formed explicitly. Outputs and the gradients of both inputs, the weight and the bias agree, in
- * both layouts, for a 3×3×3 and a 1×1×1 kernel.
+ * both layouts, for a 3×3×3 and a 1×1×1 kernel. Likewise {@link Conv3dBlock#forwardUpPair}, whose
+ * second input is a transposed convolution's upsampling of a coarser map, which in channels-last
+ * the sub-pixel path ({@link ConvTranspose3dBlock#convolvedBy}) never forms.
  */
 class Conv3dBlockPairTest {
 
@@ -45,6 +49,31 @@ class Conv3dBlockPairTest {
 				System.setProperty(KEY, Boolean.toString(last));
 				assertPairAgrees(k, last);
 			}
+		}
+	}
+
+	@Test
+	void upPairEqualsTheConvolutionOfTheUpsampledConcatenation() {
+		for (final boolean last : new boolean[] { true, false }) {
+			// 3: the sub-pixel path in channels-last; 5: the upsampled map formed, in either layout
+			for (final int k : new int[] { 3, 5 }) {
+				System.setProperty(KEY, Boolean.toString(last));
+				// a coarse depth of 1 puts every output voxel on a face in z
+				for (final long[] coarse : new long[][] { { 1, 2, 3 }, { 3, 2, 2 } }) assertUpPairAgrees(k, last, coarse);
+			}
+		}
+	}
+
+	@Test
+	void subPixelRefusesAnotherKernel() {
+		TorchEngine.engine();
+		try (NDManager m = NDManager.newBaseManager()) {
+			final ConvTranspose3dBlock up = new ConvTranspose3dBlock(4, 3);
+			up.initialize(m, DataType.FLOAT32, new Shape(1, 4, 2, 2, 2));
+			final NDArray x = m.randomNormal(new Shape(1, 4, 2, 2, 2)), wc = m.randomNormal(new Shape(2, 3, 5, 5, 5));
+			final IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+				() -> up.convolvedBy(new ParameterStore(m, false), x, wc, false));
+			assertTrue(e.getMessage().contains("3×3×3") && e.getMessage().contains("(2, 3, 5, 5, 5)"), e.getMessage());
 		}
 	}
 
@@ -79,12 +108,75 @@ class Conv3dBlockPairTest {
 		}
 	}
 
+	private static void assertUpPairAgrees(final int k, final boolean last, final long[] coarse) {
+		TorchEngine.engine();
+		try (NDManager m = NDManager.newBaseManager()) {
+			TorchEngine.seed(5);
+			final long n = 2, d = coarse[0], h = coarse[1], w = coarse[2];
+			final Conv3dBlock conv = Conv3dBlock.same(5, 4, k, true);
+			final ConvTranspose3dBlock up = new ConvTranspose3dBlock(6, 3);
+			conv.initialize(m, DataType.FLOAT32, new Shape(n, 5, 2 * d, 2 * h, 2 * w));
+			up.initialize(m, DataType.FLOAT32, new Shape(n, 6, d, h, w));
+			// a bias well away from zero, so that where it reaches the output (not beyond the faces) shows
+			up.getParameters().get("bias").getArray().addi(1.5f);
+			final NDArray a = layout(m.randomNormal(new Shape(n, 2, 2 * d, 2 * h, 2 * w)), last), low = layout(m.randomNormal(new Shape(n, 6, d, h, w)), last);
+			final List<NDArray> fused = runUp(conv, up, a, low, m, true), cat = runUp(conv, up, a, low, m, false);
+			final String where = "k" + k + (last ? " channels-last" : " NCDHW") + " coarse " + Arrays.toString(coarse);
+			assertEquals(cat.get(0).getShape(), fused.get(0).getShape(), where);
+			final String[] names = { "output", "gradient of the skip map", "gradient of the coarse map", "gradient of the weight",
+				"gradient of the bias", "gradient of the transposed convolution's weight", "gradient of its bias" };
+			for (int i = 0; i < names.length; i++) {
+				assertClose(cat.get(i), fused.get(i), 1e-4, 1e-4, where + ": " + names[i]);
+			}
+		}
+	}
+
+	/** {@code x} with channels-last strides when {@code last}, as the networks' maps are on the CPU. */
+	private static NDArray layout(final NDArray x, final boolean last) {
+		return last ? x.transpose(0, 2, 3, 4, 1).duplicate().transpose(0, 4, 1, 2, 3) : x;
+	}
+
+	/** As {@link #run}, for {@code conv(cat(a, up(low)))} by forwardUpPair or formed explicitly. */
+	private static List<NDArray> runUp(final Conv3dBlock conv, final ConvTranspose3dBlock up, final NDArray a0, final NDArray low0,
+		final NDManager m, final boolean fused) {
+		final NDArray a = a0.duplicate(), low = low0.duplicate();
+		a.setRequiresGradient(true);
+		low.setRequiresGradient(true);
+		zeroGrads(conv, up);
+		final List<NDArray> values = new ArrayList<>();
+		try (GradientCollector gc = TorchEngine.engine().newGradientCollector()) {
+			final ParameterStore ps = new ParameterStore(m, false);
+			final NDArray y;
+			if (fused) y = conv.forwardUpPair(ps, a, low, up, true);
+			else {
+				final NDArray u = ConvTranspose3dBlock.apply(low, ps.getValue(up.getParameters().get("weight"), low.getDevice(), true),
+					ps.getValue(up.getParameters().get("bias"), low.getDevice(), true));
+				y = conv.forward(ps, new NDList(a.concat(u, 1)), true).head();
+			}
+			final NDArray w = m.arange((float) y.size()).reshape(y.getShape()).sin();
+			values.add(y.duplicate());
+			gc.backward(y.mul(w).sum());
+		}
+		values.add(a.getGradient().duplicate());
+		values.add(low.getGradient().duplicate());
+		for (final Pair<String, Parameter> p : conv.getParameters()) values.add(p.getValue().getArray().getGradient().duplicate());
+		for (final Pair<String, Parameter> p : up.getParameters()) values.add(p.getValue().getArray().getGradient().duplicate());
+		return values;
+	}
+
+	/** Zeroes the blocks' parameter gradients between the two paths. */
+	private static void zeroGrads(final Block... blocks) {
+		for (final Block b : blocks) {
+			for (final Pair<String, Parameter> p : b.getParameters()) JniUtils.zeroGrad((PtNDArray) p.getValue().getArray());
+		}
+	}
+
 	/** The output and the gradients of a weighted sum of it, by the pair path or the explicit cat. */
 	private static List<NDArray> run(final Conv3dBlock conv, final NDArray a0, final NDArray b0, final NDManager m, final boolean pair) {
 		final NDArray a = a0.duplicate(), b = b0.duplicate();
 		a.setRequiresGradient(true);
 		b.setRequiresGradient(true);
-		for (final Pair<String, Parameter> p : conv.getParameters()) JniUtils.zeroGrad((PtNDArray) p.getValue().getArray());
+		zeroGrads(conv);
 		final List<NDArray> values = new ArrayList<>();
 		try (GradientCollector gc = TorchEngine.engine().newGradientCollector()) {
 			final ParameterStore ps = new ParameterStore(m, false);
