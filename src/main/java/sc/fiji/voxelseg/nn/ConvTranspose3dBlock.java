@@ -79,6 +79,7 @@ public final class ConvTranspose3dBlock extends NetBlock {
 	 */
 	public NDArray convolvedBy(final ParameterStore ps, final NDArray x, final NDArray wc, final boolean training) {
 		final Shape s = x.getShape(), ws = wc.getShape();
+		if (s.get(1) != in) throw new IllegalArgumentException("the map to upsample has " + s.get(1) + " channels; this block takes " + in);
 		if (ws.get(1) != out || ws.get(2) != 3 || ws.get(3) != 3 || ws.get(4) != 3) {
 			throw new IllegalArgumentException("the convolution after the upsampling must be 3×3×3 over " + out +
 				" channels, not " + ws);

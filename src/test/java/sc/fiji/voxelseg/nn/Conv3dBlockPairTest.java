@@ -74,6 +74,10 @@ class Conv3dBlockPairTest {
 			final IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
 				() -> up.convolvedBy(new ParameterStore(m, false), x, wc, false));
 			assertTrue(e.getMessage().contains("3×3×3") && e.getMessage().contains("(2, 3, 5, 5, 5)"), e.getMessage());
+			final NDArray x5 = m.randomNormal(new Shape(1, 5, 2, 2, 2)), wc3 = m.randomNormal(new Shape(2, 3, 3, 3, 3));
+			final IllegalArgumentException e5 = assertThrows(IllegalArgumentException.class,
+				() -> up.convolvedBy(new ParameterStore(m, false), x5, wc3, false));
+			assertTrue(e5.getMessage().contains("has 5 channels") && e5.getMessage().contains("takes 4"), e5.getMessage());
 		}
 	}
 
