@@ -8,6 +8,7 @@ import static sc.fiji.voxelseg.testutil.TorchOracle.assertClose;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.BiFunction;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -143,56 +144,48 @@ class Conv3dBlockPairTest {
 	/** As {@link #run}, for {@code conv(cat(a, up(low)))} by forwardUpPair or formed explicitly. */
 	private static List<NDArray> runUp(final Conv3dBlock conv, final ConvTranspose3dBlock up, final NDArray a0, final NDArray low0,
 		final NDManager m, final boolean fused) {
-		final NDArray a = a0.duplicate(), low = low0.duplicate();
-		a.setRequiresGradient(true);
-		low.setRequiresGradient(true);
-		zeroGrads(conv, up);
-		final List<NDArray> values = new ArrayList<>();
-		try (GradientCollector gc = TorchEngine.engine().newGradientCollector()) {
-			final ParameterStore ps = new ParameterStore(m, false);
-			final NDArray y;
-			if (fused) y = conv.forwardUpPair(ps, a, low, up, true);
-			else {
-				final NDArray u = ConvTranspose3dBlock.apply(low, ps.getValue(up.getParameters().get("weight"), low.getDevice(), true),
-					ps.getValue(up.getParameters().get("bias"), low.getDevice(), true));
-				y = conv.forward(ps, new NDList(a.concat(u, 1)), true).head();
-			}
-			final NDArray w = m.arange((float) y.size()).reshape(y.getShape()).sin();
-			values.add(y.duplicate());
-			gc.backward(y.mul(w).sum());
-		}
-		values.add(a.getGradient().duplicate());
-		values.add(low.getGradient().duplicate());
-		for (final Pair<String, Parameter> p : conv.getParameters()) values.add(p.getValue().getArray().getGradient().duplicate());
-		for (final Pair<String, Parameter> p : up.getParameters()) values.add(p.getValue().getArray().getGradient().duplicate());
-		return values;
-	}
-
-	/** Zeroes the blocks' parameter gradients between the two paths. */
-	private static void zeroGrads(final Block... blocks) {
-		for (final Block b : blocks) {
-			for (final Pair<String, Parameter> p : b.getParameters()) JniUtils.zeroGrad((PtNDArray) p.getValue().getArray());
-		}
+		return gradients(m, List.of(a0, low0), List.of(conv, up), (ps, in) -> {
+			final NDArray a = in[0], low = in[1];
+			if (fused) return conv.forwardUpPair(ps, a, low, up, true);
+			final NDArray u = ConvTranspose3dBlock.apply(low, ps.getValue(up.getParameters().get("weight"), low.getDevice(), true),
+				ps.getValue(up.getParameters().get("bias"), low.getDevice(), true));
+			return conv.forward(ps, new NDList(a.concat(u, 1)), true).head();
+		});
 	}
 
 	/** The output and the gradients of a weighted sum of it, by the pair path or the explicit cat. */
 	private static List<NDArray> run(final Conv3dBlock conv, final NDArray a0, final NDArray b0, final NDManager m, final boolean pair) {
-		final NDArray a = a0.duplicate(), b = b0.duplicate();
-		a.setRequiresGradient(true);
-		b.setRequiresGradient(true);
-		zeroGrads(conv);
+		return gradients(m, List.of(a0, b0), List.of(conv), (ps, in) -> pair ? conv.forwardPair(ps, in[0], in[1], true)
+			: conv.forward(ps, new NDList(in[0].concat(in[1], 1)), true).head());
+	}
+
+	/**
+	 * {@code f}'s output on copies of the inputs, then the gradients of a weighted sum of it with
+	 * respect to each input and to each block's parameters, in that order (the blocks' gradients
+	 * zeroed first).
+	 */
+	private static List<NDArray> gradients(final NDManager m, final List<NDArray> inputs, final List<Block> blocks,
+		final BiFunction<ParameterStore, NDArray[], NDArray> f) {
+		final NDArray[] in = new NDArray[inputs.size()];
+		for (int i = 0; i < in.length; i++) {
+			in[i] = inputs.get(i).duplicate();
+			in[i].setRequiresGradient(true);
+		}
+		for (final Block b : blocks) {
+			for (final Pair<String, Parameter> p : b.getParameters()) JniUtils.zeroGrad((PtNDArray) p.getValue().getArray());
+		}
 		final List<NDArray> values = new ArrayList<>();
 		try (GradientCollector gc = TorchEngine.engine().newGradientCollector()) {
-			final ParameterStore ps = new ParameterStore(m, false);
-			final NDArray y = pair ? conv.forwardPair(ps, a, b, true) : conv.forward(ps, new NDList(a.concat(b, 1)), true).head();
+			final NDArray y = f.apply(new ParameterStore(m, false), in);
 			// weights that differ per voxel and channel, so that every position's gradient counts
 			final NDArray w = m.arange((float) y.size()).reshape(y.getShape()).sin();
 			values.add(y.duplicate());
 			gc.backward(y.mul(w).sum());
 		}
-		values.add(a.getGradient().duplicate());
-		values.add(b.getGradient().duplicate());
-		for (final Pair<String, Parameter> p : conv.getParameters()) values.add(p.getValue().getArray().getGradient().duplicate());
+		for (final NDArray x : in) values.add(x.getGradient().duplicate());
+		for (final Block b : blocks) {
+			for (final Pair<String, Parameter> p : b.getParameters()) values.add(p.getValue().getArray().getGradient().duplicate());
+		}
 		return values;
 	}
 }
