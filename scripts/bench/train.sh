@@ -10,7 +10,8 @@
 # over the rounds and a line per round.
 # ALLOCATOR=system (default) runs every side with glibc's malloc; ALLOCATOR=jemalloc runs every side,
 # the PyTorch peer included, with jemalloc preloaded as scripts/voxelseg does (scripts/allocator.sh).
-# usage: [ROUNDS=R] [ALLOCATOR=system|jemalloc] scripts/bench/train.sh [STEPS] [THREADS] [X Y Z]
+# MODES="train infer" (the default) names what is measured; MODES=infer times only inference.
+# usage: [ROUNDS=R] [ALLOCATOR=system|jemalloc] [MODES=...] scripts/bench/train.sh [STEPS] [THREADS] [X Y Z]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 steps=${1:-3}
@@ -30,8 +31,13 @@ case "$allocator" in
 	*) echo "ALLOCATOR must be system or jemalloc, not '$allocator'" >&2; exit 2 ;;
 esac
 [[ "$rounds" =~ ^[1-9][0-9]*$ ]] || { echo "ROUNDS must be a positive integer, not '$rounds'" >&2; exit 2; }
+modes=${MODES:-train infer}
+for mode in $modes; do
+	[[ "$mode" =~ ^(train|infer)$ ]] || { echo "MODES takes train and infer, not '$mode'" >&2; exit 2; }
+done
 declare -A res
-for mode in train infer; do
+for mode in train infer; do for batch in 1 2; do for side in ours ncdhw peer; do res[${side}_${mode}_$batch]="[]"; done; done; done
+for mode in $modes; do
 	for batch in 1 2; do
 		for side in ours ncdhw peer; do res[${side}_${mode}_$batch]="["; done
 		for ((r = 1; r <= rounds; r++)); do
@@ -51,24 +57,30 @@ shape, threads, steps, allocator = sys.argv[1:5]
 rounds = [json.loads(a) for a in sys.argv[5:]]
 # per measurement: the median over the rounds of each round's median step, and the highest peak
 r = [dict(runs[0], median_s=statistics.median(x["median_s"] for x in runs), peak_rss=max(x["peak_rss"] for x in runs))
-     for runs in rounds]
+     if runs else None for runs in rounds]
+first = next(i for i in range(0, len(r), 3) if r[i])
 print("3D U-Net %s params (VoxelSeg) / %s (PyTorch), input %s (x y z), %s threads, median of %s steps" % (
-    r[0]["params"], r[1]["params"], shape, threads, steps))
-print("VoxelSeg: libtorch %s via DJL; peer: torch %s; allocator on both sides: %s" % (r[0]["engine"], r[1]["torch"], allocator))
+    r[first]["params"], r[first + 1]["params"], shape, threads, steps))
+print("VoxelSeg: libtorch %s via DJL; peer: torch %s; allocator on both sides: %s" % (r[first]["engine"], r[first + 1]["torch"],
+    allocator))
 print("%-16s %12s %12s %8s %14s %14s %8s %12s %8s" % ("", "VoxelSeg s", "PyTorch s", "time", "VoxelSeg RSS", "PyTorch RSS", "RSS",
     "NCDHW s", "time"))
 names = ["train batch 1", "train batch 2", "infer batch 1", "infer batch 2"]
 for i, n in enumerate(names):
     o, p, c = r[3 * i], r[3 * i + 1], r[3 * i + 2]
+    if o is None:
+        continue
     print("%-16s %12.3f %12.3f %7.2fx %11.2f GiB %11.2f GiB %7.2fx %12.3f %7.2fx" % (n, o["median_s"], p["median_s"],
         o["median_s"] / p["median_s"], o["peak_rss"] / 2**30, p["peak_rss"] / 2**30, o["peak_rss"] / p["peak_rss"],
         c["median_s"], c["median_s"] / p["median_s"]))
 print("(time and RSS columns: VoxelSeg / PyTorch; below 1 means VoxelSeg is faster or smaller; NCDHW: VoxelSeg with")
 print(" -Dvoxelseg.channelsLast=false, and its time over PyTorch's)")
-if len(rounds[0]) > 1:
-    print("median of %d rounds, peak RSS the highest; per round, VoxelSeg s / PyTorch s:" % len(rounds[0]))
+if len(rounds[first]) > 1:
+    print("median of %d rounds, peak RSS the highest; per round, VoxelSeg s / PyTorch s:" % len(rounds[first]))
     for i, n in enumerate(names):
         o, p = rounds[3 * i], rounds[3 * i + 1]
+        if not o:
+            continue
         print("%-16s %s" % (n, "   ".join("%.3f / %.3f = %.2fx" % (a["median_s"], b["median_s"], a["median_s"] / b["median_s"])
                                          for a, b in zip(o, p))))
 PY

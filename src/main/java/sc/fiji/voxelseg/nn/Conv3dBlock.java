@@ -64,7 +64,7 @@ public final class Conv3dBlock extends NetBlock {
 	 * backward pass where it would keep the concatenation, a copy of both.
 	 */
 	public NDArray forwardPair(final ParameterStore ps, final NDArray a, final NDArray b, final boolean training) {
-		return pairSum(ps, a, b.getShape().get(1), training, wb -> conv(b, wb, null));
+		return pairSum(ps, a, b.getShape().get(1), training, null, null, wb -> conv(b, wb, null));
 	}
 
 	/**
@@ -75,29 +75,60 @@ public final class Conv3dBlock extends NetBlock {
 	 */
 	public NDArray forwardUpPair(final ParameterStore ps, final NDArray a, final NDArray low, final ConvTranspose3dBlock up,
 		final boolean training) {
+		return upPair(ps, a, low, up, training, null, null);
+	}
+
+	/**
+	 * {@link #forwardUpPair} in inference mode followed by the per-channel affine map
+	 * {@code y ↦ scale·y + shift}, folded into the weight and bias as in {@link #forwardAffine}.
+	 */
+	NDArray forwardUpPairAffine(final ParameterStore ps, final NDArray a, final NDArray low, final ConvTranspose3dBlock up,
+		final NDArray scale, final NDArray shift) {
+		return upPair(ps, a, low, up, false, scale, shift);
+	}
+
+	private NDArray upPair(final ParameterStore ps, final NDArray a, final NDArray low, final ConvTranspose3dBlock up,
+		final boolean training, final NDArray scale, final NDArray shift) {
 		if (kernel == 3 && stride == 1 && padding == 1 && TorchEngine.channelsLast(low.getDevice())) {
-			return pairSum(ps, a, up.outChannels(), training, wb -> up.convolvedBy(ps, low, wb, training));
+			return pairSum(ps, a, up.outChannels(), training, scale, shift, wb -> up.convolvedBy(ps, low, wb, training));
 		}
 		final NDArray b = up.forward(ps, new NDList(low), training).head();
-		return release(forwardPair(ps, a, b, training), b);
+		return release(pairSum(ps, a, b.getShape().get(1), training, scale, shift, wb -> conv(b, wb, null)), b);
 	}
 
 	/**
 	 * {@code a} convolved with the weight's first input channels (and the bias) plus {@code second}
 	 * applied to the rest of the weight, for an input of {@code cb} more channels; the second result
-	 * is added in place into the first.
+	 * is added in place into the first. A non-null {@code scale} (with {@code shift}) folds the
+	 * affine map {@code y ↦ scale·y + shift} into the weight and bias; it closes both.
 	 */
 	private NDArray pairSum(final ParameterStore ps, final NDArray a, final long cb, final boolean training,
-		final java.util.function.UnaryOperator<NDArray> second) {
+		final NDArray scale, final NDArray shift, final java.util.function.UnaryOperator<NDArray> second) {
 		final long ca = a.getShape().get(1);
 		if (ca + cb != in) throw new IllegalArgumentException("the two inputs have " + ca + " + " + cb +
 			" channels; the convolution takes " + in);
-		final NDArray w = value(ps, weight, a, training);
+		final NDArray[] wb0 = folded(ps, a, training, scale, shift);
+		final NDArray w = wb0[0], bias = wb0[1];
 		final NDArray wa = w.get(new NDIndex(":, :{}", ca)), wb = w.get(new NDIndex(":, {}:", ca));
-		final NDArray bias = this.bias == null ? null : value(ps, this.bias, a, training);
 		final NDArray y = conv(a, wa, bias), yb = second.apply(wb);
 		y.addi(yb);
+		if (scale != null) release(null, w, bias, scale, shift);
 		return release(y, yb, wa, wb);
+	}
+
+	/**
+	 * This block's weight and bias (null for none) on {@code x}'s device; with a non-null
+	 * {@code scale}, those of the convolution followed by {@code y ↦ scale·y + shift}:
+	 * {@code scale·W} and {@code scale·b + shift}, new arrays the caller closes.
+	 */
+	private NDArray[] folded(final ParameterStore ps, final NDArray x, final boolean training, final NDArray scale,
+		final NDArray shift) {
+		final NDArray w = value(ps, weight, x, training), b = bias == null ? null : value(ps, bias, x, training);
+		if (scale == null) return new NDArray[] { w, b };
+		final NDArray s5 = scale.reshape(out, 1, 1, 1, 1), ws = w.mul(s5);
+		final NDArray sb = b == null ? null : b.mul(scale), bs = sb == null ? shift.duplicate() : sb.add(shift);
+		release(null, s5, sb);
+		return new NDArray[] { ws, bs };
 	}
 
 	/** This block's convolution of {@code x} with the given weight and bias (null for none). */
@@ -157,9 +188,8 @@ public final class Conv3dBlock extends NetBlock {
 	 * batch normalisation folded in, which saves a pass over the output.
 	 */
 	NDArray forwardAffine(final ParameterStore ps, final NDArray x, final NDArray scale, final NDArray shift) {
-		final NDArray s5 = scale.reshape(out, 1, 1, 1, 1), w = value(ps, weight, x, false).mul(s5);
-		final NDArray sb = bias == null ? null : value(ps, bias, x, false).mul(scale), b = sb == null ? shift : sb.add(shift);
-		return release(conv(x, w, b), s5, w, sb, b == shift ? null : b, scale, shift);
+		final NDArray[] wb = folded(ps, x, false, scale, shift);
+		return release(conv(x, wb[0], wb[1]), wb[0], wb[1], scale, shift);
 	}
 
 	/**

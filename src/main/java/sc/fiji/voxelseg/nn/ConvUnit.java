@@ -57,11 +57,17 @@ public final class ConvUnit extends NetBlock {
 
 	/**
 	 * The unit applied to the channel concatenation of {@code a} and {@code up(low)} without forming
-	 * either (see {@link Conv3dBlock#forwardUpPair}).
+	 * either (see {@link Conv3dBlock#forwardUpPair}); in inference mode a batch normalisation is
+	 * folded into the convolution, as in {@link #forwardPreActivation}.
 	 */
 	public NDArray forwardUpPair(final ParameterStore ps, final NDArray a, final NDArray low, final ConvTranspose3dBlock up,
 		final boolean training) {
-		final NDArray pre = normalise(ps, conv.forwardUpPair(ps, a, low, up, training), training);
+		final NDArray pre;
+		if (!training && norm instanceof BatchNorm3dBlock bn) {
+			final NDArray[] affine = bn.inferenceAffine(ps, a);
+			pre = conv.forwardUpPairAffine(ps, a, low, up, affine[0], affine[1]);
+		}
+		else pre = normalise(ps, conv.forwardUpPair(ps, a, low, up, training), training);
 		return release(activate(ps, pre, training), pre);
 	}
 

@@ -19,13 +19,13 @@ import ai.djl.util.PairList;
  * convolution gives the K logits. With 4 levels and base 64 this has 15.4 M parameters (the seed's
  * network: 16.3 M, which upsamples by interpolation and has no transposed convolutions).
  * <p>
- * Training on the CPU, a decoder level's first convolution takes the skip map and the level
- * below as they are ({@link ConvStack#applyUpPair}): it convolves the skip map with its share of
- * the weight and adds the convolution of the upsampled map, which it computes from the level below
- * without forming that map ({@link ConvTranspose3dBlock#convolvedBy}, about 45 % fewer
- * multiply-adds for that part). The backward pass keeps neither the concatenation nor the
- * upsampled map (0.27 GB per volume at the first level of a 128×128×64 input).
- * Inference, and training on a GPU, concatenate.
+ * On the CPU, in training and inference, a decoder level's first convolution takes the skip map
+ * and the level below as they are ({@link ConvStack#applyUpPair}): it convolves the skip map with
+ * its share of the weight and adds the convolution of the upsampled map, which it computes from the
+ * level below without forming that map ({@link ConvTranspose3dBlock#convolvedBy}, about 45 % fewer
+ * multiply-adds for that part). Neither the concatenation nor the upsampled map (0.27 GB per volume
+ * at the first level of a 128×128×64 input) is written, or kept for the backward pass. On a GPU the
+ * decoder concatenates.
  * <p>
  * Children are registered in the order encoders, then (up, decoder) from the deepest, then head,
  * matching the PyTorch reference module used by the tests.
@@ -76,9 +76,9 @@ public final class UNet3d extends SegmentationNetwork {
 			enc[i] = y;
 		}
 		final NDArray[] dec = new NDArray[l - 1];
-		final boolean pair = training && TorchEngine.channelsLast(x.getDevice());
+		final boolean pair = TorchEngine.channelsLast(x.getDevice());
 		for (int i = l - 2; i >= 0; i--) {
-			if (pair) y = decoders[i].applyUpPair(ps, enc[i], y, ups[i], true);
+			if (pair) y = decoders[i].applyUpPair(ps, enc[i], y, ups[i], training);
 			else {
 				final NDArray cat = ups[i].forwardConcat(ps, enc[i], y, training);
 				y = release(decoders[i].forward(ps, new NDList(cat), training).head(), cat);

@@ -25,8 +25,10 @@ public final class MemoryEstimate {
 	/**
 	 * Peak over the counted activation bytes. Calibrated on the seed's U-Net at 128×128×64
 	 * (scripts/bench/TrainBench.java): measured peaks 4.11 GiB (batch 1) and 7.38 GiB (batch 2)
-	 * give 0.71 and 0.76; 0.86 keeps the estimate 11–14% above what was measured (4.70 and 8.18
-	 * GiB), and above the 8.07 GiB measured at batch 2 while the decoder still concatenated.
+	 * gave 0.71 and 0.76; 0.86 puts the estimate at 4.70 and 8.18 GiB. The count includes the
+	 * decoder's upsampled maps, which GPU training forms and CPU training no longer does; on the
+	 * CPU the peaks are now 3.99 and 6.98 GiB under glibc's malloc and 4.20 and 7.46 GiB under
+	 * jemalloc (which the launcher preloads), so the estimate stays 10–18% above them.
 	 */
 	static final double FACTOR = 0.86;
 	/**
