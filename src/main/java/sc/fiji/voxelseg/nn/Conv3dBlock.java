@@ -69,7 +69,8 @@ public final class Conv3dBlock extends NetBlock {
 
 	/**
 	 * {@link #forwardPair} with {@code b = up(low)}, the U-Net decoder's upsampled map: for a 3×3×3
-	 * "same" convolution on channels-last tensors, {@code b}'s share comes from
+	 * "same" convolution on channels-last tensors, where it costs less
+	 * ({@link ConvTranspose3dBlock#subPixelPays}), {@code b}'s share comes from
 	 * {@link ConvTranspose3dBlock#convolvedBy}, which never forms {@code up(low)}; otherwise the map
 	 * is formed and convolved.
 	 */
@@ -89,7 +90,8 @@ public final class Conv3dBlock extends NetBlock {
 
 	private NDArray upPair(final ParameterStore ps, final NDArray a, final NDArray low, final ConvTranspose3dBlock up,
 		final boolean training, final NDArray scale, final NDArray shift) {
-		if (kernel == 3 && stride == 1 && padding == 1 && TorchEngine.channelsLast(low.getDevice())) {
+		if (kernel == 3 && stride == 1 && padding == 1 && TorchEngine.channelsLast(low.getDevice()) && up.subPixelPays(low.getShape(),
+			out)) {
 			return pairSum(ps, a, up.outChannels(), training, scale, shift, wb -> up.convolvedBy(ps, low, wb, training));
 		}
 		final NDArray b = up.forward(ps, new NDList(low), training).head();

@@ -111,6 +111,39 @@ public final class ConvTranspose3dBlock extends NetBlock {
 		return release(y5.transpose(0, 4, 1, 2, 3), c, ct, rows, idx, y, y5);
 	}
 
+	/** The system property that overrides {@link #subPixelPays}: auto (the default), true or false. */
+	public static final String SUB_PIXEL = "voxelseg.subPixel";
+
+	/**
+	 * Whether {@link #convolvedBy} costs fewer multiply-adds than forming {@code up(x)} and convolving
+	 * it with an (o, out, 3, 3, 3) kernel, for an {@code x} of shape {@code low}. Forming costs
+	 * {@code 8·n·d·h·w·(in·out + 27·out·o)}; the sub-pixel path costs
+	 * {@code 64·n·(d+1)·(h+1)·(w+1)·o·(in+1)} for its convolution plus, once per call whatever the
+	 * map's size, {@code (216·out + 13824)·o·(in+1)} for combining the weights. On small maps with
+	 * many channels (the deepest level of a U-Net on a small patch or tile) the combination
+	 * outweighs what the convolution saves. The system property {@value #SUB_PIXEL} set to true or
+	 * false forces the choice.
+	 *
+	 * @throws IllegalArgumentException for a property value other than auto, true or false
+	 */
+	public boolean subPixelPays(final Shape low, final long o) {
+		final String mode = System.getProperty(SUB_PIXEL, "auto").trim().toLowerCase(java.util.Locale.ROOT);
+		switch (mode) {
+			case "true":
+				return true;
+			case "false":
+				return false;
+			case "auto":
+				break;
+			default:
+				throw new IllegalArgumentException(SUB_PIXEL + " must be auto, true or false, not '" + mode + "'");
+		}
+		final double n = low.get(0), d = low.get(2), h = low.get(3), w = low.get(4);
+		final double formed = 8 * n * d * h * w * ((double) in * out + 27.0 * out * o);
+		final double subPixel = 64 * n * (d + 1) * (h + 1) * (w + 1) * o * (in + 1) + (216.0 * out + 13824) * o * (in + 1);
+		return subPixel < formed;
+	}
+
 	/**
 	 * S (216, 64): row (s, k), with s = (s1, s2, s3) a position in a 2×2×2 block and k = (k1, k2, k3)
 	 * a tap of a 3×3×3 kernel; column (q, t), a phase and a 2×2×2 tap, each of bits (1 2 3); 1 where

@@ -23,9 +23,10 @@ import ai.djl.util.PairList;
  * and the level below as they are ({@link ConvStack#applyUpPair}): it convolves the skip map with
  * its share of the weight and adds the convolution of the upsampled map, which it computes from the
  * level below without forming that map ({@link ConvTranspose3dBlock#convolvedBy}, about 45 % fewer
- * multiply-adds for that part). Neither the concatenation nor the upsampled map (0.27 GB per volume
- * at the first level of a 128×128×64 input) is written, or kept for the backward pass. On a GPU the
- * decoder concatenates.
+ * multiply-adds for that part). The concatenation is never written, nor kept for the backward
+ * pass, and neither is the upsampled map (0.27 GB per volume at the first level of a 128×128×64
+ * input) except at a level whose map is too small to pay for combining the weights
+ * ({@link ConvTranspose3dBlock#subPixelPays}). On a GPU the decoder concatenates.
  * <p>
  * Children are registered in the order encoders, then (up, decoder) from the deepest, then head,
  * matching the PyTorch reference module used by the tests.

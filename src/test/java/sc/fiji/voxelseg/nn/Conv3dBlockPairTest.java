@@ -1,6 +1,7 @@
 package sc.fiji.voxelseg.nn;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static sc.fiji.voxelseg.testutil.TorchOracle.assertClose;
@@ -41,6 +42,7 @@ class Conv3dBlockPairTest {
 	@AfterEach
 	void restore() {
 		System.clearProperty(KEY);
+		System.clearProperty(ConvTranspose3dBlock.SUB_PIXEL);
 	}
 
 	@Test
@@ -56,13 +58,44 @@ class Conv3dBlockPairTest {
 	@Test
 	void upPairEqualsTheConvolutionOfTheUpsampledConcatenation() {
 		for (final boolean last : new boolean[] { true, false }) {
-			// 3: the sub-pixel path in channels-last; 5: the upsampled map formed, in either layout
+			// 3 with the sub-pixel path forced: that path in channels-last; otherwise the upsampled
+			// map formed (these maps are too small for the sub-pixel path to be chosen by its cost)
 			for (final int k : new int[] { 3, 5 }) {
-				System.setProperty(KEY, Boolean.toString(last));
-				// a coarse depth of 1 puts every output voxel on a face in z
-				for (final long[] coarse : new long[][] { { 1, 2, 3 }, { 3, 2, 2 } }) assertUpPairAgrees(k, last, coarse);
+				for (final boolean subPixel : new boolean[] { true, false }) {
+					System.setProperty(KEY, Boolean.toString(last));
+					System.setProperty(ConvTranspose3dBlock.SUB_PIXEL, Boolean.toString(subPixel));
+					// a coarse depth of 1 puts every output voxel on a face in z
+					for (final long[] coarse : new long[][] { { 1, 2, 3 }, { 3, 2, 2 } }) assertUpPairAgrees(k, last, coarse);
+				}
 			}
 		}
+	}
+
+	/**
+	 * Oracle: multiply-adds counted by hand for the seed's U-Net (base 64, 4 levels). At its deepest
+	 * decoder level (512 → 256 upsampled, 256 out) on a 64×64×32 patch the map is (1, 512, 4, 8, 8):
+	 * forming costs 8·256·(512·256 + 27·256·256) = 3.89 G, the sub-pixel path 64·5·9·9·256·513 +
+	 * (216·256 + 13824)·256·513 = 12.48 G. At its first level (128 → 64, 64 out) on the same patch,
+	 * (1, 128, 16, 32, 32): 15.57 G against 10.01 G. At 128×128×64 the deepest level's map is
+	 * (n, 512, 8, 16, 16): 31.14 G against 30.94 G at batch 1, 62.28 G against 52.80 G at batch 2.
+	 */
+	@Test
+	void subPixelIsChosenWhereItCostsFewerMultiplyAdds() {
+		final ConvTranspose3dBlock deep = new ConvTranspose3dBlock(512, 256), first = new ConvTranspose3dBlock(128, 64);
+		assertFalse(deep.subPixelPays(new Shape(1, 512, 4, 8, 8), 256));
+		assertTrue(first.subPixelPays(new Shape(1, 128, 16, 32, 32), 64));
+		assertTrue(deep.subPixelPays(new Shape(1, 512, 8, 16, 16), 256));
+		assertTrue(deep.subPixelPays(new Shape(2, 512, 8, 16, 16), 256));
+		// one voxel fewer along x at batch 1 tips it: 29.19 G formed against 29.65 G
+		assertFalse(deep.subPixelPays(new Shape(1, 512, 8, 16, 15), 256));
+		System.setProperty(ConvTranspose3dBlock.SUB_PIXEL, "true");
+		assertTrue(deep.subPixelPays(new Shape(1, 512, 4, 8, 8), 256));
+		System.setProperty(ConvTranspose3dBlock.SUB_PIXEL, "false");
+		assertFalse(first.subPixelPays(new Shape(1, 128, 16, 32, 32), 64));
+		System.setProperty(ConvTranspose3dBlock.SUB_PIXEL, "sometimes");
+		final IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+			() -> first.subPixelPays(new Shape(1, 128, 16, 32, 32), 64));
+		assertTrue(e.getMessage().contains("voxelseg.subPixel must be auto, true or false"), e.getMessage());
 	}
 
 	@Test

@@ -127,6 +127,23 @@ class SegmentationNetworkTest {
 		assertForwardMatches("unet_train", UNET_SMALL, true);
 	}
 
+	/**
+	 * Oracle python3-torch: both U-Net checks again with the decoder's sub-pixel path forced (the
+	 * test maps are too small for it to be chosen by its cost), in eval mode with batch norm folded
+	 * into it, and in training mode.
+	 */
+	@Test
+	void unetSubPixelMatchesTorch() throws Exception {
+		System.setProperty(ConvTranspose3dBlock.SUB_PIXEL, "true");
+		try {
+			assertForwardMatches("unet_eval", UNET_SMALL, false);
+			assertForwardMatches("unet_train", UNET_SMALL, true);
+		}
+		finally {
+			System.clearProperty(ConvTranspose3dBlock.SUB_PIXEL);
+		}
+	}
+
 	/** Oracle python3-torch: U-Net without normalisation, two input channels, two levels. */
 	@Test
 	void unetWithoutNormMatchesTorch() throws Exception {
