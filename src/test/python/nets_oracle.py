@@ -207,34 +207,39 @@ def randomise(net):
                 m.weight.copy_(0.05 + 0.4 * torch.rand(m.weight.shape))
 
 
-out_path = sys.argv[1]
-arrays, counts, names = {}, {}, {}
-for spec in sys.argv[2:]:
-    kind, arg = spec.split("=", 1)
-    if kind == "count":
-        counts[arg] = sum(p.numel() for p in build(arg).parameters())
-    elif kind == "case":
-        name, config, mode, shape = arg.split(":")
-        torch.manual_seed(0)
-        net = build(config)
-        randomise(net)
-        n, c = int(shape.split(",")[0]), int(config.split(",")[1])
-        x = torch.randn(n, c, *[int(v) for v in shape.split(",")[1:]])
-        arrays[name + ".x"] = x.numpy()
-        names[name] = []
-        for i, (pn, t) in enumerate(state(net)):
-            names[name].append(pn)
-            arrays["%s.p%03d" % (name, i)] = t.numpy().copy()
-        net.train(mode == "train")
-        with torch.no_grad():
-            out = net(x)
-        for i, t in enumerate(out):
-            arrays["%s.out%02d" % (name, i)] = t.numpy()
-        if mode == "train":
+def main():
+    out_path = sys.argv[1]
+    arrays, counts, names = {}, {}, {}
+    for spec in sys.argv[2:]:
+        kind, arg = spec.split("=", 1)
+        if kind == "count":
+            counts[arg] = sum(p.numel() for p in build(arg).parameters())
+        elif kind == "case":
+            name, config, mode, shape = arg.split(":")
+            torch.manual_seed(0)
+            net = build(config)
+            randomise(net)
+            n, c = int(shape.split(",")[0]), int(config.split(",")[1])
+            x = torch.randn(n, c, *[int(v) for v in shape.split(",")[1:]])
+            arrays[name + ".x"] = x.numpy()
+            names[name] = []
             for i, (pn, t) in enumerate(state(net)):
-                arrays["%s.after%03d" % (name, i)] = t.numpy().copy()
-    else:
-        raise SystemExit("unknown spec " + spec)
+                names[name].append(pn)
+                arrays["%s.p%03d" % (name, i)] = t.numpy().copy()
+            net.train(mode == "train")
+            with torch.no_grad():
+                out = net(x)
+            for i, t in enumerate(out):
+                arrays["%s.out%02d" % (name, i)] = t.numpy()
+            if mode == "train":
+                for i, (pn, t) in enumerate(state(net)):
+                    arrays["%s.after%03d" % (name, i)] = t.numpy().copy()
+        else:
+            raise SystemExit("unknown spec " + spec)
 
-np.savez(out_path, **{k: v.astype(np.float32) for k, v in arrays.items()})
-print(json.dumps({"counts": counts, "names": names}))
+    np.savez(out_path, **{k: v.astype(np.float32) for k, v in arrays.items()})
+    print(json.dumps({"counts": counts, "names": names}))
+
+
+if __name__ == "__main__":
+    main()

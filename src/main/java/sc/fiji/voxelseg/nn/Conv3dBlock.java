@@ -7,6 +7,8 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import ai.djl.nn.convolutional.Conv3d;
 import ai.djl.nn.core.Linear;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.ParameterStore;
 import ai.djl.training.initializer.XavierInitializer;
 import ai.djl.util.PairList;
@@ -133,11 +135,24 @@ public final class Conv3dBlock extends NetBlock {
 		return new NDArray[] { ws, bs };
 	}
 
-	/** This block's convolution of {@code x} with the given weight and bias (null for none). */
+	/**
+	 * This block's convolution of {@code x} with the given weight and bias (null for none).
+	 * <p>
+	 * On the CPU a convolution with k > 1 always runs on a channels-last weight, whatever the
+	 * layout setting: libtorch 2.7.1's float32 NCDHW {@code conv3d} returns a wrong input gradient
+	 * on the CPU (measured here against autograd in float64 and against python3-torch; most
+	 * elements off, the same with one thread). For the same reason an input of one channel that
+	 * needs its gradient, whose layout is ambiguous and which libtorch then convolves as NCDHW, is
+	 * convolved as two channels, the second zero .
+	 */
 	private NDArray conv(final NDArray x, final NDArray w, final NDArray b) {
-		final boolean last = TorchEngine.channelsLast(x.getDevice());
-		if (last && kernel == 1 && stride == 1 && padding == 0) return pointwise(x, w, b);
-		final NDArray wl = last && kernel > 1 ? channelsLast(w) : null;
+		final boolean cpu = !x.getDevice().isGpu();
+		if (cpu && TorchEngine.channelsLast(x.getDevice()) && kernel == 1 && stride == 1 && padding == 0) return pointwise(x, w, b);
+		if (cpu && kernel > 1 && x.getShape().get(1) == 1 && x instanceof PtNDArray px && JniUtils.requiresGrad(px)) {
+			final NDArray x2 = x.concat(x.zerosLike(), 1), w2 = w.concat(w.zerosLike(), 1);
+			return release(conv(x2, w2, b), x2, w2);
+		}
+		final NDArray wl = cpu && kernel > 1 ? channelsLast(w) : null;
 		return release(Conv3d.conv3d(x, wl == null ? w : wl, b, new Shape(stride, stride, stride), new Shape(padding, padding,
 			padding), new Shape(1, 1, 1)).head(), wl);
 	}

@@ -50,9 +50,21 @@ public abstract class NetBlock extends AbstractBlock {
 		return result;
 	}
 
+	/**
+	 * A deliberate gradient error for the tests' positive control: when not 0, every parameter read
+	 * in training carries {@code (1 + gradientFault)} times its true gradient, with forward values
+	 * unchanged. The gradient checks against PyTorch must fail while it is set. Always 0 outside
+	 * those tests.
+	 */
+	static volatile double gradientFault;
+
 	/** The parameter's value on the input's device, recorded for autograd when training. */
 	protected static NDArray value(final ParameterStore ps, final Parameter p, final NDArray like, final boolean training) {
-		return ps.getValue(p, like.getDevice(), training);
+		final NDArray v = ps.getValue(p, like.getDevice(), training);
+		final double fault = gradientFault;
+		if (fault == 0 || !training) return v;
+		// v + fault·(v - sg(v)): the value of v, the gradient (1 + fault)·∇
+		return v.add(Scalars.mul(v.sub(v.stopGradient()), fault));
 	}
 
 	/**

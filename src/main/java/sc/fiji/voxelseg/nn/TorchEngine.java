@@ -114,7 +114,9 @@ public final class TorchEngine {
 	 * CPU convolutions are oneDNN's; given PyTorch's NCDHW tensors, oneDNN reorders every input,
 	 * output and gradient to and from its blocked layout, a fifth of a training step of the seed's
 	 * U-Net at 128×128×64, and channels-last tensors it convolves as they are (see
-	 * docs/BENCHMARKS.md). On a GPU the layout is left as it is: cuDNN chooses its own.
+	 * docs/BENCHMARKS.md). On a GPU the layout is left as it is: cuDNN chooses its own. With the
+	 * property false, k > 1 convolutions still take channels-last weights on the CPU (see
+	 * {@link Conv3dBlock}: libtorch's NCDHW convolution has wrong input gradients there).
 	 */
 	public static boolean channelsLast(final Device device) {
 		return !device.isGpu() && !"false".equalsIgnoreCase(System.getProperty("voxelseg.channelsLast", "true").trim());

@@ -78,6 +78,11 @@ public final class TorchOracle {
 			return a;
 		}
 
+		/** Whether the oracle wrote an array called {@code name}. */
+		public boolean contains(final String name) {
+			return byName.containsKey(name);
+		}
+
 		/** The integer array {@code name} as longs (sizes, counts). */
 		public long[] longs(final String name) {
 			return get(name).toType(DataType.INT64, false).toLongArray();
