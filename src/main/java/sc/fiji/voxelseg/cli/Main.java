@@ -23,6 +23,12 @@ public final class Main {
 
 	static final Map<String, Subcommand> COMMANDS = new LinkedHashMap<>();
 
+	/**
+	 * System property: when true, the launcher stops as soon as the process that started it ends
+	 * (a study's cells, so that killing the study never leaves a cell training on its own).
+	 */
+	static final String EXIT_WITH_PARENT = "voxelseg.exitWithParent";
+
 	static {
 		COMMANDS.put("demo", new DemoCommand());
 		COMMANDS.put("info", new InfoCommand());
@@ -33,6 +39,7 @@ public final class Main {
 		COMMANDS.put("segment", new SegmentCommand());
 		COMMANDS.put("evaluate", new EvaluateCommand());
 		COMMANDS.put("features", new FeaturesCommand());
+		COMMANDS.put("study", new StudyCommand());
 		COMMANDS.put("--run", new RunCommand());
 	}
 
@@ -41,6 +48,9 @@ public final class Main {
 	public static void main(final String[] args) {
 		System.setProperty("java.awt.headless", System.getProperty("java.awt.headless", "true"));
 		System.setProperty("ai.djl.offline", "true");
+		if (Boolean.getBoolean(EXIT_WITH_PARENT)) {
+			ProcessHandle.current().parent().ifPresent(p -> p.onExit().thenRun(() -> Runtime.getRuntime().halt(143)));
+		}
 		final int code = run(args, System.out, System.err);
 		System.out.flush();
 		System.exit(code);

@@ -14,7 +14,7 @@ final class PhantomCommand implements Main.Subcommand {
 
 	@Override
 	public String usage() {
-		return "phantom --cases N --seed S --out DIR [--grid 512 | --scale 1.0] [--noise 1.0]   synthetic abdominal CT cohort (8 organs), nnU-Net layout";
+		return "phantom --cases N --seed S --out DIR [--test N] [--grid 512 | --scale 1.0] [--noise 1.0]   synthetic abdominal CT cohort (8 organs), nnU-Net layout";
 	}
 
 	@Override
@@ -22,9 +22,12 @@ final class PhantomCommand implements Main.Subcommand {
 		final Args a = new Args(argv, Set.of());
 		final PhantomConfig cfg = config(a, PhantomConfig.defaults());
 		final Path dir = a.path("out");
+		final int test = a.getInt("test", 0);
+		if (test < 0) throw new Args.UsageException("--test needs a count of 0 or more, got " + test);
 		a.checkAllUsed();
-		final TrainingDataset ds = PhantomCohort.write(cfg, dir, new TerminalProgress(System.err));
-		out.println("wrote " + ds.size() + " phantom cases to " + dir);
+		final TrainingDataset ds = PhantomCohort.write(cfg, test, dir, new TerminalProgress(System.err));
+		out.println("wrote " + ds.size() + " phantom cases to " + dir + (test > 0 ? " and " + test + " test cases to imagesTs/, labelsTs/"
+			: ""));
 	}
 
 	static PhantomConfig config(final Args a, final PhantomConfig base) {

@@ -53,8 +53,7 @@ final class TrainCommand implements Main.Subcommand {
 
 	@Override
 	public void run(final List<String> argv, final PrintStream out) throws Exception {
-		final Args a = new Args(argv, union(PreprocessCommand.PLAN_FLAGS, Set.of("no-augment", "resume", "no-adv", "no-feature",
-			"no-consistency")));
+		final Args a = new Args(argv, FLAGS);
 		final Path data = a.path("data"), bundle = a.path("out");
 		final PreprocessingPlan plan = PreprocessCommand.plan(a);
 		final boolean resume = a.flag("resume");
@@ -87,6 +86,26 @@ final class TrainCommand implements Main.Subcommand {
 			best == null ? "" : String.format(Locale.ROOT, " (best mean validation Dice %.3f at step %d)", best.meanDice(), best.step()));
 		out.println("checkpoint " + r.checkpoint() + ", curve " + SupervisedTrainer.curvePath(bundle) + ", history " +
 			SupervisedTrainer.historyPath(bundle));
+	}
+
+	/** Switches of {@code train}: options without a value. */
+	static final Set<String> FLAGS = union(PreprocessCommand.PLAN_FLAGS, Set.of("no-augment", "resume", "no-adv", "no-feature",
+		"no-consistency"));
+
+	/**
+	 * Checks {@code train} options without training: every option known and every value valid.
+	 * {@code --data} and {@code --out} are not required (a study gives them).
+	 *
+	 * @throws Args.UsageException naming the first bad option
+	 */
+	static void check(final List<String> options) throws java.io.IOException {
+		final Args a = new Args(options, FLAGS);
+		if (!a.positional().isEmpty()) throw new Args.UsageException("unexpected '" + a.positional().get(0) + "' (options start with --)");
+		PreprocessCommand.plan(a);
+		settings(a);
+		for (final String k : new String[] { "data", "out", "unlabeled" }) a.get(k, null);
+		a.flag("resume");
+		a.checkAllUsed();
 	}
 
 	/** The settings from the options; a value out of range is a usage error. */

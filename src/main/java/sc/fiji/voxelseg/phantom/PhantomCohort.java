@@ -56,10 +56,23 @@ public final class PhantomCohort {
 	public static TrainingDataset write(final PhantomConfig config, final Path outDir,
 		final Progress progress) throws IOException
 	{
+		return write(config, 0, outDir, progress);
+	}
+
+	/**
+	 * {@link #write(PhantomConfig, Path, Progress)} plus {@code testCases} held-out cases in
+	 * {@code imagesTs/} and {@code labelsTs/}: cases {@code config.cases()} to
+	 * {@code config.cases() + testCases - 1} of the same generator, so they are new cases that do
+	 * not change the training ones.
+	 */
+	public static TrainingDataset write(final PhantomConfig config, final int testCases, final Path outDir,
+		final Progress progress) throws IOException
+	{
+		if (testCases < 0) throw new IllegalArgumentException("test cases must be >= 0, got " + testCases);
 		Files.createDirectories(outDir);
 		final Path staging = Files.createTempDirectory(outDir, ".phantom-staging-");
 		final PhantomGenerator gen = new PhantomGenerator(config);
-		final int n = config.cases();
+		final int n = config.cases() + testCases;
 		try {
 			for (int i = 0; i < n; i++) {
 				progress.checkCanceled();
@@ -71,7 +84,7 @@ public final class PhantomCohort {
 				progress.progress(i + 1, n);
 			}
 			progress.checkCanceled();
-			publish(config, outDir, staging);
+			publish(config, testCases, outDir, staging);
 		}
 		finally {
 			deleteTree(staging);
@@ -88,36 +101,45 @@ public final class PhantomCohort {
 		return id + ".nii.gz";
 	}
 
-	private static void publish(final PhantomConfig config, final Path outDir, final Path staging)
+	private static void publish(final PhantomConfig config, final int testCases, final Path outDir, final Path staging)
 		throws IOException
 	{
 		final Path json = outDir.resolve("dataset.json");
 		Files.deleteIfExists(json);
-		final Path images = Files.createDirectories(outDir.resolve("imagesTr"));
-		final Path labels = Files.createDirectories(outDir.resolve("labelsTr"));
-		final Set<String> fresh = new HashSet<>();
-		for (int i = 0; i < config.cases(); i++) {
-			final String id = PhantomGenerator.caseId(i);
-			fresh.add(imageName(id));
-			fresh.add(labelName(id));
+		final int n = config.cases();
+		final Path[] images = { Files.createDirectories(outDir.resolve("imagesTr")), outDir.resolve("imagesTs") };
+		final Path[] labels = { Files.createDirectories(outDir.resolve("labelsTr")), outDir.resolve("labelsTs") };
+		if (testCases > 0) {
+			Files.createDirectories(images[1]);
+			Files.createDirectories(labels[1]);
 		}
-		for (final Path dir : List.of(images, labels))
+		final Set<String> fresh = new HashSet<>();
+		for (int i = 0; i < n + testCases; i++) {
+			final String id = PhantomGenerator.caseId(i);
+			final int set = i < n ? 0 : 1;
+			fresh.add(images[set].resolve(imageName(id)).toString());
+			fresh.add(labels[set].resolve(labelName(id)).toString());
+		}
+		for (final Path dir : List.of(images[0], labels[0], images[1], labels[1])) {
+			if (!Files.isDirectory(dir)) continue;
 			try (Stream<Path> s = Files.list(dir)) {
 				for (final Path p : (Iterable<Path>) s::iterator) {
 					final String name = p.getFileName().toString();
-					if (CASE_FILE.matcher(name).matches() && !fresh.contains(name)) Files.delete(p);
+					if (CASE_FILE.matcher(name).matches() && !fresh.contains(p.toString())) Files.delete(p);
 				}
 			}
-		for (int i = 0; i < config.cases(); i++) {
-			final String id = PhantomGenerator.caseId(i);
-			AtomicFiles.move(staging.resolve(imageName(id)), images.resolve(imageName(id)));
-			AtomicFiles.move(staging.resolve(labelName(id)), labels.resolve(labelName(id)));
 		}
-		Json.write(json, datasetJson(config));
+		for (int i = 0; i < n + testCases; i++) {
+			final String id = PhantomGenerator.caseId(i);
+			final int set = i < n ? 0 : 1;
+			AtomicFiles.move(staging.resolve(imageName(id)), images[set].resolve(imageName(id)));
+			AtomicFiles.move(staging.resolve(labelName(id)), labels[set].resolve(labelName(id)));
+		}
+		Json.write(json, datasetJson(config, testCases));
 	}
 
 	/** The {@code dataset.json} content for a cohort. */
-	static JsonObject datasetJson(final PhantomConfig config) {
+	static JsonObject datasetJson(final PhantomConfig config, final int testCases) {
 		final ClassTable table = ClassTable.abdomen();
 		final JsonObject o = new JsonObject();
 		o.addProperty("name", "VoxelSegPhantom");
@@ -135,7 +157,7 @@ public final class PhantomCohort {
 			labels.addProperty(c.name(), c.index());
 		o.add("labels", labels);
 		o.addProperty("numTraining", config.cases());
-		o.addProperty("numTest", 0);
+		o.addProperty("numTest", testCases);
 		o.addProperty("file_ending", ".nii.gz");
 		final JsonArray training = new JsonArray();
 		for (int i = 0; i < config.cases(); i++) {
@@ -146,11 +168,14 @@ public final class PhantomCohort {
 			training.add(e);
 		}
 		o.add("training", training);
-		o.add("test", new JsonArray());
+		final JsonArray test = new JsonArray();
+		for (int i = config.cases(); i < config.cases() + testCases; i++) test.add("./imagesTs/" + imageName(PhantomGenerator.caseId(i)));
+		o.add("test", test);
 		final JsonObject gen = new JsonObject();
 		gen.addProperty("generator", PhantomGenerator.class.getName());
 		gen.addProperty("seed", config.seed());
 		gen.addProperty("cases", config.cases());
+		gen.addProperty("test_cases", testCases);
 		gen.addProperty("scale", config.scale());
 		gen.addProperty("noise_scale", config.noiseScale());
 		o.add("voxelseg_phantom", gen);

@@ -44,6 +44,7 @@ public final class LinePlot {
 		private int lineWidth = 2;
 		private boolean markers, dashed;
 		private boolean lines = true;
+		private double[] errors;
 
 		private Series(final String name, final double[] x, final double[] y) {
 			this.name = name;
@@ -84,6 +85,20 @@ public final class LinePlot {
 		public Series markers(final boolean on) {
 			markers = on;
 			return this;
+		}
+
+		/**
+		 * Error bars: a vertical bar from {@code y - e} to {@code y + e} at each point, with caps
+		 * (NaN for none at a point).
+		 */
+		public Series errors(final double[] e) {
+			if (e.length != y.length) throw new IllegalArgumentException(e.length + " error bars for " + y.length + " points");
+			errors = e.clone();
+			return this;
+		}
+
+		private double error(final int i) {
+			return errors == null || !Double.isFinite(errors[i]) ? 0 : Math.abs(errors[i]);
 		}
 
 		/** Whether the line is dashed (default false). */
@@ -273,6 +288,15 @@ public final class LinePlot {
 			if (se.dashed) r.dashedLine(x0, y0, x1, y1, lw, 6 * scale, 4 * scale, colour);
 			else r.line(x0, y0, x1, y1, lw, colour);
 		}
+		for (int i = 0; i < n && se.errors != null; i++) {
+			if (!se.valid(i) || se.error(i) == 0) continue;
+			final int px = (int) Math.round(f.px(se.x[i])), cap = 2 * scale + lw;
+			final double lo = se.y[i] - se.error(i), hi = se.y[i] + se.error(i);
+			final int y0 = (int) Math.round(right ? f.py2(lo) : f.py(lo)), y1 = (int) Math.round(right ? f.py2(hi) : f.py(hi));
+			r.line(px, y0, px, y1, Math.max(1, lw / 2), colour);
+			r.line(px - cap, y0, px + cap, y0, Math.max(1, lw / 2), colour);
+			r.line(px - cap, y1, px + cap, y1, Math.max(1, lw / 2), colour);
+		}
 		for (int i = 0; i < n; i++) {
 			if (!se.valid(i)) continue;
 			final boolean isolated = (i == 0 || !se.valid(i - 1)) && (i == n - 1 || !se.valid(i + 1));
@@ -307,7 +331,8 @@ public final class LinePlot {
 			for (int i = 0; i < se.x.length; i++) {
 				if (!se.valid(i)) continue;
 				extend(xr, se.x[i]);
-				extend(se.axis == Axis.RIGHT ? y2r : yr, se.y[i]);
+				extend(se.axis == Axis.RIGHT ? y2r : yr, se.y[i] - se.error(i));
+				extend(se.axis == Axis.RIGHT ? y2r : yr, se.y[i] + se.error(i));
 			}
 		if (!(xr[0] <= xr[1])) throw new IllegalArgumentException("line plot '" + title +
 			"' has no point with finite x and y in any of its series " + names());

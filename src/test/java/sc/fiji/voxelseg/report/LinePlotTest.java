@@ -80,6 +80,27 @@ class LinePlotTest {
 		assertArrayEquals(r.pixels(), inf.pixels());
 	}
 
+	/**
+	 * An error bar of ±0.25 at x = 1 spans y 0.25..0.75 in the series colour, with caps, and the
+	 * y axis widens to hold it; where the error is NaN there is no bar.
+	 */
+	@Test
+	void errorBarsSpanTheirInterval() {
+		final LinePlot p = new LinePlot("t").size(400, 300);
+		p.series("s", new double[] { 0, 1, 2 }, new double[] { 0.5, 0.5, 0.5 }).colour(RED).lineWidth(1).lines(false).errors(
+			new double[] { Double.NaN, 0.25, Double.NaN });
+		final Frame f = p.frame();
+		assertTrue(f.y0 <= 0.25 && f.y1 >= 0.75, "y axis " + f.y0 + ".." + f.y1);
+		final Raster r = p.render();
+		final int x = (int) Math.round(f.px(1));
+		for (final double y : new double[] { 0.26, 0.4, 0.6, 0.74 })
+			assertEquals(RED, r.get(x, (int) Math.round(f.py(y))), "bar at y " + y);
+		assertEquals(RED, r.get(x + 2, (int) Math.round(f.py(0.75))), "cap");
+		assertFalse(regionHas(r, x - 1, (int) Math.round(f.py(0.9)), x + 1, (int) Math.round(f.py(0.8)), RED), "above the bar");
+		final int x0 = (int) Math.round(f.px(0));
+		assertFalse(regionHas(r, x0 - 1, (int) Math.round(f.py(0.74)), x0 + 1, (int) Math.round(f.py(0.6)), RED), "no bar at NaN");
+	}
+
 	/** A valid point between two gaps is drawn as a disc of radius 3 on its pixel. */
 	@Test
 	void isolatedPointGetsAMarker() {

@@ -1,0 +1,278 @@
+package sc.fiji.voxelseg.study;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+
+import sc.fiji.voxelseg.metrics.CaseMetrics;
+import sc.fiji.voxelseg.metrics.ClassMetrics;
+import sc.fiji.voxelseg.metrics.FolderEvaluation;
+import sc.fiji.voxelseg.metrics.MetricOptions;
+import sc.fiji.voxelseg.util.AtomicFiles;
+import sc.fiji.voxelseg.util.Json;
+import sc.fiji.voxelseg.util.Progress;
+
+/**
+ * Runs a {@link StudyDesign}: every (arm, fraction, seed, fold) cell trains a model on its split's
+ * view ({@link StudySplits}), segments the test images with it and scores them (Dice, HD95 and ASSD
+ * per organ, MedPy's convention); then {@code results.csv} and the report ({@link StudyReport}).
+ * <p>
+ * Files under the study folder: {@code study.json} (the design), {@code splits/} (the views),
+ * {@code cells/ARM/fF/sS[/kK]/} per cell ({@code model.zip} with its checkpoint, history and curve,
+ * {@code predictions/}, {@code train.log}, {@code segment.log}, and {@code done.json} once the cell
+ * is complete, written last and atomically), {@code results.csv} and the report.
+ * <p>
+ * Resuming: a rerun skips cells with a {@code done.json}; a cell killed during training continues
+ * from its checkpoint, exactly; during segmentation, with the images not yet written. A cell that
+ * fails is reported (its {@code failed.txt} says why) and the others go on; the next run tries it
+ * again. {@code results.csv} is rewritten from the completed cells only, so it never holds a row
+ * of an unfinished cell.
+ */
+public final class Study {
+
+	/** How a cell's model is trained and applied; the launcher runs each in its own process. */
+	public interface CellRunner {
+
+		/**
+		 * Trains with the given {@code train} options (they name the data, the output bundle, the
+		 * seed, the budget, and {@code --resume} when a checkpoint exists), writing its output to
+		 * {@code log}.
+		 *
+		 * @param threads intra-op threads the training may use
+		 */
+		void train(List<String> options, int threads, Path log) throws Exception;
+
+		/** Segments every image of {@code images} into {@code predictions}, skipping those already written. */
+		void segment(Path model, Path images, Path predictions, int threads, Path log) throws Exception;
+	}
+
+	/** What a run did. */
+	public record Outcome(int cells, int ran, int skipped, List<String> failed, double seconds, double cellSeconds, Path results,
+		Path report, List<StudyReport.Comparison> comparisons) {}
+
+	private Study() {}
+
+	/**
+	 * Runs every cell not yet done, then writes {@code results.csv} and the report.
+	 *
+	 * @throws IOException if the dataset or the design is unusable (before any training), or the
+	 *           study folder cannot be written
+	 */
+	public static Outcome run(final StudyDesign design, final CellRunner runner, final Progress progress) throws IOException,
+		InterruptedException
+	{
+		final StudySplits splits = new StudySplits(design);
+		Files.createDirectories(design.out());
+		try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(design.out().resolve(".lock"),
+			java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.WRITE); java.nio.channels.FileLock lock = ch.tryLock()) {
+			if (lock == null) throw new IOException("another study is running in " + design.out() + "; wait for it, or choose another --out");
+			return runLocked(design, splits, runner, progress);
+		}
+	}
+
+	private static Outcome runLocked(final StudyDesign design, final StudySplits splits, final CellRunner runner, final Progress progress)
+		throws IOException, InterruptedException
+	{
+		Json.write(design.out().resolve("study.json"), designJson(design));
+		final List<StudyDesign.Cell> cells = design.cells();
+		final int threads = Math.max(1, Runtime.getRuntime().availableProcessors() / design.parallel());
+		final long t0 = System.nanoTime();
+		final List<String> failed = Collections.synchronizedList(new ArrayList<>());
+		final int[] counts = new int[2];
+		final double[] cellSeconds = new double[1];
+		final ExecutorService pool = Executors.newFixedThreadPool(design.parallel());
+		try {
+			final List<Future<?>> futures = new ArrayList<>();
+			for (final StudyDesign.Cell c : cells) {
+				futures.add(pool.submit(() -> {
+					progress.checkCanceled();
+					final Path dir = c.dir(design.out());
+					if (Files.isRegularFile(dir.resolve("done.json"))) {
+						checkDone(dir, design, c);
+						synchronized (counts) {
+							counts[1]++;
+						}
+						return null;
+					}
+					progress.status("Study: " + c);
+					try {
+						final double s = runCell(design, splits, runner, c, threads);
+						synchronized (counts) {
+							counts[0]++;
+							cellSeconds[0] += s;
+						}
+						Files.deleteIfExists(dir.resolve("failed.txt"));
+					}
+					catch (final Progress.CanceledException e) {
+						throw e;
+					}
+					catch (final Exception e) {
+						final String why = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+						failed.add(c + ": " + why.replace('\n', ' '));
+						progress.status("Study: " + c + " failed: " + why);
+						AtomicFiles.writeString(dir.resolve("failed.txt"), why + "\n");
+					}
+					return null;
+				}));
+			}
+			for (final Future<?> f : futures) {
+				try {
+					f.get();
+				}
+				catch (final ExecutionException e) {
+					if (e.getCause() instanceof Progress.CanceledException ce) throw ce;
+					if (e.getCause() instanceof IOException io) throw io;
+					throw new IOException(e.getCause().getMessage(), e.getCause());
+				}
+			}
+		}
+		finally {
+			pool.shutdownNow();
+		}
+		final List<StudyReport.Row> rows = rows(design);
+		final Path results = design.out().resolve("results.csv");
+		AtomicFiles.writeString(results, StudyReport.csv(rows));
+		final Path report = StudyReport.write(design, rows);
+		final List<String> f = new ArrayList<>(failed);
+		Collections.sort(f);
+		return new Outcome(cells.size(), counts[0], counts[1], f, (System.nanoTime() - t0) / 1e9, cellSeconds[0], results, report,
+			StudyReport.comparisons(design, rows));
+	}
+
+	/** Trains, segments and scores one cell; returns the seconds its training and segmentation took. */
+	private static double runCell(final StudyDesign design, final StudySplits splits, final CellRunner runner, final StudyDesign.Cell c,
+		final int threads) throws Exception
+	{
+		final Path dir = c.dir(design.out());
+		Files.createDirectories(dir);
+		final StudySplits.View view = splits.view(c.seed(), c.fraction(), c.fold());
+		final StudySplits.Split split = splits.split(c.seed(), c.fraction(), c.fold());
+		final Path model = dir.resolve("model.zip");
+		final Path trained = dir.resolve("trained.json");
+		double trainSeconds = 0;
+		if (!Files.isRegularFile(trained)) {
+			final List<String> o = new ArrayList<>(List.of("--data", view.dataset().toString(), "--out", model.toString(), "--seed", Long
+				.toString(c.seed()), "--iterations", Long.toString(design.steps()), "--val", "0"));
+			o.addAll(design.trainOptions(c.arm()));
+			if (Files.exists(sc.fiji.voxelseg.train.SupervisedTrainer.checkpointPath(model))) o.add("--resume");
+			final long t = System.nanoTime();
+			runner.train(o, threads, dir.resolve("train.log"));
+			trainSeconds = (System.nanoTime() - t) / 1e9;
+			final JsonObject j = new JsonObject();
+			j.addProperty("seconds", trainSeconds);
+			Json.write(trained, j);
+		}
+		else trainSeconds = Json.read(trained, JsonObject.class).get("seconds").getAsDouble();
+		final Path predictions = dir.resolve("predictions");
+		final long t = System.nanoTime();
+		runner.segment(model, view.testImages(), predictions, threads, dir.resolve("segment.log"));
+		final double segmentSeconds = (System.nanoTime() - t) / 1e9;
+		final List<CaseMetrics> metrics = FolderEvaluation.evaluate(predictions, view.testLabels(), MetricOptions.defaults(), Progress.NONE);
+		final JsonObject done = new JsonObject();
+		done.add("cell", cellJson(c));
+		done.add("options", strings(design.trainOptions(c.arm())));
+		done.addProperty("steps", design.steps());
+		done.add("labeled", strings(split.labeled()));
+		done.addProperty("unlabeled", split.unlabeled().size());
+		done.add("test", strings(split.test()));
+		done.addProperty("train_seconds", trainSeconds);
+		done.addProperty("segment_seconds", segmentSeconds);
+		final JsonArray rows = new JsonArray();
+		for (final CaseMetrics cm : metrics) {
+			for (final ClassMetrics m : cm.classes()) {
+				final JsonArray r = new JsonArray();
+				r.add(cm.caseId());
+				r.add(m.classIndex());
+				r.add(m.className());
+				r.add(Double.toString(m.dice()));
+				r.add(Double.toString(m.hd95()));
+				r.add(Double.toString(m.assd()));
+				r.add(m.status().name());
+				rows.add(r);
+			}
+		}
+		done.add("rows", rows);
+		Json.write(dir.resolve("done.json"), done);
+		return trainSeconds + segmentSeconds;
+	}
+
+	/** A finished cell must have been run with the options the design now gives its arm. */
+	private static void checkDone(final Path dir, final StudyDesign design, final StudyDesign.Cell c) throws IOException {
+		final JsonObject done = Json.read(dir.resolve("done.json"), JsonObject.class);
+		if (!done.get("options").equals(strings(design.trainOptions(c.arm()))) || done.get("steps").getAsLong() != design.steps()) {
+			throw new IOException("cell " + c + " in " + dir + " was run with other options or another budget (" + done.get("options") + ", " +
+				done.get("steps") + " steps): use another --out, or remove that cell's folder to run it again");
+		}
+	}
+
+	/** The rows of every completed cell, in the design's cell order. */
+	static List<StudyReport.Row> rows(final StudyDesign design) throws IOException {
+		final List<StudyReport.Row> rows = new ArrayList<>();
+		for (final StudyDesign.Cell c : design.cells()) {
+			final Path done = c.dir(design.out()).resolve("done.json");
+			if (!Files.isRegularFile(done)) continue;
+			final JsonObject j = Json.read(done, JsonObject.class);
+			for (final JsonElement e : j.getAsJsonArray("rows")) {
+				final JsonArray r = e.getAsJsonArray();
+				rows.add(new StudyReport.Row(c, r.get(0).getAsString(), r.get(1).getAsInt(), r.get(2).getAsString(), Double.parseDouble(r.get(3)
+					.getAsString()), Double.parseDouble(r.get(4).getAsString()), Double.parseDouble(r.get(5).getAsString()), r.get(6)
+						.getAsString()));
+			}
+		}
+		return rows;
+	}
+
+	private static JsonObject cellJson(final StudyDesign.Cell c) {
+		final JsonObject o = new JsonObject();
+		o.addProperty("arm", c.arm());
+		o.addProperty("fraction", c.fraction());
+		o.addProperty("seed", c.seed());
+		o.addProperty("fold", c.fold());
+		return o;
+	}
+
+	private static JsonObject designJson(final StudyDesign d) {
+		final JsonObject o = new JsonObject();
+		o.addProperty("data", d.data().toAbsolutePath().toString());
+		final JsonObject arms = new JsonObject();
+		d.arms().forEach((k, v) -> arms.add(k, strings(v)));
+		o.add("arms", arms);
+		o.add("common", strings(d.common()));
+		final JsonArray f = new JsonArray();
+		d.fractions().forEach(f::add);
+		o.add("fractions", f);
+		final JsonArray s = new JsonArray();
+		d.seeds().forEach(s::add);
+		o.add("seeds", s);
+		o.addProperty("steps", d.steps());
+		o.addProperty("folds", d.folds());
+		o.addProperty("reference", d.reference());
+		o.addProperty("parallel", d.parallel());
+		return o;
+	}
+
+	private static JsonArray strings(final List<String> l) {
+		final JsonArray a = new JsonArray();
+		l.forEach(a::add);
+		return a;
+	}
+
+	/** One line per run for the launcher: what ran, what failed, and the machinery's share of the time. */
+	public static String describe(final Outcome o) {
+		return String.format(Locale.ROOT, "%d cells: %d run, %d done before, %d failed; %.0f s in all, %.0f s of it training and segmenting " +
+			"(%.1f %% other work)", o.cells(), o.ran(), o.skipped(), o.failed().size(), o.seconds(), o.cellSeconds(), o.cellSeconds() > 0
+				? 100 * (o.seconds() - o.cellSeconds()) / o.cellSeconds() : 0);
+	}
+}
