@@ -14,9 +14,13 @@ import sc.fiji.voxelseg.image.Volume;
  * @param organHu the intended mean HU of the homogeneous organs of this case (liver, spleen,
  *          left_kidney cortex, pancreas, gallbladder) before blur and noise
  * @param noiseSd standard deviation of the added Gaussian noise in HU
+ * @param parameters everything drawn for the case: variation profile, contrast phase, kernel,
+ *          noise, spacing, habitus, field of view, rotation, pathologies with their positions,
+ *          metal (absent when there is none), and each tissue's HU (the entries of
+ *          {@code cases.json})
  */
 public record PhantomCase(int index, String id, Volume image, Volume labels,
-	Map<String, Double> organHu, double noiseSd)
+	Map<String, Double> organHu, double noiseSd, com.google.gson.JsonObject parameters)
 {
 
 	public PhantomCase {

@@ -26,8 +26,11 @@ import sc.fiji.voxelseg.util.Progress;
  *
  * <pre>
  * outDir/dataset.json
+ * outDir/cases.json                      (every case's parameters, see {@link PhantomCase#parameters})
  * outDir/imagesTr/case_000_0000.nii.gz   (int16 HU)
  * outDir/labelsTr/case_000.nii.gz        (uint8, class table in a NIfTI extension)
+ * outDir/imagesUnlabeled/...             (optional: images without labels)
+ * outDir/imagesTs/..., labelsTs/...      (optional: held-out test cases)
  * </pre>
  *
  * {@code dataset.json} has the nnU-Net v2 keys ({@code channel_names}, {@code labels} name →
@@ -68,23 +71,78 @@ public final class PhantomCohort {
 	public static TrainingDataset write(final PhantomConfig config, final int testCases, final Path outDir,
 		final Progress progress) throws IOException
 	{
-		if (testCases < 0) throw new IllegalArgumentException("test cases must be >= 0, got " + testCases);
+		return write(new Layout(config, 0, testCases, config.variation(), config.variation()), outDir, progress);
+	}
+
+	/**
+	 * Which cases go where: case indices {@code 0..n-1} ({@code n = config.cases()}) are the
+	 * labeled training cases, drawn from {@code labeledProfile}; then {@code unlabeled} cases whose
+	 * images go to {@code imagesUnlabeled/}, then {@code test} cases in {@code imagesTs/} and
+	 * {@code labelsTs/}, both drawn from {@code otherProfile}. A case depends only on (seed, index,
+	 * profile).
+	 */
+	public record Layout(PhantomConfig config, int unlabeled, int test, PhantomVariation.Profile labeledProfile,
+		PhantomVariation.Profile otherProfile)
+	{
+
+		public Layout {
+			if (unlabeled < 0 || test < 0) throw new IllegalArgumentException("unlabeled and test cases must be >= 0, got " + unlabeled +
+				" and " + test);
+		}
+
+		/**
+		 * The domain-shift split: labeled cases from {@link PhantomVariation.Profile#SOURCE}
+		 * (portal-venous, low noise, no pathology), unlabeled and test cases from
+		 * {@link PhantomVariation.Profile#TARGET} (mixed phases, more noise, pathologies).
+		 */
+		public static Layout domainShift(final PhantomConfig config, final int unlabeled, final int test) {
+			return new Layout(config, unlabeled, test, PhantomVariation.Profile.SOURCE, PhantomVariation.Profile.TARGET);
+		}
+
+		int total() {
+			return config.cases() + unlabeled + test;
+		}
+
+		/** 0 labeled training, 1 unlabeled, 2 test. */
+		int part(final int index) {
+			return index < config.cases() ? 0 : index < config.cases() + unlabeled ? 1 : 2;
+		}
+
+		PhantomVariation.Profile profile(final int index) {
+			return part(index) == 0 ? labeledProfile : otherProfile;
+		}
+	}
+
+	private static final String[] PART_NAMES = { "train", "unlabeled", "test" };
+	private static final String[] IMAGE_DIRS = { "imagesTr", "imagesUnlabeled", "imagesTs" };
+	private static final String[] LABEL_DIRS = { "labelsTr", null, "labelsTs" };
+
+	/**
+	 * Writes the cases of {@code layout}, and {@code cases.json}: every case's parameters (its part,
+	 * variation, contrast phase, kernel, noise, spacing, habitus, field of view, rotation,
+	 * pathologies with their positions, metal, and each tissue's HU).
+	 */
+	public static TrainingDataset write(final Layout layout, final Path outDir, final Progress progress) throws IOException {
 		Files.createDirectories(outDir);
 		final Path staging = Files.createTempDirectory(outDir, ".phantom-staging-");
-		final PhantomGenerator gen = new PhantomGenerator(config);
-		final int n = config.cases() + testCases;
+		final PhantomGenerator gen = new PhantomGenerator(layout.config());
+		final int n = layout.total();
+		final JsonArray cases = new JsonArray();
 		try {
 			for (int i = 0; i < n; i++) {
 				progress.checkCanceled();
 				final String id = PhantomGenerator.caseId(i);
 				progress.status("Phantom case " + (i + 1) + "/" + n + " (" + id + ")");
-				final PhantomCase c = gen.generate(i);
+				final PhantomCase c = gen.generate(i, layout.profile(i));
 				NiftiIO.write(c.image(), staging.resolve(imageName(id)));
-				NiftiIO.write(c.labels(), staging.resolve(labelName(id)));
+				if (layout.part(i) != 1) NiftiIO.write(c.labels(), staging.resolve(labelName(id)));
+				final JsonObject par = c.parameters().deepCopy();
+				par.addProperty("part", PART_NAMES[layout.part(i)]);
+				cases.add(par);
 				progress.progress(i + 1, n);
 			}
 			progress.checkCanceled();
-			publish(config, testCases, outDir, staging);
+			publish(layout, outDir, staging, cases);
 		}
 		finally {
 			deleteTree(staging);
@@ -101,26 +159,18 @@ public final class PhantomCohort {
 		return id + ".nii.gz";
 	}
 
-	private static void publish(final PhantomConfig config, final int testCases, final Path outDir, final Path staging)
-		throws IOException
-	{
+	private static void publish(final Layout layout, final Path outDir, final Path staging, final JsonArray cases) throws IOException {
 		final Path json = outDir.resolve("dataset.json");
 		Files.deleteIfExists(json);
-		final int n = config.cases();
-		final Path[] images = { Files.createDirectories(outDir.resolve("imagesTr")), outDir.resolve("imagesTs") };
-		final Path[] labels = { Files.createDirectories(outDir.resolve("labelsTr")), outDir.resolve("labelsTs") };
-		if (testCases > 0) {
-			Files.createDirectories(images[1]);
-			Files.createDirectories(labels[1]);
-		}
 		final Set<String> fresh = new HashSet<>();
-		for (int i = 0; i < n + testCases; i++) {
+		for (int i = 0; i < layout.total(); i++) {
 			final String id = PhantomGenerator.caseId(i);
-			final int set = i < n ? 0 : 1;
-			fresh.add(images[set].resolve(imageName(id)).toString());
-			fresh.add(labels[set].resolve(labelName(id)).toString());
+			final int part = layout.part(i);
+			fresh.add(outDir.resolve(IMAGE_DIRS[part]).resolve(imageName(id)).toString());
+			if (LABEL_DIRS[part] != null) fresh.add(outDir.resolve(LABEL_DIRS[part]).resolve(labelName(id)).toString());
 		}
-		for (final Path dir : List.of(images[0], labels[0], images[1], labels[1])) {
+		for (final String d : List.of("imagesTr", "labelsTr", "imagesUnlabeled", "imagesTs", "labelsTs")) {
+			final Path dir = outDir.resolve(d);
 			if (!Files.isDirectory(dir)) continue;
 			try (Stream<Path> s = Files.list(dir)) {
 				for (final Path p : (Iterable<Path>) s::iterator) {
@@ -129,22 +179,31 @@ public final class PhantomCohort {
 				}
 			}
 		}
-		for (int i = 0; i < n + testCases; i++) {
+		Files.createDirectories(outDir.resolve("imagesTr"));
+		Files.createDirectories(outDir.resolve("labelsTr"));
+		for (int i = 0; i < layout.total(); i++) {
 			final String id = PhantomGenerator.caseId(i);
-			final int set = i < n ? 0 : 1;
-			AtomicFiles.move(staging.resolve(imageName(id)), images[set].resolve(imageName(id)));
-			AtomicFiles.move(staging.resolve(labelName(id)), labels[set].resolve(labelName(id)));
+			final int part = layout.part(i);
+			final Path images = Files.createDirectories(outDir.resolve(IMAGE_DIRS[part]));
+			AtomicFiles.move(staging.resolve(imageName(id)), images.resolve(imageName(id)));
+			if (LABEL_DIRS[part] != null) {
+				final Path labels = Files.createDirectories(outDir.resolve(LABEL_DIRS[part]));
+				AtomicFiles.move(staging.resolve(labelName(id)), labels.resolve(labelName(id)));
+			}
 		}
-		Json.write(json, datasetJson(config, testCases));
+		Json.write(outDir.resolve("cases.json"), cases);
+		Json.write(json, datasetJson(layout));
 	}
 
 	/** The {@code dataset.json} content for a cohort. */
-	static JsonObject datasetJson(final PhantomConfig config, final int testCases) {
+	static JsonObject datasetJson(final Layout layout) {
+		final PhantomConfig config = layout.config();
+		final int testCases = layout.test(), first = config.cases() + layout.unlabeled();
 		final ClassTable table = ClassTable.abdomen();
 		final JsonObject o = new JsonObject();
 		o.addProperty("name", "VoxelSegPhantom");
 		o.addProperty("description",
-			"Synthetic abdominal CT phantoms (int16 HU, portal venous phase) with eight organ labels");
+			"Synthetic abdominal CT phantoms (int16 HU) with eight organ labels; cases.json lists each case's parameters");
 		o.addProperty("reference", "generated by VoxelSeg's PhantomGenerator");
 		o.addProperty("licence", "CC0");
 		o.addProperty("tensorImageSize", "3D");
@@ -169,13 +228,16 @@ public final class PhantomCohort {
 		}
 		o.add("training", training);
 		final JsonArray test = new JsonArray();
-		for (int i = config.cases(); i < config.cases() + testCases; i++) test.add("./imagesTs/" + imageName(PhantomGenerator.caseId(i)));
+		for (int i = first; i < first + testCases; i++) test.add("./imagesTs/" + imageName(PhantomGenerator.caseId(i)));
 		o.add("test", test);
 		final JsonObject gen = new JsonObject();
 		gen.addProperty("generator", PhantomGenerator.class.getName());
 		gen.addProperty("seed", config.seed());
 		gen.addProperty("cases", config.cases());
+		gen.addProperty("unlabeled_cases", layout.unlabeled());
 		gen.addProperty("test_cases", testCases);
+		gen.addProperty("variation", layout.labeledProfile().id());
+		if (layout.otherProfile() != layout.labeledProfile()) gen.addProperty("unlabeled_and_test_variation", layout.otherProfile().id());
 		gen.addProperty("scale", config.scale());
 		gen.addProperty("noise_scale", config.noiseScale());
 		o.add("voxelseg_phantom", gen);

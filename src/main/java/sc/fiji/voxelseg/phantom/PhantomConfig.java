@@ -14,8 +14,9 @@ package sc.fiji.voxelseg.phantom;
  * @param seed cohort seed; case {@code i} depends only on {@code (seed, i)}
  * @param scale grid size factor in (0, 1]; 1 is full CT resolution
  * @param noiseScale multiplies the per-case Gaussian noise SD (10 to 20 HU at 1); 0 turns noise off
+ * @param variation how cases vary beyond the classic cohort ({@link PhantomVariation})
  */
-public record PhantomConfig(int cases, long seed, double scale, double noiseScale) {
+public record PhantomConfig(int cases, long seed, double scale, double noiseScale, PhantomVariation.Profile variation) {
 
 	/** Nominal in-plane grid size at scale 1 (the usual CT matrix). */
 	public static final int FULL_GRID = 512;
@@ -27,6 +28,16 @@ public record PhantomConfig(int cases, long seed, double scale, double noiseScal
 			"phantom scale must be in (0, 1], got " + scale);
 		if (!(noiseScale >= 0) || !Double.isFinite(noiseScale)) throw new IllegalArgumentException(
 			"noise scale must be finite and >= 0, got " + noiseScale);
+		if (variation == null) variation = PhantomVariation.Profile.CLASSIC;
+	}
+
+	/** A classic cohort (no variation). */
+	public PhantomConfig(final int cases, final long seed, final double scale, final double noiseScale) {
+		this(cases, seed, scale, noiseScale, PhantomVariation.Profile.CLASSIC);
+	}
+
+	public PhantomConfig withVariation(final PhantomVariation.Profile v) {
+		return new PhantomConfig(cases, seed, scale, noiseScale, v);
 	}
 
 	/** Ten full-resolution cases from seed 42. */
@@ -45,18 +56,18 @@ public record PhantomConfig(int cases, long seed, double scale, double noiseScal
 	}
 
 	public PhantomConfig withCases(final int n) {
-		return new PhantomConfig(n, seed, scale, noiseScale);
+		return new PhantomConfig(n, seed, scale, noiseScale, variation);
 	}
 
 	public PhantomConfig withSeed(final long s) {
-		return new PhantomConfig(cases, s, scale, noiseScale);
+		return new PhantomConfig(cases, s, scale, noiseScale, variation);
 	}
 
 	public PhantomConfig withScale(final double s) {
-		return new PhantomConfig(cases, seed, s, noiseScale);
+		return new PhantomConfig(cases, seed, s, noiseScale, variation);
 	}
 
 	public PhantomConfig withNoiseScale(final double n) {
-		return new PhantomConfig(cases, seed, scale, n);
+		return new PhantomConfig(cases, seed, scale, n, variation);
 	}
 }

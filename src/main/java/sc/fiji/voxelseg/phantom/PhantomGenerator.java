@@ -32,6 +32,10 @@ import sc.fiji.voxelseg.image.ClassTable;
  * slices). Several organs share similar HU, as in real CT. The image is then blurred slightly
  * (partial volume, about half a voxel SD along each axis) and Gaussian noise of 10 to 20 HU SD
  * (times the config's noise scale) is added.
+ * <p>
+ * That is the classic cohort. With a {@link PhantomVariation.Profile} other than
+ * {@code CLASSIC}, cases also vary in contrast phase, reconstruction kernel and noise, habitus,
+ * field of view and positioning, pathologies and metal, as {@link PhantomVariation} describes.
  */
 public final class PhantomGenerator {
 
@@ -66,10 +70,18 @@ public final class PhantomGenerator {
 		return p.grid();
 	}
 
-	/** Generates case {@code index} (need not be below {@code config.cases()}). */
+	/** Generates case {@code index} (need not be below {@code config.cases()}) with the config's variation. */
 	public PhantomCase generate(final int index) {
+		return generate(index, config.variation());
+	}
+
+	/**
+	 * Generates case {@code index} with the variation {@code profile}; its anatomy draws are those
+	 * of the classic case of the same index ({@link PhantomVariation}).
+	 */
+	public PhantomCase generate(final int index, final PhantomVariation.Profile profile) {
 		if (index < 0) throw new IllegalArgumentException("case index must be >= 0, got " + index);
-		return new PhantomPainter(config, index, caseSeed(config.seed(), index)).paint(caseId(index));
+		return new PhantomPainter(config, profile, index, caseSeed(config.seed(), index)).paint(caseId(index));
 	}
 
 	/** The seed of case {@code index}: a SplitMix64 mix of the cohort seed and the index. */

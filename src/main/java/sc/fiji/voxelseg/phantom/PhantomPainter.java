@@ -43,6 +43,10 @@ final class PhantomPainter {
 	/** World coordinate (mm) of each index along x, y and z. */
 	private final double[] wx, wy, wz;
 	private final double noiseSd;
+	/** The case's variation; null for the classic cohort. */
+	private final PhantomVariation variation;
+	/** The variation's own generator (the classic draws above never depend on it). */
+	private final SplittableRandom vrng;
 
 	private float[] hu;
 	private byte[] lab;
@@ -50,14 +54,20 @@ final class PhantomPainter {
 	private byte[] cav;
 
 	PhantomPainter(final PhantomConfig config, final int index, final long seed) {
+		this(config, config.variation(), index, seed);
+	}
+
+	PhantomPainter(final PhantomConfig config, final PhantomVariation.Profile profile, final int index, final long seed) {
 		this.seed = seed;
 		this.index = index;
 		rng = new SplittableRandom(seed);
+		vrng = new SplittableRandom(PhantomGenerator.mix(seed ^ 0x3C6EF372FE94F82BL));
+		variation = profile == PhantomVariation.Profile.CLASSIC ? null : PhantomVariation.draw(profile, vrng);
 		final double inPlane = u(0.6, 1.0) / config.scale();
 		final double slice = u(1.0, 5.0) / Math.sqrt(config.scale());
 		final double fov = u(340, 380);
 		final double height = u(150, 250);
-		final double zCentre = u(10, 20);
+		final double zCentre = u(10, 20) + (variation == null ? 0 : variation.zShiftMm());
 		nx = ny = Math.max(16, (int) Math.round(fov / inPlane));
 		nz = Math.max(8, (int) Math.round(height / slice));
 		sx = sy = inPlane;
@@ -74,7 +84,23 @@ final class PhantomPainter {
 			wy[j] = oy - j * sy;
 		for (int k = 0; k < nz; k++)
 			wz[k] = oz + k * sz;
-		noiseSd = u(10, 20) * config.noiseScale();
+		final double classicNoise = u(10, 20);
+		noiseSd = (variation == null ? classicNoise : variation.noiseSd()) * config.noiseScale();
+	}
+
+	/** What this case's variation is; the classic one for a classic case. */
+	PhantomVariation variation() {
+		return variation != null ? variation : PhantomVariation.classic(noiseSd);
+	}
+
+	private double v(final double lo, final double hi) {
+		return lo + (hi - lo) * vrng.nextDouble();
+	}
+
+	/** The classic draw {@code classic}, or in another phase a draw from that phase's range. */
+	private double phased(final double classic, final PhantomVariation.Tissue t) {
+		final double[] r = variation == null ? null : variation.phase().range(t);
+		return r == null ? classic : v(r[0], r[1]);
 	}
 
 	PhantomGenerator.Grid grid() {
@@ -101,21 +127,37 @@ final class PhantomPainter {
 
 		// habitus and tissue contrast (portal venous phase)
 		// the visceral cavity sets the organ scale; fat and muscle wrap around it
-		final double cavX = u(105, 125), cavY = u(72, 88);
-		final double fatT = u(8, 30), muscleT = u(8, 13);
+		final double size = variation == null ? 1 : variation.size();
+		final double cavX = u(105, 125) * size, cavY = u(72, 88) * size;
+		final double classicFat = u(8, 30), muscleT = u(8, 13);
+		final double fatT = variation == null ? classicFat : variation.fatMm();
 		final double rx = cavX + muscleT + fatT, ry = cavY + muscleT + fatT;
 		final double fx = cavX / 115, fy = cavY / 80;
 		final float fatHu = (float) u(-110, -90), visceralHu = (float) (fatHu + u(-5, 10));
 		final float muscleHu = (float) u(45, 60);
-		final double liverHu = u(95, 115), spleenHu = liverHu + u(0, 15), pancreasHu = u(80, 100);
-		final double kidneyHu = u(150, 185), medullaHu = kidneyHu - u(20, 40), gbHu = u(8, 22);
-		final float stomachWallHu = (float) u(55, 75), stomachFluidHu = (float) u(5, 25);
-		final float duoWallHu = (float) u(60, 85), duoFluidHu = (float) u(10, 25);
-		final float esoHu = (float) u(40, 60), aortaHu = (float) u(140, 180);
-		final float ivcHu = (float) (aortaHu - u(10, 30));
+		final double liverPv = u(95, 115), spleenPv = liverPv + u(0, 15), pancreasPv = u(80, 100);
+		final double kidneyPv = u(150, 185), medullaPv = kidneyPv - u(20, 40), gbHu = u(8, 22);
+		final double stomachWallPv = u(55, 75), stomachFluidHu = u(5, 25);
+		final double duoWallPv = u(60, 85), duoFluidHu = u(10, 25);
+		final double esoPv = u(40, 60), aortaPv = u(140, 180);
+		final double ivcPv = aortaPv - u(10, 30);
 		final float cancellousHu = (float) u(300, 450), cortexHu = (float) u(800, 1000);
 		final float discHu = (float) u(70, 100), csfHu = (float) u(5, 20), ribHu = (float) u(500, 750);
-		final float bowelWallHu = (float) u(40, 70), bowelFluidHu = (float) u(5, 25);
+		final double bowelWallPv = u(40, 70);
+		final float bowelFluidHu = (float) u(5, 25);
+		// another contrast phase replaces the enhancing tissues' draws (PhantomVariation.Phase)
+		final double liverHu = phased(liverPv, PhantomVariation.Tissue.LIVER) - (variation == null ? 0 : variation.fattyLiverHu());
+		final double spleenHu = phased(spleenPv, PhantomVariation.Tissue.SPLEEN);
+		final double pancreasHu = phased(pancreasPv, PhantomVariation.Tissue.PANCREAS);
+		final double kidneyHu = phased(kidneyPv, PhantomVariation.Tissue.KIDNEY_CORTEX);
+		final double medullaHu = phased(medullaPv, PhantomVariation.Tissue.KIDNEY_MEDULLA);
+		final float stomachWallHu = (float) phased(stomachWallPv, PhantomVariation.Tissue.BOWEL_WALL);
+		final float duoWallHu = (float) phased(duoWallPv, PhantomVariation.Tissue.BOWEL_WALL);
+		final float bowelWallHu = (float) phased(bowelWallPv, PhantomVariation.Tissue.BOWEL_WALL);
+		final float esoHu = (float) phased(esoPv, PhantomVariation.Tissue.ESOPHAGUS);
+		final float aortaHu = (float) phased(aortaPv, PhantomVariation.Tissue.AORTA);
+		final float ivcHu = variation == null || variation.phase() == PhantomVariation.Phase.PORTAL_VENOUS ? (float) ivcPv
+			: (float) phased(ivcPv, PhantomVariation.Tissue.IVC);
 		final double common = u(0.92, 1.08);
 
 		// spine and vessels
@@ -170,7 +212,7 @@ final class PhantomPainter {
 		paintBlob(liver, LIVER, false, (f, x, y, z) -> (float) liverHu);
 
 		// spleen: posterolateral, long axis along the body wall, concave hilum
-		final double sS = u(0.85, 1.15) * common;
+		final double sS = u(0.85, 1.15) * common * (variation == null ? 1 : variation.spleenScale());
 		final double thS = Math.toRadians(-135) + u(-0.3, 0.3);
 		final double spx = -cavX + u(28, 36), spy = -cavY * u(0.5, 0.6), spz = j(42, 6);
 		final Blob spleen = new Blob().add(new Ellipsoid(spx, spy, spz, 25 * sS, 58 * sS, 48 * sS, thS))
@@ -193,7 +235,7 @@ final class PhantomPainter {
 		final double wallFrac = 4 / (42 * sG);
 		final double airLevel = gcy + gb * u(0.15, 0.6);
 		paintBlob(stomach, STOMACH, false, (f, x, y, z) -> f > -wallFrac ? stomachWallHu
-			: y > airLevel ? -1000f : stomachFluidHu);
+			: y > airLevel ? -1000f : (float) stomachFluidHu);
 
 		// pancreas: head in the duodenal C-loop, body in front of the aorta, tail to the splenic hilum
 		final double sP = u(0.85, 1.15) * common;
@@ -211,7 +253,7 @@ final class PhantomPainter {
 			4), new double[] { rD, rD, rD, rD, rD, rD, rD, rD }, step(rD), rng, 0.12);
 		final double duoPhase = u(0, 100);
 		paintTube(duodenum, DUODENUM, 3, duoWallHu, s -> pocket(s, duoPhase, 0.8) ? -1000f
-			: duoFluidHu);
+			: (float) duoFluidHu);
 
 		// gallbladder: fluid, in the fossa under the liver
 		final double sB = u(0.8, 1.15);
@@ -227,7 +269,23 @@ final class PhantomPainter {
 			new double[] { rE, rE, rE, rE, rE * 1.2 }, step(rE), rng, 0.1);
 		paintTube(esophagus, ESOPHAGUS, 0, esoHu, null);
 
-		final short[] out = blurAndNoise();
+		final com.google.gson.JsonArray lesions = new com.google.gson.JsonArray();
+		com.google.gson.JsonObject metal = null;
+		double rotation = 0;
+		if (variation != null) {
+			for (final PhantomVariation.Lesion l : variation.lesions()) {
+				final double organ = l.organ() == LIVER ? liverHu : kidneyHu;
+				final com.google.gson.JsonObject o = lesion(l, l.absolute() ? l.hu() : organ + l.hu());
+				if (o != null) lesions.add(o);
+			}
+			rotation = variation.rotationDeg();
+			rotate(Math.toRadians(rotation));
+			for (final com.google.gson.JsonElement e : lesions) rotated(e.getAsJsonObject(), Math.toRadians(rotation));
+			if (variation.metal()) metal = metal(rv, yV);
+		}
+		final double blurXy = variation == null ? 0.5 : variation.kernel().blurInPlane;
+		final double blurZ = variation == null ? 0.4 : variation.kernel().blurZ;
+		final short[] out = blurAndNoise(blurXy, blurZ);
 		final long[] dims = { nx, ny, nz };
 		final double[] spacing = { sx, sy, sz }, origin = { ox, oy, oz };
 		final Volume image = new Volume(ArrayImgs.shorts(out, dims), spacing, origin, DIRECTION, null,
@@ -240,7 +298,183 @@ final class PhantomPainter {
 		organHu.put("left_kidney", kidneyHu);
 		organHu.put("pancreas", pancreasHu);
 		organHu.put("gallbladder", gbHu);
-		return new PhantomCase(index, id, image, labels, organHu, noiseSd);
+		final PhantomVariation pv = variation();
+		final com.google.gson.JsonObject par = new com.google.gson.JsonObject();
+		par.addProperty("id", id);
+		par.addProperty("index", index);
+		par.addProperty("variation", pv.profile().id());
+		par.addProperty("phase", pv.phase().id());
+		par.addProperty("kernel", pv.kernel().id());
+		par.addProperty("noise_sd_hu", noiseSd);
+		par.add("dims", json(new double[] { nx, ny, nz }));
+		par.add("spacing_mm", json(spacing));
+		par.addProperty("slice_thickness_mm", sz);
+		par.addProperty("size_factor", size);
+		par.addProperty("subcutaneous_fat_mm", fatT);
+		par.addProperty("fov_z_shift_mm", variation == null ? 0 : variation.zShiftMm());
+		par.addProperty("rotation_deg", rotation);
+		par.addProperty("fatty_liver_hu", variation == null ? 0 : variation.fattyLiverHu());
+		par.addProperty("spleen_scale", variation == null ? 1 : variation.spleenScale());
+		par.add("lesions", lesions);
+		if (metal != null) par.add("metal", metal);
+		final com.google.gson.JsonObject hus = new com.google.gson.JsonObject();
+		hus.addProperty("liver", liverHu);
+		hus.addProperty("spleen", spleenHu);
+		hus.addProperty("left_kidney_cortex", kidneyHu);
+		hus.addProperty("left_kidney_medulla", medullaHu);
+		hus.addProperty("pancreas", pancreasHu);
+		hus.addProperty("gallbladder", gbHu);
+		hus.addProperty("aorta", aortaHu);
+		hus.addProperty("ivc", ivcHu);
+		hus.addProperty("bowel_wall", bowelWallHu);
+		hus.addProperty("stomach_wall", stomachWallHu);
+		hus.addProperty("duodenal_wall", duoWallHu);
+		hus.addProperty("esophagus", esoHu);
+		par.add("organ_hu", hus);
+		return new PhantomCase(index, id, image, labels, organHu, noiseSd, par);
+	}
+
+	private static com.google.gson.JsonArray json(final double[] v) {
+		final com.google.gson.JsonArray a = new com.google.gson.JsonArray();
+		for (final double x : v) a.add(x);
+		return a;
+	}
+
+	/**
+	 * Paints a lesion as a sphere of attenuation {@code value} around a voxel of its organ drawn by
+	 * the variation generator, over the organ's voxels only (the label stays the organ's). Returns
+	 * what was painted, or null if the organ has no voxel in this field of view.
+	 */
+	private com.google.gson.JsonObject lesion(final PhantomVariation.Lesion l, final double value) {
+		final byte organ = (byte) l.organ();
+		// a centre at least half the radius inside the organ along each axis, where there is one
+		final int dx = Math.max(1, (int) Math.round(0.5 * l.radiusMm() / sx)), dy = Math.max(1, (int) Math.round(0.5 * l.radiusMm() / sy));
+		final int dz = Math.max(1, (int) Math.round(0.5 * l.radiusMm() / sz));
+		final java.util.function.IntPredicate deep = p -> {
+			final int i = p % nx, j = p / nx % ny, k = p / (nx * ny);
+			return i >= dx && i < nx - dx && j >= dy && j < ny - dy && k >= dz && k < nz - dz && lab[p - dx] == organ && lab[p + dx] == organ &&
+				lab[p - dy * nx] == organ && lab[p + dy * nx] == organ && lab[p - dz * nx * ny] == organ && lab[p + dz * nx * ny] == organ;
+		};
+		long count = 0, deepCount = 0;
+		for (int p = 0; p < lab.length; p++) {
+			if (lab[p] != organ) continue;
+			count++;
+			if (deep.test(p)) deepCount++;
+		}
+		if (count == 0) return null;
+		final boolean inner = deepCount > 0;
+		final long pick = (long) (vrng.nextDouble() * (inner ? deepCount : count));
+		int centre = -1;
+		for (int p = 0, seen = 0; p < lab.length; p++) {
+			if (lab[p] == organ && (!inner || deep.test(p)) && seen++ == pick) {
+				centre = p;
+				break;
+			}
+		}
+		final int ci = centre % nx, cj = centre / nx % ny, ck = centre / (nx * ny);
+		final double[] c = { wx[ci], wy[cj], wz[ck] };
+		final double r = l.radiusMm();
+		final int[] box = range(c[0] - r, c[0] + r, c[1] - r, c[1] + r, c[2] - r, c[2] + r);
+		long voxels = 0;
+		for (int k = box[4]; k <= box[5]; k++) for (int j = box[2]; j <= box[3]; j++) for (int i = box[0]; i <= box[1]; i++) {
+			final int p = idx(i, j, k);
+			if (lab[p] != organ || sq(wx[i] - c[0]) + sq(wy[j] - c[1]) + sq(wz[k] - c[2]) >= r * r) continue;
+			hu[p] = (float) value;
+			voxels++;
+		}
+		final com.google.gson.JsonObject o = new com.google.gson.JsonObject();
+		o.addProperty("kind", l.kind());
+		o.addProperty("organ", l.organ());
+		o.add("centre_mm", json(c));
+		o.add("centre_index", json(new double[] { ci, cj, ck }));
+		o.addProperty("radius_mm", r);
+		o.addProperty("hu", value);
+		o.addProperty("voxels", voxels);
+		return o;
+	}
+
+	/**
+	 * Rotates the painted anatomy in every slice by {@code theta} about the slice centre (the
+	 * patient lying turned on the table): HU bilinearly, labels by nearest neighbour; what comes in
+	 * from outside the field of view is air.
+	 */
+	private void rotate(final double theta) {
+		if (theta == 0) return;
+		final double c = Math.cos(theta), s = Math.sin(theta), cx = (nx - 1) / 2.0, cy = (ny - 1) / 2.0;
+		final int plane = nx * ny;
+		final float[] h2 = new float[hu.length];
+		final byte[] l2 = new byte[lab.length];
+		IntStream.range(0, nz).parallel().forEach(k -> {
+			final int base = k * plane;
+			for (int j = 0; j < ny; j++) for (int i = 0; i < nx; i++) {
+				// the source of output (i, j) under the inverse rotation
+				final double x = c * (i - cx) + s * (j - cy) + cx, y = -s * (i - cx) + c * (j - cy) + cy;
+				final int p = base + j * nx + i;
+				final int x0 = (int) Math.floor(x), y0 = (int) Math.floor(y);
+				if (x0 < 0 || y0 < 0 || x0 + 1 >= nx || y0 + 1 >= ny) {
+					h2[p] = -1000;
+					continue;
+				}
+				final double fx = x - x0, fy = y - y0;
+				final int q = base + y0 * nx + x0;
+				h2[p] = (float) ((1 - fy) * ((1 - fx) * hu[q] + fx * hu[q + 1]) + fy * ((1 - fx) * hu[q + nx] + fx * hu[q + nx + 1]));
+				l2[p] = lab[base + (int) Math.round(y) * nx + (int) Math.round(x)];
+			}
+		});
+		hu = h2;
+		lab = l2;
+	}
+
+	/** Moves a painted lesion's recorded centre where {@link #rotate} took it. */
+	private void rotated(final com.google.gson.JsonObject lesion, final double theta) {
+		final com.google.gson.JsonArray c = lesion.getAsJsonArray("centre_index");
+		final double cx = (nx - 1) / 2.0, cy = (ny - 1) / 2.0, x = c.get(0).getAsDouble() - cx, y = c.get(1).getAsDouble() - cy;
+		final double i = Math.cos(theta) * x - Math.sin(theta) * y + cx, j = Math.sin(theta) * x + Math.cos(theta) * y + cy;
+		final int k = c.get(2).getAsInt();
+		lesion.add("centre_index", json(new double[] { i, j, k }));
+		lesion.add("centre_mm", json(new double[] { ox - i * sx, oy - j * sy, oz + k * sz }));
+	}
+
+	/**
+	 * A metal implant beside the vertebral body (a cylinder along z, 2.5 to 4 mm across, 2500 to
+	 * 3000 HU, over 30 to 60 mm) with streaks in its slices: along a few lines through it,
+	 * alternately bright and dark, fading with distance. Labels are unchanged.
+	 */
+	private com.google.gson.JsonObject metal(final double rv, final double yV) {
+		final double side = vrng.nextBoolean() ? 1 : -1;
+		final double mx = side * (rv + v(6, 12)), my = yV + v(-5, 5), mz = v(wz[0], wz[nz - 1]), half = v(15, 30), rad = v(2.5, 4);
+		final double value = v(2500, 3000);
+		final int lines = 4 + vrng.nextInt(4);
+		final double[] angle = new double[lines], amp = new double[lines];
+		for (int m = 0; m < lines; m++) {
+			angle[m] = v(0, Math.PI);
+			amp[m] = (m % 2 == 0 ? 1 : -1) * v(150, 400);
+		}
+		final int[] r = range(-1e9, 1e9, -1e9, 1e9, mz - half, mz + half);
+		IntStream.rangeClosed(r[4], r[5]).parallel().forEach(k -> {
+			for (int j = 0; j < ny; j++) for (int i = 0; i < nx; i++) {
+				final int p = idx(i, j, k);
+				if (hu[p] <= -900) continue;
+				final double dx = wx[i] - mx, dy = wy[j] - my, d = Math.sqrt(dx * dx + dy * dy);
+				if (d < rad) {
+					hu[p] = (float) value;
+					continue;
+				}
+				double add = 0;
+				for (int m = 0; m < lines; m++) {
+					final double perp = Math.abs(dx * Math.sin(angle[m]) - dy * Math.cos(angle[m]));
+					add += amp[m] * Math.exp(-perp * perp / (2 * 1.5 * 1.5)) * Math.exp(-d / 120);
+				}
+				hu[p] += (float) add;
+			}
+		});
+		final com.google.gson.JsonObject o = new com.google.gson.JsonObject();
+		o.add("centre_mm", json(new double[] { mx, my, mz }));
+		o.addProperty("radius_mm", rad);
+		o.addProperty("length_mm", 2 * half);
+		o.addProperty("hu", value);
+		o.addProperty("streaks", lines);
+		return o;
 	}
 
 	private Blob kidney(final double cx, final double cy, final double cz, final double theta,
@@ -483,14 +717,15 @@ final class PhantomPainter {
 	}
 
 	/**
-	 * Partial-volume blur (separable Gaussian, SD 0.5 voxel in-plane and 0.4 voxel along z, i.e.
-	 * proportional to the spacing), then Gaussian noise of {@code noiseSd} HU drawn per slice from a
+	 * Partial-volume blur (separable Gaussian, SD {@code sigmaXy} voxel in-plane and {@code sigmaZ}
+	 * along z: 0.5 and 0.4 for the classic cohort's standard kernel, i.e. proportional to the
+	 * spacing), then Gaussian noise of {@code noiseSd} HU drawn per slice from a
 	 * generator seeded by (case seed, slice), rounded and clamped to int16 HU [-1024, 3071].
 	 */
-	private short[] blurAndNoise() {
+	private short[] blurAndNoise(final double sigmaXy, final double sigmaZ) {
 		final int plane = nx * ny;
 		final float[] tmp = new float[hu.length];
-		final float[] wz3 = weights(0.4), wxy = weights(0.5);
+		final float[] wz3 = weights(sigmaZ), wxy = weights(sigmaXy);
 		IntStream.range(0, nz).parallel().forEach(k -> {
 			final int below = Math.max(0, k - 1) * plane, here = k * plane, above = Math.min(nz - 1, k +
 				1) * plane;

@@ -56,7 +56,7 @@ public class PhantomCohortTest {
 		assertEquals(9, json.getAsJsonArray("voxelseg_classes").size());
 		// nothing else left in the folder (no staging folder)
 		try (Stream<Path> s = Files.list(out)) {
-			assertEquals(List.of("dataset.json", "imagesTr", "labelsTr"), s.map(p -> p.getFileName()
+			assertEquals(List.of("cases.json", "dataset.json", "imagesTr", "labelsTr"), s.map(p -> p.getFileName()
 				.toString()).sorted().collect(Collectors.toList()));
 		}
 		final PhantomGenerator gen = new PhantomGenerator(CONFIG);
