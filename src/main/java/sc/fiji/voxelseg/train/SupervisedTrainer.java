@@ -260,8 +260,9 @@ public final class SupervisedTrainer {
 						valText = String.format(Locale.ROOT, "  val Dice %.3f%s", v.meanDice(), best ? " (best)" : "");
 					}
 					if (step % checkpointEvery == 0 || step == total) {
-						saveCheckpoint(net, opt, obj, history, step, validationIds, cfg, shape);
+						// the bundle before the checkpoint: a checkpoint at step s never outlives its bundle
 						if (validateEvery == 0) saveBundle(obj.exported(net), history, step, validationIds, cfg, shape, null, out);
+						saveCheckpoint(net, opt, obj, history, step, validationIds, cfg, shape);
 						writeReports(history);
 					}
 					final double perStep = (System.nanoTime() - t0) / 1e9 / (step - start);
