@@ -2,7 +2,13 @@
 Predictor in Debian's python3 (nibabel, numpy, scipy, torch), timed stage by stage.
 
 usage: segment_peer.py CT.nii.gz WEIGHTS_PREFIX OUT.nii.gz THREADS REPEATS torch|scipy
-                       [VOXELSEG_LABELS.nii.gz [VOXELSEG_PROBS.raw]]
+                       [VOXELSEG_LABELS.nii.gz [VOXELSEG_PROBS.raw|- [margins]]]
+
+WEIGHTS_PREFIX.json lists the parameters ({"name", "shape"} in order); it is either that list (the
+seed's U-Net: 4 levels, base 64, 9 classes, model grid 128x128x64) or an object
+{"config": {"levels", "base", "classes", "grid": [x, y, z]}, "params": [...]} for another U-Net.
+With "margins", the output also gives, over the voxels whose labels differ from VoxelSeg's, the
+largest difference between the two labels' upsampled probabilities: float ties have margins near 0.
 
 Pipeline (VoxelSeg's plan seeds-ct, whole-volume prediction, arg-max of trilinear probabilities):
   read      nibabel, np.asanyarray(img.dataobj)
@@ -36,9 +42,14 @@ from scipy import ndimage
 
 ct, prefix, out, threads, reps, upsample = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5]), sys.argv[6]
 theirs = sys.argv[7] if len(sys.argv) > 7 else None
-their_probs = sys.argv[8] if len(sys.argv) > 8 else None
+their_probs = sys.argv[8] if len(sys.argv) > 8 and sys.argv[8] != "-" else None
+want_margins = len(sys.argv) > 9 and sys.argv[9] == "margins"
 LO, HI = -200.0, 250.0
-MODEL = (128, 128, 64)  # x y z
+with open(prefix + ".json") as f:
+    MANIFEST = json.load(f)
+CONFIG = MANIFEST["config"] if isinstance(MANIFEST, dict) else {"levels": 4, "base": 64, "classes": 9, "grid": [128, 128, 64]}
+PARAMS = MANIFEST["params"] if isinstance(MANIFEST, dict) else MANIFEST
+MODEL = tuple(CONFIG["grid"])  # x y z
 torch.set_num_threads(threads)
 torch.set_num_interop_threads(1)
 
@@ -93,9 +104,8 @@ class UNet3d(nn.Module):
 
 
 def load_net():
-    net = UNet3d()
-    with open(prefix + ".json") as f:
-        manifest = json.load(f)
+    net = UNet3d(1, CONFIG["classes"], CONFIG["levels"], CONFIG["base"])
+    manifest = PARAMS
     flat = np.fromfile(prefix + ".f32", dtype="<f4")
     entries = [(n, t) for n, t in net.state_dict().items() if not n.endswith("num_batches_tracked")]
     assert len(entries) == len(manifest), (len(entries), len(manifest))
@@ -190,7 +200,7 @@ for r in range(reps):
     runs.append({"read_s": d[0], "preprocess_s": d[1], "network_s": d[2], "labels_s": d[3], "write_s": d[4], "total_s": t[-1] - t[0],
                  "other_cores": (c1[0] - c0[0] - (c1[1] - c0[1])) / (t[-1] - t[0])})
 res = {"runs": runs, "peak_rss": peak_rss(), "torch": torch.__version__, "threads": torch.get_num_threads(), "upsample": upsample,
-       "label_counts": np.bincount(lab.ravel(), minlength=9).tolist()}
+       "label_counts": np.bincount(lab.ravel(), minlength=CONFIG["classes"]).tolist()}
 if theirs:
     mine = np.asanyarray(nib.load(theirs).dataobj)
     assert mine.shape == lab.shape, (mine.shape, lab.shape)
@@ -200,6 +210,12 @@ if theirs:
     if res["differ"]:
         idx = np.argwhere(differ)[:5]
         res["differ_examples"] = [[list(map(int, i)), int(mine[tuple(i)]), int(lab[tuple(i)])] for i in idx]
+    if want_margins:
+        with torch.no_grad():
+            up = F.interpolate(p, size=lab.shape[::-1], mode="trilinear", align_corners=False)[0].numpy()  # c z y x
+        where = np.argwhere(differ)  # x y z
+        m = [abs(float(up[mine[tuple(i)], i[2], i[1], i[0]] - up[lab[tuple(i)], i[2], i[1], i[0]])) for i in where]
+        res["max_margin_at_differences"] = max(m) if m else 0.0
 if their_probs:
     q = np.fromfile(their_probs, dtype="<f4").reshape(p.shape)
     res["max_abs_prob_diff"] = float(np.abs(q - p.numpy()).max())

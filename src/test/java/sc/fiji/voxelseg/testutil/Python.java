@@ -30,9 +30,15 @@ public final class Python {
 	public static String run(final String script, final String... args) throws IOException,
 		InterruptedException
 	{
+		return run(script(script), args);
+	}
+
+	/** Runs the script at {@code path} (a bench peer, say) like {@link #run(String, String...)}. */
+	public static String run(final Path path, final String... args) throws IOException, InterruptedException {
+		final String script = path.getFileName().toString();
 		final List<String> cmd = new ArrayList<>();
 		cmd.add(INTERPRETER);
-		cmd.add(script(script).toString());
+		cmd.add(path.toString());
 		cmd.addAll(List.of(args));
 		final Process p = new ProcessBuilder(cmd).redirectErrorStream(false).start();
 		final byte[] out = p.getInputStream().readAllBytes();
@@ -50,6 +56,10 @@ public final class Python {
 	public static JsonElement json(final String script, final String... args) throws IOException,
 		InterruptedException
 	{
+		return JsonParser.parseString(run(script, args));
+	}
+
+	public static JsonElement json(final Path script, final String... args) throws IOException, InterruptedException {
 		return JsonParser.parseString(run(script, args));
 	}
 }
