@@ -27,7 +27,7 @@ final class StudyCommand implements Main.Subcommand {
 	@Override
 	public String usage() {
 		return "study --data DATASET --out DIR --arm NAME=\"train options\" [--arm ...] --fractions 0.1,0.2 --seeds 0,1,2,3,4 " +
-			"--steps N [--folds K] [--reference NAME] [--train \"options for every arm\"] [--parallel 1]";
+			"--steps N [--folds K] [--reference NAME] [--train \"options for every arm\"] [--withheld unlabeled|drop] [--parallel 1]";
 	}
 
 	@Override
@@ -63,8 +63,11 @@ final class StudyCommand implements Main.Subcommand {
 		final List<String> common = words(a.get("train", ""));
 		final StudyDesign design;
 		try {
+			final String withheld = a.get("withheld", "unlabeled").trim();
+			if (!withheld.equals("unlabeled") && !withheld.equals("drop")) throw new Args.UsageException("--withheld '" + withheld +
+				"': use unlabeled (the withheld training cases join the unlabeled pool) or drop");
 			design = new StudyDesign(data, dir, arms, common, fractions, seeds, steps, a.getInt("folds", 0), a.get("reference", null), a
-				.getInt("parallel", 1));
+				.getInt("parallel", 1), withheld.equals("drop"));
 		}
 		catch (final IllegalArgumentException e) {
 			throw new Args.UsageException(e.getMessage());

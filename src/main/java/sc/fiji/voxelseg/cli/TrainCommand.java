@@ -40,7 +40,7 @@ final class TrainCommand implements Main.Subcommand {
 		return "train --data DATASET_DIR --out BUNDLE[.zip] [--arch unet|vnet] [--epochs 500 | --iterations N] [--batch 4] " +
 			"[--lr 1e-3] [--weight-decay 1e-5] [--optimiser adam|sgd] [--schedule poly|step|constant] [--loss dice|ce|dice+ce] " +
 			"[--levels L] [--width W] [--kernel K] [--norm batch|instance|none] [--patch X,Y,Z [--foreground 0.33]] " +
-			"[--no-augment] [--val 0.2] [--val-every N] [--checkpoint-every N] [--seed 42] [--device auto|cpu|gpu:N] " +
+			"[--no-augment | --no-flips] [--val 0.2] [--val-every N] [--checkpoint-every N] [--seed 42] [--device auto|cpu|gpu:N] " +
 			"[--representation none|siamese|contrastive [--feature-layers 3] [--lambda 10] [--head-width 64] " +
 			"[--feature-grid labels|features]] " +
 			"[--plan plan.json | --preset seeds-ct | preprocessing options as for preprocess] [--resume]\n" +
@@ -89,8 +89,8 @@ final class TrainCommand implements Main.Subcommand {
 	}
 
 	/** Switches of {@code train}: options without a value. */
-	static final Set<String> FLAGS = union(PreprocessCommand.PLAN_FLAGS, Set.of("no-augment", "resume", "no-adv", "no-feature",
-		"no-consistency"));
+	static final Set<String> FLAGS = union(PreprocessCommand.PLAN_FLAGS, Set.of("no-augment", "no-flips", "resume", "no-adv",
+		"no-feature", "no-consistency"));
 
 	/**
 	 * Checks {@code train} options without training: every option known and every value valid.
@@ -151,7 +151,9 @@ final class TrainCommand implements Main.Subcommand {
 			final double[] p = Args.triple("--patch", patch);
 			s.sampling = Sampling.patches((int) p[0], (int) p[1], (int) p[2], fg);
 		}
+		final boolean noFlips = a.flag("no-flips");
 		if (a.flag("no-augment")) s.augmentation = Augmentation.none();
+		else if (noFlips) s.augmentation = s.augmentation.withoutFlips();
 		s.representation = Representation.parse(a.get("representation", "none"));
 		s.featureLayers = a.getInt("feature-layers", s.featureLayers);
 		s.lambda = a.getDouble("lambda", 0);

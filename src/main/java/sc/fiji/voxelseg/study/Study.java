@@ -32,7 +32,8 @@ import sc.fiji.voxelseg.util.Progress;
  * Files under the study folder: {@code study.json} (the design), {@code splits/} (the views),
  * {@code cells/ARM/fF/sS[/kK]/} per cell ({@code model.zip} with its checkpoint, history and curve,
  * {@code predictions/}, {@code train.log}, {@code segment.log}, and {@code done.json} once the cell
- * is complete, written last and atomically), {@code results.csv} and the report.
+ * is complete, written last and atomically), {@code results.csv}, the report, and {@code runs.csv}
+ * (one line per run of the study: its wall time against its cells' process time).
  * <p>
  * Resuming: a rerun skips cells with a {@code done.json}; a cell killed during training continues
  * from its checkpoint, exactly; during segmentation, with the images not yet written. A cell that
@@ -147,8 +148,25 @@ public final class Study {
 		final Path report = StudyReport.write(design, rows);
 		final List<String> f = new ArrayList<>(failed);
 		Collections.sort(f);
+		logRun(design, t0, counts[0], counts[1], f.size(), cellSeconds[0]);
 		return new Outcome(cells.size(), counts[0], counts[1], f, (System.nanoTime() - t0) / 1e9, cellSeconds[0], results, report,
 			StudyReport.comparisons(design, rows));
+	}
+
+	/**
+	 * Appends this run to {@code runs.csv}: when it ended, its wall time, the cells it ran, skipped and
+	 * lost, and the seconds its cells' processes took (so the study's own share of the time can be
+	 * read off, and parallel runs compared).
+	 */
+	private static void logRun(final StudyDesign design, final long t0, final int ran, final int skipped, final int failed,
+		final double cellSeconds) throws IOException
+	{
+		final Path log = design.out().resolve("runs.csv");
+		final StringBuilder b = new StringBuilder(Files.exists(log) ? Files.readString(log)
+			: "ended,wall_s,cells_run,cells_skipped,cells_failed,cell_process_s,parallel,threads_per_cell\n");
+		b.append(String.format(Locale.ROOT, "%s,%.1f,%d,%d,%d,%.1f,%d,%d%n", java.time.Instant.now(), (System.nanoTime() - t0) / 1e9, ran,
+			skipped, failed, cellSeconds, design.parallel(), Math.max(1, Runtime.getRuntime().availableProcessors() / design.parallel())));
+		AtomicFiles.writeString(log, b.toString());
 	}
 
 	/** Trains, segments and scores one cell; returns the seconds its training and segmentation took. */
@@ -185,7 +203,7 @@ public final class Study {
 		done.add("options", strings(design.trainOptions(c.arm())));
 		done.addProperty("steps", design.steps());
 		done.add("labeled", strings(split.labeled()));
-		done.addProperty("unlabeled", split.unlabeled().size());
+		done.addProperty("unlabeled", split.unlabeled().size() + splits.extraUnlabeled());
 		done.add("test", strings(split.test()));
 		done.addProperty("train_seconds", trainSeconds);
 		done.addProperty("segment_seconds", segmentSeconds);
@@ -260,6 +278,7 @@ public final class Study {
 		o.addProperty("folds", d.folds());
 		o.addProperty("reference", d.reference());
 		o.addProperty("parallel", d.parallel());
+		o.addProperty("withheld_labels", d.dropWithheld() ? "dropped" : "unlabeled");
 		return o;
 	}
 

@@ -26,10 +26,20 @@ import java.util.Map;
  * @param folds 0 to test on imagesTs/labelsTs, else K-fold cross-validation on the training cases
  * @param reference the arm the others are compared with
  * @param parallel cells trained at once (each with its share of the threads)
+ * @param dropWithheld whether the training cases whose labels a fraction withholds are left out,
+ *          instead of joining the unlabeled pool (for a domain shift, where the unlabeled images
+ *          must come from the dataset's {@code imagesUnlabeled/} alone)
  */
 public record StudyDesign(Path data, Path out, Map<String, List<String>> arms, List<String> common, List<Double> fractions,
-	List<Long> seeds, long steps, int folds, String reference, int parallel)
+	List<Long> seeds, long steps, int folds, String reference, int parallel, boolean dropWithheld)
 {
+
+	/** A design whose withheld training cases join the unlabeled pool. */
+	public StudyDesign(final Path data, final Path out, final Map<String, List<String>> arms, final List<String> common,
+		final List<Double> fractions, final List<Long> seeds, final long steps, final int folds, final String reference, final int parallel)
+	{
+		this(data, out, arms, common, fractions, seeds, steps, folds, reference, parallel, false);
+	}
 
 	/** Train options the study sets itself; an arm may not give them. */
 	public static final List<String> RESERVED = List.of("data", "out", "seed", "iterations", "epochs", "resume", "labeled-fraction",

@@ -28,8 +28,8 @@ import sc.fiji.voxelseg.util.Json;
  * <li>Labeled cases for (seed, fraction): the training cases left after the test fold, sorted by
  * id, shuffled with the seed; the first {@code round(fraction · n)} of that order. A seed's
  * labeled sets are therefore nested: its 10 % cases are among its 20 % cases.</li>
- * <li>Unlabeled pool: the other training cases (their images only), plus the dataset's own
- * {@code imagesUnlabeled/}.</li>
+ * <li>Unlabeled pool: the other training cases (their images only; none with
+ * {@link StudyDesign#dropWithheld}), plus the dataset's own {@code imagesUnlabeled/}.</li>
  * </ul>
  * None of this depends on the arm, so every arm of a (seed, fraction, fold) sees the same cases.
  * A view is a folder {@code splits/sSEED/fFRACTION[/kFOLD]} of the study with its own
@@ -104,6 +104,11 @@ public final class StudySplits {
 		}
 	}
 
+	/** Images of the dataset's own {@code imagesUnlabeled/}, in every split's unlabeled pool. */
+	public int extraUnlabeled() {
+		return extraUnlabeled.size();
+	}
+
 	/** Training cases available for labels in a fold (all of them without folds; the smallest fold's complement with). */
 	private int poolSize() {
 		if (design.folds() == 0) return ids.size();
@@ -131,7 +136,8 @@ public final class StudySplits {
 		if (fold == 0) test.addAll(testLabels.keySet());
 		final List<String> order = shuffled(pool, seed);
 		final int n = labeledCount(fraction, pool.size());
-		final List<String> labeled = new ArrayList<>(order.subList(0, n)), unlabeled = new ArrayList<>(order.subList(n, order.size()));
+		final List<String> labeled = new ArrayList<>(order.subList(0, n)), unlabeled = design.dropWithheld() ? new ArrayList<>()
+			: new ArrayList<>(order.subList(n, order.size()));
 		Collections.sort(labeled);
 		Collections.sort(unlabeled);
 		return new Split(List.copyOf(labeled), List.copyOf(unlabeled), List.copyOf(test));

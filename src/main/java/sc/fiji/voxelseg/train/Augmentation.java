@@ -28,6 +28,14 @@ public record Augmentation(boolean flips, double rotateScaleProbability, double 
 		return new Augmentation(false, 0, 0, 0, 0, 0, 0);
 	}
 
+	/**
+	 * The same augmentation without mirroring: for anatomy whose labels depend on the side (a left
+	 * kidney beside an unlabelled right one), which mirroring across the body makes ambiguous.
+	 */
+	public Augmentation withoutFlips() {
+		return new Augmentation(false, rotateScaleProbability, maxRotationDegrees, maxScale, intensityJitter, noiseProbability, noiseSigma);
+	}
+
 	public boolean isNone() {
 		return !flips && rotateScaleProbability == 0 && intensityJitter == 0 && noiseProbability == 0;
 	}

@@ -184,6 +184,21 @@ class StudyTest {
 		assertTrue(e.getMessage().contains("other options"), e.getMessage());
 	}
 
+	/** With the withheld cases dropped, the unlabeled pool is the dataset's imagesUnlabeled/ alone (a domain shift's). */
+	@Test
+	void withheldCasesCanBeLeftOut() throws Exception {
+		final Path shifted = tmp.resolve("shifted");
+		PhantomCohort.write(PhantomCohort.Layout.domainShift(PhantomConfig.ofGrid(4, 8, 32), 3, 2), shifted, Progress.NONE);
+		final StudyDesign d = new StudyDesign(shifted, tmp.resolve("drop"), Map.of("exact", List.of()), List.of(), List.of(0.5), List.of(
+			0L), 3, 0, null, 1, true);
+		Study.run(d, new TruthRunner(), Progress.NONE);
+		final Path view = d.out().resolve("splits/s0/f0.5");
+		assertEquals(2, FolderEvaluation.cases(view.resolve("labelsTr")).size());
+		assertEquals(List.of("case_004", "case_005", "case_006"), new ArrayList<>(FolderEvaluation.cases(view.resolve("imagesUnlabeled"))
+			.keySet()), "the dataset's unlabeled images only");
+		assertEquals(3, done(d, "exact", 0.5, 0).get("unlabeled").getAsInt());
+	}
+
 	/** With folds, each case is tested once per seed, by the models of its fold, and never trained on there. */
 	@Test
 	void crossValidationTestsEachCaseOnce() throws Exception {
