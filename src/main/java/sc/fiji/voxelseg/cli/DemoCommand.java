@@ -20,7 +20,10 @@ import sc.fiji.voxelseg.metrics.EvaluationReport;
 import sc.fiji.voxelseg.metrics.FolderEvaluation;
 import sc.fiji.voxelseg.metrics.MetricOptions;
 import sc.fiji.voxelseg.metrics.MetricSummary;
+import sc.fiji.voxelseg.preprocess.HuWindow;
 import sc.fiji.voxelseg.preprocess.PreprocessingPlan;
+import sc.fiji.voxelseg.preprocess.Step;
+import sc.fiji.voxelseg.train.Augmentation;
 import sc.fiji.voxelseg.train.Sampling;
 import sc.fiji.voxelseg.train.SupervisedTrainer;
 import sc.fiji.voxelseg.train.TrainingData;
@@ -36,16 +39,18 @@ final class DemoCommand implements Main.Subcommand {
 
 	@Override
 	public String usage() {
-		return "demo [--out demo-out] [--cases 6] [--seed 42] [--grid 256] [--iterations 250] [--test-cases 2] [--device auto]   phantom cohort -> preprocessing -> brief training -> segmentation of unseen cases -> evaluation (the main job on the embedded data)";
+		return "demo [--out demo-out] [--cases 10] [--seed 42] [--grid 256] [--iterations 600] [--batch 1] [--lr 3e-3] [--test-cases 2] [--device auto]   phantom cohort -> preprocessing -> brief training -> segmentation of unseen cases -> evaluation (the main job on the embedded data)";
 	}
 
 	@Override
 	public void run(final List<String> argv, final PrintStream out) throws Exception {
 		final Args a = new Args(argv, Set.of());
 		final Path dir = Path.of(a.get("out", "demo-out"));
-		final PhantomConfig cfg = PhantomCommand.config(a, PhantomConfig.defaults().withCases(6)
+		final PhantomConfig cfg = PhantomCommand.config(a, PhantomConfig.defaults().withCases(10)
 			.withScale(0.5));
-		final long iterations = a.getLong("iterations", 250);
+		final long iterations = a.getLong("iterations", 600);
+		final int batch = a.getInt("batch", 1);
+		final double lr = a.getDouble("lr", 3e-3);
 		final String device = a.get("device", "auto");
 		final int testCases = (int) a.getLong("test-cases", 2);
 		a.checkAllUsed();
@@ -55,7 +60,10 @@ final class DemoCommand implements Main.Subcommand {
 		out.printf(Locale.ROOT, "1. phantom cohort: %d cases in %s (%.1f s)%n", raw.size(), dir.resolve(
 			"phantom"), (System.nanoTime() - t0) / 1e9);
 		final long t1 = System.nanoTime();
-		final PreprocessingPlan plan = PreprocessingPlan.seedsCt();
+		// the seeds' soft-tissue window on a 64×64×32 grid: whole volumes small enough for a few
+		// minutes of training on two cores, fine enough for the esophagus and the pancreas
+		final PreprocessingPlan plan = new PreprocessingPlan(List.of(Step.Window.of(HuWindow.SOFT_TISSUE), new Step.ResampleToShape(
+			new long[] { 64, 64, 32 })));
 		final TrainingDataset pre = DatasetPreprocessor.run(raw, plan, dir.resolve("preprocessed"),
 			progress);
 		out.printf(Locale.ROOT, "2. preprocessed with %s into %s (%.1f s)%n", plan, dir.resolve(
@@ -68,10 +76,11 @@ final class DemoCommand implements Main.Subcommand {
 		}
 		final long t2 = System.nanoTime();
 		final TrainingData data = TrainingData.load(raw, plan, progress);
-		// a brief run: a narrow U-Net on 64×64×32 patches (half the model grid), mostly centred on organs
-		final TrainingSettings settings = new TrainingSettings().baseWidth(8).batchSize(2).iterations(iterations)
-			.learningRate(3e-3).loss(SegmentationLoss.DICE_CE).validationFraction(0.34).validateEvery(Math.max(1,
-				iterations / 4)).sampling(Sampling.patches(64, 64, 32, 0.66)).device(device);
+		// a brief run: a narrow U-Net on whole volumes, without mirroring (the left kidney and the
+		// unlabelled right one differ only by their side)
+		final TrainingSettings settings = new TrainingSettings().baseWidth(8).batchSize(batch).iterations(iterations)
+			.learningRate(lr).loss(SegmentationLoss.DICE_CE).validationFraction(0.2).validateEvery(Math.max(1,
+				iterations / 4)).sampling(Sampling.whole()).augmentation(Augmentation.defaults().withoutFlips()).device(device);
 		final Path model = dir.resolve("model");
 		java.nio.file.Files.deleteIfExists(SupervisedTrainer.checkpointPath(model));
 		final SupervisedTrainer.Result r = new SupervisedTrainer(data, settings, model, progress).train();
