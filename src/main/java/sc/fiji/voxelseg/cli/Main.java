@@ -27,7 +27,7 @@ public final class Main {
 	 * System property: when true, the launcher stops as soon as the process that started it ends
 	 * (a study's cells, so that killing the study never leaves a cell training on its own).
 	 */
-	static final String EXIT_WITH_PARENT = "voxelseg.exitWithParent";
+	static final String EXIT_WITH_PARENT = sc.fiji.voxelseg.study.LauncherRunner.EXIT_WITH_PARENT;
 
 	static {
 		COMMANDS.put("demo", new DemoCommand());

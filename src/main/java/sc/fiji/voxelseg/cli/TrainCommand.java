@@ -43,7 +43,7 @@ final class TrainCommand implements Main.Subcommand {
 			"[--no-augment | --no-flips] [--val 0.2] [--val-every N] [--checkpoint-every N] [--seed 42] [--device auto|cpu|gpu:N] " +
 			"[--representation none|siamese|contrastive [--feature-layers 3] [--lambda 10] [--head-width 64] " +
 			"[--feature-grid labels|features]] " +
-			"[--plan plan.json | --preset seeds-ct | preprocessing options as for preprocess] [--resume]\n" +
+			"[--plan plan.json | --preset seeds-ct | preprocessing options as for preprocess] [--resume] [--dry-run (check the options)]\n" +
 			"  semi-supervised (seed 003; defaults: vnet, sgd lr 0.01 step decay, 6000 iterations, batch 2 labeled): --mode semi " +
 			"[--labeled-fraction 1] [--unlabeled DIR (default DATASET_DIR/imagesUnlabeled)] [--unlabeled-batch 2] [--ema 0.99] " +
 			"[--confidence 0.7] [--alpha 0.01] [--beta 0.1|100] [--gamma0 0.001] [--ramp-up STEPS] [--no-adv] [--no-feature] " +
@@ -53,6 +53,13 @@ final class TrainCommand implements Main.Subcommand {
 
 	@Override
 	public void run(final List<String> argv, final PrintStream out) throws Exception {
+		if (argv.contains("--dry-run")) {
+			final List<String> rest = new java.util.ArrayList<>(argv);
+			rest.remove("--dry-run");
+			check(rest);
+			out.println("train options valid");
+			return;
+		}
 		final Args a = new Args(argv, FLAGS);
 		final Path data = a.path("data"), bundle = a.path("out");
 		final PreprocessingPlan plan = PreprocessCommand.plan(a);

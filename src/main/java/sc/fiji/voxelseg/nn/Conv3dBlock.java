@@ -161,12 +161,19 @@ public final class Conv3dBlock extends NetBlock {
 		}
 		final NDArray wl = cpu && kernel > 1 ? channelsLast(w) : null;
 		final NDArray wc = wl == null ? w : wl;
-		if (cpu && kernel > 1 && x.getShape().get(0) == 1 && Math.max(in, out) < 64 && dim(x.getShape().get(2)) >= 2) {
+		if (cpu && kernel > 1 && x.getShape().get(0) == 1 && Math.max(in, out) < 64 && dim(x.getShape().get(2)) >= 2 && !"false"
+			.equals(System.getProperty(SPLIT_BATCH_ONE))) {
 			return release(splitDepth(x, wc, b), wl);
 		}
 		return release(Conv3d.conv3d(x, wc, b, new Shape(stride, stride, stride), new Shape(padding, padding, padding), new Shape(1, 1,
 			1)).head(), wl);
 	}
+
+	/**
+	 * System property: {@code false} convolves a batch of one as it is, for the benchmark that
+	 * measures {@link #splitDepth} against it.
+	 */
+	public static final String SPLIT_BATCH_ONE = "voxelseg.splitBatchOne";
 
 	/**
 	 * The convolution of one volume {@code x} (N = 1) as a batch of two: output rows along z are

@@ -43,20 +43,41 @@ import sc.fiji.voxelseg.util.Progress;
  */
 public final class Study {
 
-	/** How a cell's model is trained and applied; the launcher runs each in its own process. */
+	/** How a cell's model is trained and applied; the launcher runs each in its own process ({@link LauncherRunner}). */
 	public interface CellRunner {
+
+		/**
+		 * Checks an arm's train options without training.
+		 *
+		 * @throws IllegalArgumentException naming the first bad option
+		 */
+		default void check(final List<String> options) throws Exception {}
 
 		/**
 		 * Trains with the given {@code train} options (they name the data, the output bundle, the
 		 * seed, the budget, and {@code --resume} when a checkpoint exists), writing its output to
 		 * {@code log}.
-		 *
-		 * @param threads intra-op threads the training may use
 		 */
-		void train(List<String> options, int threads, Path log) throws Exception;
+		void train(List<String> options, Slot slot, Path log) throws Exception;
 
 		/** Segments every image of {@code images} into {@code predictions}, skipping those already written. */
-		void segment(Path model, Path images, Path predictions, int threads, Path log) throws Exception;
+		void segment(Path model, Path images, Path predictions, Slot slot, Path log) throws Exception;
+	}
+
+	/**
+	 * What a cell may use: {@code threads} intra-op threads, and {@code 1/share} of the machine's
+	 * memory (cells run {@code share} at a time).
+	 */
+	public record Slot(int threads, int share) {}
+
+	/** An arm whose train options are unknown or invalid. */
+	public static final class BadArmException extends IllegalArgumentException {
+
+		private static final long serialVersionUID = 1L;
+
+		BadArmException(final String message) {
+			super(message);
+		}
 	}
 
 	/** What a run did. */
@@ -68,6 +89,7 @@ public final class Study {
 	/**
 	 * Runs every cell not yet done, then writes {@code results.csv} and the report.
 	 *
+	 * @throws BadArmException if an arm's train options are unknown or invalid (before any training)
 	 * @throws IOException if the dataset or the design is unusable (before any training), or the
 	 *           study folder cannot be written
 	 */
@@ -75,6 +97,20 @@ public final class Study {
 		InterruptedException
 	{
 		final StudySplits splits = new StudySplits(design);
+		for (final String arm : design.arms().keySet()) {
+			try {
+				runner.check(design.trainOptions(arm));
+			}
+			catch (final IllegalArgumentException e) {
+				throw new BadArmException("arm " + arm + ": " + e.getMessage());
+			}
+			catch (final InterruptedException | IOException e) {
+				throw e;
+			}
+			catch (final Exception e) {
+				throw new IOException("arm " + arm + ": its options could not be checked: " + e.getMessage(), e);
+			}
+		}
 		Files.createDirectories(design.out());
 		try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(design.out().resolve(".lock"),
 			java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.WRITE); java.nio.channels.FileLock lock = ch.tryLock()) {
@@ -88,7 +124,7 @@ public final class Study {
 	{
 		Json.write(design.out().resolve("study.json"), designJson(design));
 		final List<StudyDesign.Cell> cells = design.cells();
-		final int threads = Math.max(1, Runtime.getRuntime().availableProcessors() / design.parallel());
+		final Slot slot = new Slot(Math.max(1, Runtime.getRuntime().availableProcessors() / design.parallel()), design.parallel());
 		final long t0 = System.nanoTime();
 		final List<String> failed = Collections.synchronizedList(new ArrayList<>());
 		final int[] counts = new int[2];
@@ -109,7 +145,7 @@ public final class Study {
 					}
 					progress.status("Study: " + c);
 					try {
-						final double s = runCell(design, splits, runner, c, threads);
+						final double s = runCell(design, splits, runner, c, slot);
 						synchronized (counts) {
 							counts[0]++;
 							cellSeconds[0] += s;
@@ -171,7 +207,7 @@ public final class Study {
 
 	/** Trains, segments and scores one cell; returns the seconds its training and segmentation took. */
 	private static double runCell(final StudyDesign design, final StudySplits splits, final CellRunner runner, final StudyDesign.Cell c,
-		final int threads) throws Exception
+		final Slot slot) throws Exception
 	{
 		final Path dir = c.dir(design.out());
 		Files.createDirectories(dir);
@@ -186,7 +222,7 @@ public final class Study {
 			o.addAll(design.trainOptions(c.arm()));
 			if (Files.exists(sc.fiji.voxelseg.train.SupervisedTrainer.checkpointPath(model))) o.add("--resume");
 			final long t = System.nanoTime();
-			runner.train(o, threads, dir.resolve("train.log"));
+			runner.train(o, slot, dir.resolve("train.log"));
 			trainSeconds = (System.nanoTime() - t) / 1e9;
 			final JsonObject j = new JsonObject();
 			j.addProperty("seconds", trainSeconds);
@@ -195,7 +231,7 @@ public final class Study {
 		else trainSeconds = Json.read(trained, JsonObject.class).get("seconds").getAsDouble();
 		final Path predictions = dir.resolve("predictions");
 		final long t = System.nanoTime();
-		runner.segment(model, view.testImages(), predictions, threads, dir.resolve("segment.log"));
+		runner.segment(model, view.testImages(), predictions, slot, dir.resolve("segment.log"));
 		final double segmentSeconds = (System.nanoTime() - t) / 1e9;
 		final List<CaseMetrics> metrics = FolderEvaluation.evaluate(predictions, view.testLabels(), MetricOptions.defaults(), Progress.NONE);
 		final JsonObject done = new JsonObject();

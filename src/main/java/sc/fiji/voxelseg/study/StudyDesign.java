@@ -41,6 +41,15 @@ public record StudyDesign(Path data, Path out, Map<String, List<String>> arms, L
 		this(data, out, arms, common, fractions, seeds, steps, folds, reference, parallel, false);
 	}
 
+	/**
+	 * Cells trained at once by default: two, each with half the threads, where there are two cores
+	 * or more. On 2 cores a study of 8 cells finished in 522 s so, against 677 s one at a time with
+	 * both threads (docs/BENCHMARKS.md).
+	 */
+	public static int defaultParallel() {
+		return Math.min(2, Runtime.getRuntime().availableProcessors());
+	}
+
 	/** Train options the study sets itself; an arm may not give them. */
 	public static final List<String> RESERVED = List.of("data", "out", "seed", "iterations", "epochs", "resume", "labeled-fraction",
 		"unlabeled");
@@ -129,5 +138,47 @@ public record StudyDesign(Path data, Path out, Map<String, List<String>> arms, L
 	private static String shortDecimal(final double v) {
 		final String s = new java.math.BigDecimal(v).round(new java.math.MathContext(10)).stripTrailingZeros().toPlainString();
 		return s.toLowerCase(Locale.ROOT);
+	}
+
+	/**
+	 * Adds an arm written {@code NAME=train options} (as the launcher's {@code --arm} and a line of
+	 * the Fiji dialog take it) to {@code arms}.
+	 *
+	 * @throws IllegalArgumentException if the arm has no name or is given twice
+	 */
+	public static void addArm(final Map<String, List<String>> arms, final String spec) {
+		final int eq = spec.indexOf('=');
+		final String name = (eq < 0 ? spec : spec.substring(0, eq)).trim();
+		if (name.isEmpty()) throw new IllegalArgumentException("arm '" + spec + "' has no name: use NAME=\"train options\"");
+		if (arms.put(name, words(eq < 0 ? "" : spec.substring(eq + 1))) != null) throw new IllegalArgumentException("arm '" + name +
+			"' is given twice");
+	}
+
+	/** Splits options at white space; single or double quotes keep a value with spaces together. */
+	public static List<String> words(final String s) {
+		final List<String> w = new ArrayList<>();
+		final StringBuilder b = new StringBuilder();
+		char quote = 0;
+		boolean any = false;
+		for (int i = 0; i < s.length(); i++) {
+			final char c = s.charAt(i);
+			if (quote != 0) {
+				if (c == quote) quote = 0;
+				else b.append(c);
+			}
+			else if (c == '"' || c == '\'') {
+				quote = c;
+				any = true;
+			}
+			else if (Character.isWhitespace(c)) {
+				if (any || b.length() > 0) w.add(b.toString());
+				b.setLength(0);
+				any = false;
+			}
+			else b.append(c);
+		}
+		if (quote != 0) throw new IllegalArgumentException("unbalanced quote in '" + s + "'");
+		if (any || b.length() > 0) w.add(b.toString());
+		return w;
 	}
 }

@@ -76,6 +76,27 @@ public final class MemoryEstimate {
 
 	/** Bytes this machine can give: MemAvailable from /proc/meminfo, else the JVM's view of free memory. */
 	public static long available() {
+		final long share = share(System.getProperty(SHARE));
+		return share == 1 ? machineAvailable() : machineAvailable() / share;
+	}
+
+	/**
+	 * System property: the number of runs sharing this machine's memory (a study's cells in
+	 * parallel); each run's pre-flight check then counts on its share of what is available.
+	 */
+	public static final String SHARE = "voxelseg.memoryShare";
+
+	private static long share(final String s) {
+		if (s == null || s.isBlank()) return 1;
+		try {
+			return Math.max(1, Long.parseLong(s.trim()));
+		}
+		catch (final NumberFormatException e) {
+			throw new IllegalArgumentException(SHARE + " must be a whole number, not '" + s + "'");
+		}
+	}
+
+	private static long machineAvailable() {
 		try {
 			for (final String line : Files.readAllLines(Path.of("/proc/meminfo"))) {
 				if (line.startsWith("MemAvailable:")) {

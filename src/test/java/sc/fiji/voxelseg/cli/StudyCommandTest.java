@@ -43,7 +43,7 @@ class StudyCommandTest {
 
 	private static List<String> args(final Path out) {
 		return List.of("study", "--data", data.toString(), "--out", out.toString(), "--arm", "plain=", "--arm", "narrow=--width 2",
-			"--fractions", "0.5", "--seeds", "0", "--steps", "60", "--train", "--shape 32,32,16 --width 4 --levels 3 --batch 1");
+			"--fractions", "0.5", "--seeds", "0", "--steps", "60", "--parallel", "1", "--train", "--shape 32,32,16 --width 4 --levels 3 --batch 1");
 	}
 
 	private record Run(int code, String out, String err) {}
@@ -120,6 +120,6 @@ class StudyCommandTest {
 
 	@Test
 	void quotedOptionsStayTogether() {
-		assertEquals(List.of("--a", "b c", "--d", ""), StudyCommand.words(" --a 'b c'  --d \"\" "));
+		assertEquals(List.of("--a", "b c", "--d", ""), sc.fiji.voxelseg.study.StudyDesign.words(" --a 'b c'  --d \"\" "));
 	}
 }

@@ -51,6 +51,28 @@ class CommandsTest {
 		context.dispose();
 	}
 
+	/**
+	 * Study...: an arm with an unknown train option is refused, naming the arm and the option,
+	 * before anything trains; a valid design runs its cells through the launcher and shows the
+	 * Dice figure.
+	 */
+	@Test
+	void studyChecksItsArmsAndRuns() throws Exception {
+		final Path dir = tmp.resolve("cohort-study");
+		run("Generate Phantom Cohort", "output_dir=[" + dir + "],cases=4,seed=4,grid=64");
+		final Path out = tmp.resolve("study");
+		final String common = "data_dir=[" + dir + "],output_dir=[" + out + "],train_options=[--shape 32,32,16 --width 4 --levels 3 " +
+			"--batch 1],fractions=[0.5],seeds=[0],steps=3,folds=2,reference=[],withheld=unlabeled,parallel=1,";
+		final Exception e = assertThrows(Exception.class, () -> run("Study", common + "arms=[plain=\nbad=--widht 2]"));
+		Throwable t = e;
+		while (t.getCause() != null && !String.valueOf(t.getMessage()).contains("arm bad")) t = t.getCause();
+		assertTrue(String.valueOf(t.getMessage()).contains("arm bad: unknown option --widht"), e.toString());
+		assertFalse(Files.exists(out.resolve("cells")));
+		final Module m = run("Study", common + "arms=[plain=]");
+		assertTrue(m.getOutput("figure") != null, "the Dice figure is shown");
+		assertEquals(1 + 2 * 2 * 8, Files.readAllLines(out.resolve("results.csv")).size(), "2 folds × 2 test cases × 8 organs");
+	}
+
 	@Test
 	void trainSemiSupervisedWithWithheldLabels() throws Exception {
 		final Path dir = tmp.resolve("cohort-semi");

@@ -63,7 +63,7 @@ class StudyTest {
 		final Set<String> failFor = new HashSet<>();
 
 		@Override
-		public void train(final List<String> options, final int threads, final Path log) throws IOException {
+		public void train(final List<String> options, final Study.Slot slot, final Path log) throws IOException {
 			trained.add(options);
 			final String out = options.get(options.indexOf("--out") + 1);
 			for (final String f : failFor) if (out.contains(f)) throw new IOException("training failed on purpose");
@@ -71,7 +71,7 @@ class StudyTest {
 		}
 
 		@Override
-		public void segment(final Path model, final Path images, final Path predictions, final int threads, final Path log)
+		public void segment(final Path model, final Path images, final Path predictions, final Study.Slot slot, final Path log)
 			throws IOException
 		{
 			final boolean noSpleen = Files.readString(model).contains("--width 8");
