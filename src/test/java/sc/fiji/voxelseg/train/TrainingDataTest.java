@@ -130,9 +130,13 @@ class TrainingDataTest {
 		assertArrayEquals(lab, sameLab);
 		// 90°: output (x, y) samples input (cx + (y - cy), cy - (x - cx)) = (y, 4 - x)
 		final float[] rot = img.clone();
-		Augmentation.rotateScale(rot, lab.clone(), n, n, n, Math.PI / 2, 1);
+		final byte[] rotLab = lab.clone();
+		Augmentation.rotateScale(rot, rotLab, n, n, n, Math.PI / 2, 1);
 		for (int y = 0; y < n; y++) {
-			for (int xx = 0; xx < n; xx++) assertEquals(img[y + (4 - xx) * n + 2 * n * n], rot[xx + y * n + 2 * n * n], 1e-4, xx + "," + y);
+			for (int xx = 0; xx < n; xx++) {
+				assertEquals(img[y + (4 - xx) * n + 2 * n * n], rot[xx + y * n + 2 * n * n], 1e-4, xx + "," + y);
+				assertEquals(lab[y + (4 - xx) * n + 2 * n * n], rotLab[xx + y * n + 2 * n * n], "label " + xx + "," + y);
+			}
 		}
 		// intensity jitter leaves labels alone
 		final byte[] l = lab.clone();
