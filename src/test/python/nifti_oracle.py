@@ -9,6 +9,8 @@ Usage:
   nifti_oracle.py info FILE...     JSON object, per file: what nibabel reads (see describe())
   nifti_oracle.py dump FILE...     as info, plus every voxel (x fastest), the qform, the codes
                                    and the extensions
+  nifti_oracle.py arrays DIR FILE... as info, plus every voxel of each file (x fastest) as a
+                                   little-endian float64 file in DIR, named in "values_file"
 
 Geometry is nibabel's img.affine (get_best_affine): spacing = column norms of affine[:3,:3],
 direction = normalised columns (row-major), origin = affine[:3,3]. Values are img.get_fdata(),
@@ -235,6 +237,19 @@ def main(argv):
         print(json.dumps(make(argv[2])))
     elif cmd in ('info', 'dump'):
         print(json.dumps({p: describe(p, full=cmd == 'dump') for p in argv[2:]}))
+    elif cmd == 'arrays':
+        # as info, and every voxel of each 3D file as little-endian float64 (x fastest) in OUTDIR
+        outdir, out = argv[2], {}
+        os.makedirs(outdir, exist_ok=True)
+        for i, p in enumerate(argv[3:]):
+            d = describe(p)
+            if d['volumes'] == 1:
+                data = np.asarray(load(p).get_fdata(), dtype=np.float64)
+                f = os.path.join(outdir, '%03d.f64' % i)
+                data.reshape(d['dims'], order='A').ravel(order='F').astype('<f8').tofile(f)
+                d['values_file'] = f
+            out[p] = d
+        print(json.dumps(out))
     else:
         sys.exit('unknown command ' + cmd)
 

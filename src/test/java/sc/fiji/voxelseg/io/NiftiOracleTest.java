@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.ArrayList;
@@ -70,7 +71,8 @@ class NiftiOracleTest {
 
 	private static Stream<DynamicTest> tests(final List<String> files) throws Exception {
 		final List<String> args = new ArrayList<>();
-		args.add("info");
+		args.add("arrays");
+		args.add(Files.createTempDirectory(tmp, "arrays").toString());
 		args.addAll(files);
 		final JsonObject all = Python.json("nifti_oracle.py", args.toArray(String[]::new))
 			.getAsJsonObject();
@@ -131,6 +133,23 @@ class NiftiOracleTest {
 		assertClose(o.get("mean").getAsDouble(), sum / n, "mean");
 		assertEquals(o.get("sum").getAsDouble(), sum, 1e-3 * Math.max(Math.abs(o.get("sum")
 			.getAsDouble()), Math.max(1, 1e-3 * abssum)), "sum");
+
+		if (o.has("values_file")) {
+			// every voxel, x fastest: nibabel's float64 values, as the stored type holds them
+			final java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(Files.readAllBytes(Paths.get(o.get("values_file").getAsString())))
+				.order(java.nio.ByteOrder.LITTLE_ENDIAN);
+			final boolean single = v.voxelType() == VoxelType.FLOAT32;
+			long i = 0;
+			for (final RealType<?> t : Views.flatIterable(v.image())) {
+				final double e = b.getDouble(), x = t.getRealDouble();
+				final double want = single ? (float) e : e;
+				if (!(Double.isNaN(e) ? Double.isNaN(x) : Math.abs(x - want) <= 1e-6 * Math.max(1, Math.abs(want)))) {
+					throw new AssertionError(name + ": voxel " + i + " is " + x + ", nibabel reads " + e);
+				}
+				i++;
+			}
+			assertEquals(v.voxelCount() * 8, b.capacity(), name + ": voxel count");
+		}
 
 		final RandomAccess<? extends RealType<?>> ra = v.image().randomAccess();
 		for (final JsonElement s : o.getAsJsonArray("samples")) {
