@@ -6,11 +6,13 @@
 # the mean teacher (consistency only) and the full semi-supervised method; 10 % and 20 % of the
 # labels; paired seeds. Every arm trains the same narrow U-Net on whole volumes at 64x64x32 with
 # Adam, batch 1 (semi-supervised: 1 labeled + 1 unlabeled volume) and the same step budget.
-# Resumable: run the same command again to continue.
+# Resumable: run the same command again to continue. The default folder keeps, under version
+# control, every finished cell's record and the report (see its .gitignore), so a later run on
+# another machine continues where this one stopped.
 # usage: scripts/bench/label_efficiency_study.sh [OUT_DIR] [SEEDS] [STEPS] [PARALLEL]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-out=${1:-target/label-efficiency}
+out=${1:-studies/label-efficiency}
 seeds=${2:-0,1,2,3,4}
 steps=${3:-600}
 parallel=${4:-2}

@@ -311,10 +311,10 @@ final class PhantomPainter {
 		par.addProperty("slice_thickness_mm", sz);
 		par.addProperty("size_factor", size);
 		par.addProperty("subcutaneous_fat_mm", fatT);
-		par.addProperty("fov_z_shift_mm", variation == null ? 0 : variation.zShiftMm());
+		par.addProperty("fov_z_shift_mm", pv.zShiftMm());
 		par.addProperty("rotation_deg", rotation);
-		par.addProperty("fatty_liver_hu", variation == null ? 0 : variation.fattyLiverHu());
-		par.addProperty("spleen_scale", variation == null ? 1 : variation.spleenScale());
+		par.addProperty("fatty_liver_hu", pv.fattyLiverHu());
+		par.addProperty("spleen_scale", pv.spleenScale());
 		par.add("lesions", lesions);
 		if (metal != null) par.add("metal", metal);
 		final com.google.gson.JsonObject hus = new com.google.gson.JsonObject();
