@@ -10,6 +10,7 @@
 # control, every finished cell's record and the report (see its .gitignore), so a later run on
 # another machine continues where this one stopped.
 # usage: scripts/bench/label_efficiency_study.sh [OUT_DIR] [SEEDS] [STEPS] [PARALLEL]
+#   REPORT_ONLY=1 writes results.csv and the report from the finished cells and trains nothing.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 out=${1:-studies/label-efficiency}
@@ -24,7 +25,7 @@ common="--window soft_tissue --shape 64,64,32 --width 8 --batch 1 --loss dice+ce
 common="$common --weight-decay 1e-5 --no-flips --arch unet"
 semi="--mode semi --unlabeled-batch 1"
 scripts/voxelseg study --data "$data" --out "$out/study" --withheld drop --fractions 0.1,0.2 --seeds "$seeds" \
-	--steps "$steps" --parallel "$parallel" --train "$common" --reference plain \
+	--steps "$steps" --parallel "$parallel" --train "$common" --reference plain ${REPORT_ONLY:+--report-only} \
 	--arm plain= \
 	--arm siamese0.1="--representation siamese --lambda 0.1" \
 	--arm siamese10="--representation siamese --lambda 10" \

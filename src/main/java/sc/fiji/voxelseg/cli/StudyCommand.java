@@ -24,7 +24,7 @@ final class StudyCommand implements Main.Subcommand {
 	@Override
 	public String usage() {
 		return "study --data DATASET --out DIR --arm NAME=\"train options\" [--arm ...] --fractions 0.1,0.2 --seeds 0,1,2,3,4 " +
-			"--steps N [--folds K] [--reference NAME] [--train \"options for every arm\"] [--withheld unlabeled|drop] [--parallel 2]";
+			"--steps N [--folds K] [--reference NAME] [--train \"options for every arm\"] [--withheld unlabeled|drop] [--parallel 2] [--report-only (results and report from the finished cells)]";
 	}
 
 	@Override
@@ -50,7 +50,7 @@ final class StudyCommand implements Main.Subcommand {
 				throw new Args.UsageException(e.getMessage());
 			}
 		}
-		final Args a = new Args(rest, Set.of());
+		final Args a = new Args(rest, Set.of("report-only"));
 		final Path data = a.path("data"), dir = a.path("out");
 		final List<Double> fractions = new ArrayList<>();
 		for (final String f : a.require("fractions").split(",")) fractions.add(number("--fractions", f));
@@ -70,11 +70,12 @@ final class StudyCommand implements Main.Subcommand {
 		catch (final IllegalArgumentException e) {
 			throw new Args.UsageException(e.getMessage());
 		}
+		final boolean reportOnly = a.flag("report-only");
 		a.checkAllUsed();
 		final TerminalProgress progress = new TerminalProgress(System.err);
 		final Study.Outcome o;
 		try {
-			o = Study.run(design, new LauncherRunner(Main.class.getName()), progress);
+			o = reportOnly ? Study.report(design) : Study.run(design, new LauncherRunner(Main.class.getName()), progress);
 		}
 		catch (final Study.BadArmException e) {
 			throw new Args.UsageException(e.getMessage());

@@ -190,6 +190,20 @@ public final class Study {
 	}
 
 	/**
+	 * Writes {@code results.csv} and the report from the cells finished so far, training nothing
+	 * (a snapshot of a study that is still running elsewhere, or was stopped).
+	 */
+	public static Outcome report(final StudyDesign design) throws IOException {
+		final List<StudyReport.Row> rows = rows(design);
+		final Path results = design.out().resolve("results.csv");
+		AtomicFiles.writeString(results, StudyReport.csv(rows));
+		final Path report = StudyReport.write(design, rows);
+		int done = 0;
+		for (final StudyDesign.Cell c : design.cells()) if (Files.isRegularFile(c.dir(design.out()).resolve("done.json"))) done++;
+		return new Outcome(design.cells().size(), 0, done, List.of(), 0, 0, results, report, StudyReport.comparisons(design, rows));
+	}
+
+	/**
 	 * Appends this run to {@code runs.csv}: when it ended, its wall time, the cells it ran, skipped and
 	 * lost, and the seconds its cells' processes took (so the study's own share of the time can be
 	 * read off, and parallel runs compared).

@@ -176,6 +176,11 @@ class StudyTest {
 		assertEquals(1, again.trained.size());
 		assertFalse(Files.exists(d.out().resolve("cells/nospleen/f0.5/s1/failed.txt")));
 		assertEquals(6 * 3 * 8, Files.readAllLines(second.results()).size() - 1);
+		// a report of the finished cells alone trains nothing and writes the same results
+		Files.delete(second.results());
+		final Study.Outcome snapshot = Study.report(d);
+		assertEquals(6, snapshot.skipped());
+		assertEquals(6 * 3 * 8, Files.readAllLines(snapshot.results()).size() - 1);
 		// a finished cell whose arm now has other options is refused, not mixed in
 		final Map<String, List<String>> arms = new LinkedHashMap<>(d.arms());
 		arms.put("nospleen", List.of("--width", "16"));
