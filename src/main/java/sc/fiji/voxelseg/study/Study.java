@@ -178,20 +178,18 @@ public final class Study {
 		finally {
 			pool.shutdownNow();
 		}
-		final List<StudyReport.Row> rows = rows(design);
-		final Path results = design.out().resolve("results.csv");
-		AtomicFiles.writeString(results, StudyReport.csv(rows));
-		final Path report = StudyReport.write(design, rows);
 		final List<String> f = new ArrayList<>(failed);
 		Collections.sort(f);
+		final Outcome written = report(design);
 		logRun(design, t0, counts[0], counts[1], f.size(), cellSeconds[0]);
-		return new Outcome(cells.size(), counts[0], counts[1], f, (System.nanoTime() - t0) / 1e9, cellSeconds[0], results, report,
-			StudyReport.comparisons(design, rows));
+		return new Outcome(cells.size(), counts[0], counts[1], f, (System.nanoTime() - t0) / 1e9, cellSeconds[0], written.results(),
+			written.report(), written.comparisons());
 	}
 
 	/**
 	 * Writes {@code results.csv} and the report from the cells finished so far, training nothing
-	 * (a snapshot of a study that is still running elsewhere, or was stopped).
+	 * (also a snapshot of a study that is still running elsewhere, or was stopped); the outcome
+	 * counts the finished cells as skipped.
 	 */
 	public static Outcome report(final StudyDesign design) throws IOException {
 		final List<StudyReport.Row> rows = rows(design);
