@@ -85,8 +85,8 @@ public final class StudyReport {
 				final List<Row> r = select(rows, a, f);
 				if (r.isEmpty()) continue;
 				final PairedStatistics.Summary dice = PairedStatistics.summary(values(bySeed(r, Row::dice)));
-				md.append(String.format(Locale.ROOT, "| %s | %s | %d | %.3f ± %.3f | %.2f | %.2f |%n", a, StudyDesign.percent(f), dice.n(), dice
-					.mean(), dice.n() > 1 ? dice.sd() : 0, mean(r, Row::hd95), mean(r, Row::assd)));
+				md.append(String.format(Locale.ROOT, "| %s | %s | %d | %.3f ± %s | %.2f | %.2f |%n", a, StudyDesign.percent(f), dice.n(), dice
+					.mean(), dice.n() > 1 ? String.format(Locale.ROOT, "%.3f", dice.sd()) : "–", mean(r, Row::hd95), mean(r, Row::assd)));
 			}
 		}
 		md.append("\n## Against the reference arm `").append(design.reference()).append("`\n\n");
@@ -94,8 +94,9 @@ public final class StudyReport {
 			"test (two-sided). Headline: pairs of (seed, test case); the by-seed pairing is printed beside it.\n\n");
 		md.append("| arm | labels | pairing | pairs | difference | 95 % CI | t-test p | Wilcoxon p |\n|---|---|---|---|---|---|---|---|\n");
 		for (final Comparison c : comparisons(design, rows)) {
-			md.append(String.format(Locale.ROOT, "| %s | %s | %s | %d | %+.3f | [%+.3f, %+.3f] | %s | %s |%n", c.arm(), StudyDesign.percent(c
-				.fraction()), c.level(), c.pairs(), c.meanDifference(), c.low(), c.high(), p(c.tP()), p(c.wilcoxonP())));
+			md.append(String.format(Locale.ROOT, "| %s | %s | %s | %d | %+.3f | %s | %s | %s |%n", c.arm(), StudyDesign.percent(c.fraction()), c
+				.level(), c.pairs(), c.meanDifference(), Double.isNaN(c.low()) ? "–" : String.format(Locale.ROOT, "[%+.3f, %+.3f]", c.low(), c
+					.high()), p(c.tP()), p(c.wilcoxonP())));
 		}
 		md.append("\n## Dice per organ\n\nMean over seeds and test cases.\n\n");
 		final List<String> organs = organs(rows);
