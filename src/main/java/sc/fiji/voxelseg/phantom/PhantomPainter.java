@@ -156,8 +156,7 @@ final class PhantomPainter {
 		final float bowelWallHu = (float) phased(bowelWallPv, PhantomVariation.Tissue.BOWEL_WALL);
 		final float esoHu = (float) phased(esoPv, PhantomVariation.Tissue.ESOPHAGUS);
 		final float aortaHu = (float) phased(aortaPv, PhantomVariation.Tissue.AORTA);
-		final float ivcHu = variation == null || variation.phase() == PhantomVariation.Phase.PORTAL_VENOUS ? (float) ivcPv
-			: (float) phased(ivcPv, PhantomVariation.Tissue.IVC);
+		final float ivcHu = (float) phased(ivcPv, PhantomVariation.Tissue.IVC);
 		final double common = u(0.92, 1.08);
 
 		// spine and vessels
