@@ -52,10 +52,15 @@ final class StudyCommand implements Main.Subcommand {
 		}
 		final Args a = new Args(rest, Set.of("report-only"));
 		final Path data = a.path("data"), dir = a.path("out");
-		final List<Double> fractions = new ArrayList<>();
-		for (final String f : a.require("fractions").split(",")) fractions.add(number("--fractions", f));
-		final List<Long> seeds = new ArrayList<>();
-		for (final String s : a.require("seeds").split(",")) seeds.add((long) number("--seeds", s));
+		final List<Double> fractions;
+		final List<Long> seeds;
+		try {
+			fractions = StudyDesign.numbers("--fractions", a.require("fractions"));
+			seeds = StudyDesign.seeds("--seeds", a.require("seeds"));
+		}
+		catch (final IllegalArgumentException e) {
+			throw new Args.UsageException(e.getMessage());
+		}
 		final long steps = a.getLong("steps", 0);
 		if (steps < 1) throw new Args.UsageException("--steps N (steps per cell, at least 1) is required");
 		final List<String> common = StudyDesign.words(a.get("train", ""));
@@ -89,15 +94,6 @@ final class StudyCommand implements Main.Subcommand {
 				.arm(), design.reference(), StudyDesign.percent(c.fraction()), c.meanDifference(), c.low(), c.high(), c.wilcoxonP(), c.pairs());
 		}
 		if (!o.failed().isEmpty()) throw new IllegalStateException(o.failed().size() + " cell(s) failed; rerun the same command to retry them");
-	}
-
-	private static double number(final String what, final String v) {
-		try {
-			return Double.parseDouble(v.trim());
-		}
-		catch (final NumberFormatException e) {
-			throw new Args.UsageException(what + " needs comma-separated numbers, got '" + v + "'");
-		}
 	}
 
 }

@@ -2,7 +2,6 @@ package sc.fiji.voxelseg.command;
 
 import java.io.File;
 import java.nio.file.Files;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -77,8 +76,8 @@ public class StudyCommand extends ContextCommand {
 		final Study.Outcome o = Commands.call(() -> {
 			final Map<String, List<String>> a = new LinkedHashMap<>();
 			for (final String line : arms.split("\\R")) if (!line.isBlank()) StudyDesign.addArm(a, line.trim());
-			final StudyDesign d = new StudyDesign(data_dir.toPath(), output_dir.toPath(), a, StudyDesign.words(train_options), numbers(
-				fractions), longs(seeds), steps, folds, reference == null || reference.isBlank() ? null : reference.trim(), parallel, withheld
+			final StudyDesign d = new StudyDesign(data_dir.toPath(), output_dir.toPath(), a, StudyDesign.words(train_options), StudyDesign
+				.numbers("label fractions", fractions), StudyDesign.seeds("seeds", seeds), steps, folds, reference == null || reference.isBlank() ? null : reference.trim(), parallel, withheld
 					.equals("drop"));
 			return Study.run(d, new LauncherRunner("sc.fiji.voxelseg.cli.Main"), new StatusProgress(status, this::isCanceled));
 		});
@@ -93,24 +92,5 @@ public class StudyCommand extends ContextCommand {
 		final java.nio.file.Path png = output_dir.toPath().resolve("dice_vs_fraction.png");
 		if (Files.exists(png)) figure = IJ.openImage(png.toString());
 		status.showStatus(Study.describe(o));
-	}
-
-	private static List<Double> numbers(final String s) {
-		final List<Double> l = new ArrayList<>();
-		for (final String p : s.split(",")) {
-			try {
-				l.add(Double.parseDouble(p.trim()));
-			}
-			catch (final NumberFormatException e) {
-				throw new IllegalArgumentException("'" + s + "': give comma-separated numbers");
-			}
-		}
-		return l;
-	}
-
-	private static List<Long> longs(final String s) {
-		final List<Long> l = new ArrayList<>();
-		for (final double d : numbers(s)) l.add((long) d);
-		return l;
 	}
 }

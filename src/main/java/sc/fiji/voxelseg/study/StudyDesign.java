@@ -141,6 +141,31 @@ public record StudyDesign(Path data, Path out, Map<String, List<String>> arms, L
 	}
 
 	/**
+	 * Numbers written {@code 0.1,0.2} (label fractions, or seeds), as both faces take them.
+	 *
+	 * @throws IllegalArgumentException naming {@code what} and the text that is not a number
+	 */
+	public static List<Double> numbers(final String what, final String s) {
+		final List<Double> l = new ArrayList<>();
+		for (final String p : s.split(",")) {
+			try {
+				l.add(Double.parseDouble(p.trim()));
+			}
+			catch (final NumberFormatException e) {
+				throw new IllegalArgumentException(what + " needs comma-separated numbers, got '" + p + "'");
+			}
+		}
+		return l;
+	}
+
+	/** Seeds written {@code 0,1,2}: {@link #numbers}, as whole numbers. */
+	public static List<Long> seeds(final String what, final String s) {
+		final List<Long> l = new ArrayList<>();
+		for (final double d : numbers(what, s)) l.add((long) d);
+		return l;
+	}
+
+	/**
 	 * Adds an arm written {@code NAME=train options} (as the launcher's {@code --arm} and a line of
 	 * the Fiji dialog take it) to {@code arms}.
 	 *
