@@ -53,7 +53,8 @@ if [ $# -eq 0 ]; then
 	fi
 	djl=()
 	if [ -f "$root/target/classpath.txt" ] || (cd "$root" && mvn -B -q -o dependency:build-classpath -Dmdep.outputFile=target/classpath.txt >/dev/null 2>&1); then
-		IFS=':' read -r -a cp < "$root/target/classpath.txt"
+		# the file has no trailing newline, so read reports end of file after filling the array
+		IFS=':' read -r -a cp < "$root/target/classpath.txt" || true
 		for j in "${cp[@]}"; do
 			case "$j" in */ai/djl/*.jar) djl+=("$j") ;; esac
 		done

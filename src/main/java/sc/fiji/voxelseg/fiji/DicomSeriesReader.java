@@ -195,7 +195,8 @@ public final class DicomSeriesReader implements VolumeReader {
 		final double[] origin = slices.get(0).position.clone();
 		PatientFrames.lpsToRas(dir, origin);
 		final double[] spacing = { ref.pixelSpacing[1], ref.pixelSpacing[0], dz };
-		return Volume.ofFloats(data, dims, spacing, origin, dir);
+		return sc.fiji.voxelseg.io.RawData.volume(path, net.imglib2.img.array.ArrayImgs.floats(data, dims), spacing,
+			origin, dir, null, sc.fiji.voxelseg.image.VoxelType.FLOAT32);
 	}
 
 	private static double dot(final double[] a, final double[] b) {
@@ -261,7 +262,138 @@ public final class DicomSeriesReader implements VolumeReader {
 		return median;
 	}
 
+	/** Value representations ImageJ reads with a 4-byte length after 2 reserved bytes. */
+	private static final java.util.Set<String> LONG_VR = java.util.Set.of("OB", "OD", "OF", "OL", "OV", "OW", "SQ", "SV", "UC",
+		"UN", "UR", "UT", "UV");
+
+	/** Value representations ImageJ reads with a 2-byte length; any other pair of bytes means implicit VR. */
+	private static final java.util.Set<String> SHORT_VR = java.util.Set.of("??", "AE", "AS", "AT", "CS", "DA", "DS", "DT", "FD",
+		"FL", "IS", "LO", "LT", "PN", "SH", "SL", "SS", "ST", "TM", "UI", "UL", "US");
+
+	/**
+	 * Walks the file's data elements the way ImageJ's DICOM decoder will (element by element from
+	 * byte 132 or 0, the value representation recognised per element, into sequences and items,
+	 * little endian until a big-endian transfer syntax's first group 0008, up to the pixel data),
+	 * and refuses a file where an element claims more bytes than remain, before that decoder
+	 * allocates what the length claims: a few damaged bytes can claim gigabytes. Reads at most
+	 * the file itself.
+	 */
+	static void checkElementLengths(final Path f) throws VolumeFormatException {
+		final byte[] b;
+		try {
+			b = Files.readAllBytes(f);
+		}
+		catch (final IOException e) {
+			throw new VolumeFormatException(f, "cannot be read (" + e.getMessage() + ")", e);
+		}
+		int pos = b.length >= 132 && b[128] == 'D' && b[129] == 'I' && b[130] == 'C' && b[131] == 'M' ? 132 : 0;
+		boolean big = false, bigSyntax = false, odd = false;
+		while (pos + 8 <= b.length) {
+			if (!big && bigSyntax && u16(b, pos, false) == 0x0800) big = true;
+			final int group = u16(b, pos, big), elem = u16(b, pos + 2, big);
+			final String written = new String(b, pos + 4, 2, StandardCharsets.ISO_8859_1);
+			final int header;
+			long len;
+			final String vr;
+			if (LONG_VR.contains(written) || SHORT_VR.contains(written)) vr = written;
+			else { // implicit VR: ImageJ takes it from its dictionary, "--" for a tag it does not know
+				final String d = dictionaryVr(group << 16 | elem);
+				vr = d != null ? d : "--";
+			}
+			if (LONG_VR.contains(written)) {
+				if (pos + 12 > b.length) throw tooLong(f, group, elem, 12, b.length - pos - 8);
+				header = 12;
+				len = u32(b, pos + 8, big);
+			}
+			else if (SHORT_VR.contains(written)) {
+				header = 8;
+				len = u16(b, pos + 6, big);
+			}
+			else {
+				header = 8;
+				len = u32(b, pos + 4, big);
+			}
+			if (len == 13 && !odd) len = 10; // as ImageJ reads it
+			checkValueLength(f, group, elem, vr, len);
+			if (((pos + header) & 1) != 0) odd = true;
+			final boolean undefined = len == 0xFFFFFFFFL;
+			if (!undefined && len > (long) b.length - pos - header) throw tooLong(f, group, elem, len, (long) b.length - pos -
+				header);
+			if (group == 0x0002 && elem == 0x0010) {
+				final String syntax = new String(b, pos + header, (int) len, StandardCharsets.ISO_8859_1).replace("\0", "").trim();
+				bigSyntax = syntax.equals("1.2.840.10008.1.2.2");
+				if (syntax.equals("1.2.840.10008.1.2.1.99")) throw new VolumeFormatException(f,
+					"uses the deflated transfer syntax, which ImageJ cannot read; decompress the series first (e.g. gdcmconv --raw)");
+			}
+			if (group == 0x7FE0 && elem == 0x0010 && undefined) throw new VolumeFormatException(f,
+				"holds compressed (encapsulated) pixel data, which ImageJ cannot read; decompress the series first (e.g. gdcmconv --raw, or dcmdjpeg)");
+			if (group == 0x7FE0 && elem == 0x0010 && len != 0) return; // ImageJ stops decoding here
+			// As ImageJ goes on: into items, into undefined lengths and into public sequences (a
+			// private one, and the icon image sequence, it skips), over every other value.
+			final boolean into = undefined || group == 0xFFFE || vr.equals("SQ") && (group & 1) == 0 && (group << 16 | elem) != 0x00880200;
+			pos += header + (into ? 0 : (int) len);
+		}
+	}
+
+	private static java.util.Properties imagejDictionary;
+
+	/** The value representation ImageJ's DICOM dictionary gives a tag, or null (and null where it cannot be read). */
+	private static synchronized String dictionaryVr(final int tag) {
+		if (imagejDictionary == null) {
+			try {
+				final Class<?> c = Class.forName("ij.plugin.DicomDictionary");
+				final var k = c.getDeclaredConstructor();
+				k.setAccessible(true);
+				final var m = c.getDeclaredMethod("getDictionary");
+				m.setAccessible(true);
+				imagejDictionary = (java.util.Properties) m.invoke(k.newInstance());
+			}
+			catch (final ReflectiveOperationException | RuntimeException e) {
+				imagejDictionary = new java.util.Properties();
+			}
+		}
+		final Object v = imagejDictionary.get(String.format(Locale.ROOT, "%08X", tag));
+		return v instanceof String str && str.length() >= 2 ? str.substring(0, 2) : null;
+	}
+
+	/**
+	 * The lengths the standard fixes: binary values come in whole numbers of their size, and the
+	 * image attributes ImageJ reads as one 16-bit number hold exactly one. A damaged length here
+	 * would make ImageJ read fewer bytes than the element holds and lose its place in the file.
+	 */
+	private static void checkValueLength(final Path f, final int group, final int elem, final String vr, final long len)
+		throws VolumeFormatException
+	{
+		if (len == 0xFFFFFFFFL || group == 0xFFFE) return;
+		final int unit = switch (vr) {
+			case "US", "SS" -> 2;
+			case "UL", "SL", "FL", "AT" -> 4;
+			case "FD" -> 8;
+			default -> 1;
+		};
+		final boolean oneShort = group == 0x0028 && (elem == 0x0002 || elem == 0x0006 || elem == 0x0010 || elem == 0x0011 ||
+			elem == 0x0100 || elem == 0x0103);
+		if (len % unit != 0 || (oneShort && len != 2)) throw new VolumeFormatException(f, String.format(Locale.ROOT,
+			"damaged: element (%04X,%04X)%s has a value of %d bytes, where the DICOM standard needs %s", group, elem, SHORT_VR.contains(
+				vr) || LONG_VR.contains(vr) ? " " + vr : "", len, oneShort ? "exactly 2" : "a multiple of " + unit));
+	}
+
+	private static VolumeFormatException tooLong(final Path f, final int group, final int elem, final long len, final long left) {
+		return new VolumeFormatException(f, String.format(Locale.ROOT,
+			"truncated or damaged: element (%04X,%04X) claims %d bytes but the file holds only %d more", group, elem, len, Math.max(0,
+				left)));
+	}
+
+	private static int u16(final byte[] b, final int at, final boolean big) {
+		return big ? (b[at] & 0xff) << 8 | b[at + 1] & 0xff : b[at] & 0xff | (b[at + 1] & 0xff) << 8;
+	}
+
+	private static long u32(final byte[] b, final int at, final boolean big) {
+		return big ? (long) u16(b, at, true) << 16 | u16(b, at + 2, true) : u16(b, at, false) | (long) u16(b, at + 2, false) << 16;
+	}
+
 	private static Slice header(final Path f) throws VolumeFormatException {
+		checkElementLengths(f);
 		final String info;
 		try {
 			info = new DICOM().getInfo(f.toString());
@@ -275,6 +407,10 @@ public final class DicomSeriesReader implements VolumeReader {
 		final Slice s = new Slice();
 		s.file = f;
 		s.series = tags.getOrDefault("0020,000E", "(no SeriesInstanceUID)");
+		final String syntax = tags.getOrDefault("0002,0010", "1.2.840.10008.1.2").trim();
+		if (!tags.containsKey("0028,0010") && !NATIVE_SYNTAXES.contains(syntax)) throw new VolumeFormatException(f,
+			"ImageJ cannot read this file's compressed transfer syntax " + syntax +
+				"; decompress the series first (e.g. gdcmconv --raw, or dcmdjpeg)");
 		s.rows = (int) number(f, tags, "0028,0010", "Rows", Double.NaN);
 		s.cols = (int) number(f, tags, "0028,0011", "Columns", Double.NaN);
 		s.frames = (int) number(f, tags, "0028,0008", "NumberOfFrames", 1);
@@ -289,7 +425,52 @@ public final class DicomSeriesReader implements VolumeReader {
 		if (s.slope == 0) s.slope = 1; // an empty or zero slope is a writer bug, not "all zero"
 		s.thickness = number(f, tags, "0018,0050", "SliceThickness", 0);
 		s.between = number(f, tags, "0018,0088", "SpacingBetweenSlices", 0);
+		if (s.rows < 1 || s.cols < 1) throw new VolumeFormatException(f, "Rows " + s.rows + " and Columns " +
+			s.cols + " must both be at least 1");
+		if (s.frames < 1) s.frames = 1;
+		checkPixelDataLength(f, tags, s);
 		return s;
+	}
+
+	/** Transfer syntaxes whose pixel data are stored uncompressed, byte for byte. */
+	private static final java.util.Set<String> NATIVE_SYNTAXES = java.util.Set.of("1.2.840.10008.1.2",
+		"1.2.840.10008.1.2.1", "1.2.840.10008.1.2.2");
+
+	/**
+	 * Refuses, before any pixel is decoded or allocated, a file whose uncompressed pixel data are
+	 * shorter than Rows × Columns × frames × samples × bytes: ImageJ would fill the rest with zeros.
+	 */
+	private static void checkPixelDataLength(final Path f, final Map<String, String> tags, final Slice s)
+		throws VolumeFormatException
+	{
+		final String offset = tags.get("7FE0,0010");
+		if (offset == null) throw new VolumeFormatException(f,
+			"has no Pixel Data (7FE0,0010); it is not an image (a structured report, a presentation state?)");
+		final String syntax = tags.getOrDefault("0002,0010", "1.2.840.10008.1.2").trim();
+		if (!NATIVE_SYNTAXES.contains(syntax)) return; // compressed: the decoder sees the stream's end
+		final long at;
+		try {
+			at = Long.parseLong(offset.trim());
+		}
+		catch (final NumberFormatException e) {
+			return; // ImageJ gave no offset: nothing to check against
+		}
+		final long bits = (long) number(f, tags, "0028,0100", "BitsAllocated", 16);
+		final long samples = (long) number(f, tags, "0028,0002", "SamplesPerPixel", 1);
+		if (bits < 1 || bits > 64 || samples < 1 || samples > 4) throw new VolumeFormatException(f,
+			"BitsAllocated " + bits + " and SamplesPerPixel " + samples + " are not a pixel format");
+		final long need = (long) s.rows * s.cols * s.frames * samples * ((bits + 7) / 8);
+		final long have;
+		try {
+			have = Files.size(f) - at;
+		}
+		catch (final IOException e) {
+			throw new VolumeFormatException(f, "cannot be read (" + e.getMessage() + ")", e);
+		}
+		if (have < need) throw new VolumeFormatException(f, String.format(Locale.ROOT,
+			"truncated: Rows %d × Columns %d%s × %d bytes promise %d bytes of pixel data but the file holds %d after the Pixel Data tag; the file is incomplete or its header lies about the image size",
+			s.rows, s.cols, s.frames > 1 ? " × " + s.frames + " frames" : "", samples * ((bits + 7) / 8), need,
+			Math.max(0, have)));
 	}
 
 	/** Top-level tags of ImageJ's info text: lines {@code "GGGG,EEEE  Name: value"}. */
@@ -359,6 +540,9 @@ public final class DicomSeriesReader implements VolumeReader {
 				Prefs.ignoreRescaleSlope = true;
 				Prefs.openDicomsAsFloat = false;
 				dicom.open(s.file.toString());
+			}
+			catch (final RuntimeException e) {
+				throw new VolumeFormatException(s.file, "ImageJ cannot decode this DICOM file (" + e + "); the file is damaged", e);
 			}
 			finally {
 				Prefs.ignoreRescaleSlope = ignore;

@@ -58,6 +58,7 @@ public final class Volume {
 			if (!Double.isFinite(o)) throw new IllegalArgumentException("origin must be finite, got " +
 				Arrays.toString(origin));
 		this.direction = check("direction", direction, 9).clone();
+		checkPlausible(this.spacing, this.origin, this.direction);
 		this.classes = classes;
 		this.voxelType = voxelType;
 	}
@@ -74,6 +75,42 @@ public final class Volume {
 	{
 		final ArrayImg<FloatType, FloatArray> img = ArrayImgs.floats(data, dims);
 		return new Volume(img, spacing, origin, direction, null, VoxelType.FLOAT32);
+	}
+
+	/** The smallest and largest voxel spacing (mm) a volume may have: 1 nm and 1 km. */
+	public static final double MIN_SPACING = 1e-6, MAX_SPACING = 1e6;
+
+	/** How far the direction's columns may be from unit length and from perpendicular. */
+	public static final double ORTHONORMAL_TOLERANCE = 1e-3;
+
+	/**
+	 * Geometry every later step can use: spacing between {@link #MIN_SPACING} and
+	 * {@link #MAX_SPACING} (NIfTI stores it as float32; beyond that range it becomes 0 or infinite),
+	 * an origin within 10^9 mm, and a direction of three perpendicular unit columns (a rotation
+	 * or a reflection; never singular or sheared, which no resampling here could honour).
+	 */
+	private static void checkPlausible(final double[] spacing, final double[] origin, final double[] dir) {
+		for (final double s : spacing)
+			if (s < MIN_SPACING || s > MAX_SPACING) throw new IllegalArgumentException(
+				"voxel spacing " + Arrays.toString(spacing) + " mm lies outside " + MIN_SPACING + " .. " +
+					MAX_SPACING + " mm; the header's spacing is damaged or not in mm");
+		for (final double o : origin)
+			if (Math.abs(o) > 1e9) throw new IllegalArgumentException("origin " + Arrays.toString(
+				origin) + " mm lies more than 1000 km from the scanner's centre; the header is damaged");
+		for (final double v : dir)
+			if (!Double.isFinite(v)) throw new IllegalArgumentException("direction " + Arrays.toString(dir) +
+				" is not finite");
+		for (int a = 0; a < 3; a++) {
+			for (int b = a; b < 3; b++) {
+				double dot = 0;
+				for (int r = 0; r < 3; r++)
+					dot += dir[3 * r + a] * dir[3 * r + b];
+				if (Math.abs(dot - (a == b ? 1 : 0)) > ORTHONORMAL_TOLERANCE) throw new IllegalArgumentException(
+					"direction " + Arrays.toString(dir) + (a == b ? " has an axis of length " + Math.sqrt(Math.abs(
+						dot)) : " has axes " + a + " and " + b + " that are not perpendicular (cosine " + dot +
+							")") + "; VoxelSeg needs perpendicular unit axes (a singular or sheared orientation is a damaged header, or a gantry-tilted scan to resample first)");
+			}
+		}
 	}
 
 	private static double[] check(final String what, final double[] a, final int n) {

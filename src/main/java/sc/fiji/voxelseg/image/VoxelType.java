@@ -24,6 +24,39 @@ public enum VoxelType {
 		return this != FLOAT32 && this != FLOAT64;
 	}
 
+	/** The smallest value the type holds (as a double; int64's limits are rounded). */
+	public double min() {
+		return switch (this) {
+			case UINT8, UINT16, UINT32 -> 0;
+			case INT8 -> Byte.MIN_VALUE;
+			case INT16 -> Short.MIN_VALUE;
+			case INT32 -> Integer.MIN_VALUE;
+			case INT64 -> Long.MIN_VALUE;
+			case FLOAT32 -> -Float.MAX_VALUE;
+			case FLOAT64 -> -Double.MAX_VALUE;
+		};
+	}
+
+	/** The largest value the type holds (as a double; int64's limit is rounded down below 2^63). */
+	public double max() {
+		return switch (this) {
+			case UINT8 -> 255;
+			case INT8 -> Byte.MAX_VALUE;
+			case INT16 -> Short.MAX_VALUE;
+			case UINT16 -> 65535;
+			case INT32 -> Integer.MAX_VALUE;
+			case UINT32 -> 4294967295.0;
+			case INT64 -> Math.nextDown(0x1p63);
+			case FLOAT32 -> Float.MAX_VALUE;
+			case FLOAT64 -> Double.MAX_VALUE;
+		};
+	}
+
+	/** {@code "0 .. 255"}, {@code "-32768 .. 32767"}: the range for messages. */
+	public String rangeText() {
+		return isInteger() ? String.format(Locale.ROOT, "%.0f .. %.0f", min(), max()) : "finite " + label() + " values";
+	}
+
 	public String label() {
 		return name().toLowerCase(Locale.ROOT);
 	}

@@ -75,13 +75,11 @@ public final class MetaImageIO {
 			if (dataFile == null) throw new VolumeFormatException(file,
 				"the header has no ElementDataFile field (it must be the last header line); the file is truncated or not MetaImage");
 			final Header h = parse(f, file);
-			if (dataFile.equalsIgnoreCase("LOCAL")) return readData(in, file, h, opt);
+			if (dataFile.equalsIgnoreCase("LOCAL")) return readData(in, file, file, h, opt);
 			if (dataFile.startsWith("LIST") || dataFile.contains("%") || dataFile.trim().split("\\s+").length > 1)
 				throw new VolumeFormatException(file, "ElementDataFile = " + dataFile +
 					" splits the data over several files; VoxelSeg reads one data file: re-save the image as one .mha");
-			final Path data = file.toAbsolutePath().getParent().resolve(dataFile.trim());
-			if (!Files.isRegularFile(data)) throw new VolumeFormatException(file, "its data file '" +
-				dataFile + "' does not exist (looked for " + data + "); keep the .mhd and its data file together");
+			final Path data = opt.dataFile(file, dataFile.trim(), "ElementDataFile");
 			try (InputStream din = new BufferedInputStream(Files.newInputStream(data), 1 << 16)) {
 				if (h.headerSize == -1) {
 					if (h.compressed) throw new VolumeFormatException(file,
@@ -94,7 +92,7 @@ public final class MetaImageIO {
 					TextHeaders.skipFully(din, size - need, data, "HeaderSize = -1");
 				}
 				else TextHeaders.skipFully(din, h.headerSize, data, "HeaderSize");
-				return readData(din, data, h, opt);
+				return readData(din, data, file, h, opt);
 			}
 		}
 	}
@@ -248,10 +246,13 @@ public final class MetaImageIO {
 		}
 	}
 
-	private static Volume readData(final InputStream raw, final Path dataFile, final Header h,
-		final ReadOptions opt) throws IOException
+	private static Volume readData(final InputStream raw, final Path dataFile, final Path header,
+		final Header h, final ReadOptions opt) throws IOException
 	{
 		InputStream in = raw;
+		// An upper bound on the bytes the data can deliver, checked before anything is allocated.
+		final long fileBytes = Files.size(dataFile);
+		final long available = h.compressed ? RawData.decompressedBound(fileBytes) : fileBytes;
 		if (h.compressed) {
 			// MetaIO writes zlib streams and reads gzip ones too.
 			raw.mark(2);
@@ -268,12 +269,13 @@ public final class MetaImageIO {
 		}
 		final RandomAccessibleInterval<? extends RealType<?>> img;
 		try {
-			img = RawData.read(in, dataFile, h.type, h.order, h.dims, 1, 0, opt);
+			img = RawData.read(in, dataFile, h.type, h.order, h.dims, 1, 0, opt, available, h.compressed);
+			if (h.compressed) RawData.verifyCompressedEnd(in, dataFile);
 		}
 		catch (final java.util.zip.ZipException e) {
 			throw new VolumeFormatException(dataFile, "corrupt compressed data (" + e.getMessage() + ")",
 				e);
 		}
-		return new Volume(img, h.spacing, h.origin, h.direction, null, h.type);
+		return RawData.volume(header, img, h.spacing, h.origin, h.direction, null, h.type);
 	}
 }

@@ -44,8 +44,6 @@ public final class NiftiIO {
 	private static final int INTENT_LABEL = 1002;
 	private static final String EXT_KEY = "voxelseg_classes";
 	private static final long MAX_EXTENSION_BYTES = 64L << 20;
-	/** Deflate cannot expand data by more than this factor (zlib's documented bound). */
-	private static final long MAX_DEFLATE_RATIO = 1032;
 
 	private NiftiIO() {}
 
@@ -64,8 +62,7 @@ public final class NiftiIO {
 		try (InputStream raw = new BufferedInputStream(Files.newInputStream(file), 1 << 16)) {
 			final InputStream in = maybeGunzip(raw, file);
 			// The most bytes the stream can deliver: deflate expands at most 1032:1.
-			final long available = in == raw ? fileSize : fileSize > Long.MAX_VALUE / 2048 ? Long.MAX_VALUE
-				: fileSize * MAX_DEFLATE_RATIO + 4096;
+			final long available = in == raw ? fileSize : RawData.decompressedBound(fileSize);
 			return read(in, file, opt, available, in != raw);
 		}
 		catch (final java.util.zip.ZipException e) {
@@ -147,7 +144,7 @@ public final class NiftiIO {
 		final Geometry g = geometry(hd, file);
 		final var img = RawData.read(in, file, hd.type, order, dims, hd.slope, hd.inter, opt,
 			available - hd.voxOffset, compressed);
-		if (compressed) verifyGzipEnd(in, file);
+		if (compressed) RawData.verifyCompressedEnd(in, file);
 		final VoxelType outType = RawData.isScaling(hd.slope, hd.inter) ? (hd.type == VoxelType.FLOAT64
 			? VoxelType.FLOAT64 : VoxelType.FLOAT32) : hd.type;
 		try {
@@ -155,27 +152,6 @@ public final class NiftiIO {
 		}
 		catch (final IllegalArgumentException e) {
 			throw new VolumeFormatException(file, "invalid geometry: " + e.getMessage(), e);
-		}
-	}
-
-	/**
-	 * Reads a gzip stream to its end so that its CRC and length trailer are checked: a cut or
-	 * damaged .nii.gz can otherwise decode to plausible voxels.
-	 */
-	private static void verifyGzipEnd(final InputStream in, final Path file) throws IOException {
-		final byte[] buf = new byte[1 << 13];
-		try {
-			while (in.read(buf) >= 0) {
-				// trailing bytes after the voxel data are allowed; they are only checked
-			}
-		}
-		catch (final java.io.EOFException e) {
-			throw new VolumeFormatException(file,
-				"truncated: the gzip stream ends before its end marker; the file is incomplete", e);
-		}
-		catch (final java.util.zip.ZipException e) {
-			throw new VolumeFormatException(file, "corrupt gzip data after the voxels (" + e
-				.getMessage() + "); the file is damaged", e);
 		}
 	}
 
@@ -316,7 +292,8 @@ public final class NiftiIO {
 					dir[3 * r + c] = hd.srow[r][c] / n;
 			}
 			final double[] o = { hd.srow[0][3], hd.srow[1][3], hd.srow[2][3] };
-			if (ok && finite(o)) return new Geometry(sp, o, dir);
+			if (ok && finite(o) && (orthogonal(dir) || hd.qformCode <= 0)) return new Geometry(sp, o, dir);
+			// A sheared sform with a qform beside it: the qform, as ITK reads such files.
 			if (hd.qformCode <= 0) throw new VolumeFormatException(file,
 				"the sform has a zero or non-finite column and there is no qform to fall back on");
 		}
@@ -360,6 +337,14 @@ public final class NiftiIO {
 		if (!finite(o) || !finite(sp)) throw new VolumeFormatException(file, "pixdim " + sp[0] + ", " +
 			sp[1] + ", " + sp[2] + " is too large to place the volume in space");
 		return new Geometry(sp, o, new double[] { -1, 0, 0, 0, 1, 0, 0, 0, 1 });
+	}
+
+	private static boolean orthogonal(final double[] dir) {
+		for (int a = 0; a < 3; a++)
+			for (int b = a + 1; b < 3; b++)
+				if (Math.abs(dir[a] * dir[b] + dir[3 + a] * dir[3 + b] + dir[6 + a] * dir[6 + b]) >
+					sc.fiji.voxelseg.image.Volume.ORTHONORMAL_TOLERANCE) return false;
+		return true;
 	}
 
 	private static boolean finite(final double[] a) {

@@ -79,7 +79,15 @@ public final class NrrdIO {
 				if (line.contains(":=") && (colon < 0 || line.indexOf(":=") < colon)) continue; // key/value
 				if (colon < 0) throw new VolumeFormatException(file, "header line '" + line +
 					"' is neither 'field: value', 'key:=value' nor a comment");
-				fields.put(TextHeaders.lower(line.substring(0, colon)), line.substring(colon + 2).trim());
+				final String field = TextHeaders.lower(line.substring(0, colon));
+				if (!FIELDS.contains(field)) throw new VolumeFormatException(file, "'" + field +
+					"' is not a NRRD field (a misspelt or damaged header line: '" + line +
+					"'); fix it, or turn it into a 'key:=value' pair or a '#' comment");
+				fields.put(switch (field) {
+					case "lineskip" -> "line skip";
+					case "byteskip" -> "byte skip";
+					default -> field;
+				}, line.substring(colon + 2).trim());
 			}
 			final Header h = parse(fields, file);
 			final String dataFile = fields.containsKey("data file") ? fields.get("data file") : fields
@@ -89,26 +97,31 @@ public final class NrrdIO {
 					"truncated: the file ends inside its header (no blank line before the data, and no 'data file:' field)");
 				return readData(in, file, file, h, opt);
 			}
-			final Path data = dataPath(file, dataFile);
+			final Path data = dataPath(file, dataFile, opt);
 			try (InputStream din = new BufferedInputStream(Files.newInputStream(data), 1 << 16)) {
 				return readData(din, data, file, h, opt);
 			}
 		}
 	}
 
-	private static Path dataPath(final Path header, final String dataFile)
+	private static Path dataPath(final Path header, final String dataFile, final ReadOptions opt)
 		throws VolumeFormatException
 	{
 		final String v = dataFile.trim();
 		if (v.startsWith("LIST") || v.split("\\s+").length > 1) throw new VolumeFormatException(header,
 			"'data file: " + v +
 				"' splits the data over several files; VoxelSeg reads one data file: rewrite the volume as one .nrrd");
-		final Path dir = header.toAbsolutePath().getParent();
-		final Path p = dir.resolve(v);
-		if (!Files.isRegularFile(p)) throw new VolumeFormatException(header, "its data file '" + v +
-			"' does not exist (looked for " + p + "); keep the .nhdr and its data file together");
-		return p;
+		return opt.dataFile(header, v, "'data file:'");
 	}
+
+	/** The field identifiers of the NRRD format (NRRD0001-NRRD0005), with their old spellings. */
+	private static final java.util.Set<String> FIELDS = java.util.Set.of("dimension", "type", "sizes",
+		"endian", "encoding", "content", "min", "max", "oldmin", "old min", "oldmax", "old max",
+		"spacings", "thicknesses", "axis mins", "axismins", "axis maxs", "axismaxs", "centers",
+		"centerings", "labels", "units", "kinds", "space", "space dimension", "space units",
+		"space origin", "space directions", "measurement frame", "sample units", "sampleunits",
+		"data file", "datafile", "line skip", "lineskip", "byte skip", "byteskip", "number",
+		"block size", "blocksize");
 
 	private static final class Header {
 
@@ -243,7 +256,9 @@ public final class NrrdIO {
 			h.direction = Volume.identity();
 			if (f.containsKey("spacings")) {
 				final String[] parts = f.get("spacings").trim().split("\\s+");
-				for (int i = 0; i < spatial.size() && spatial.get(i) < parts.length; i++) {
+				if (parts.length != dimension) throw new VolumeFormatException(file, "'spacings: " + f.get(
+					"spacings") + "' lists " + parts.length + " values but 'dimension' is " + dimension);
+				for (int i = 0; i < spatial.size(); i++) {
 					final double s;
 					try {
 						s = Double.parseDouble(parts[spatial.get(i)]);
@@ -252,7 +267,11 @@ public final class NrrdIO {
 						throw new VolumeFormatException(file, "'spacings: " + f.get("spacings") +
 							"' is not a list of numbers");
 					}
-					if (Double.isFinite(s) && s != 0) h.spacing[i] = Math.abs(s);
+					// The spec lets a spacing be NaN (unknown) or negative; neither places voxels in mm.
+					if (!(s > 0) || !Double.isFinite(s)) throw new VolumeFormatException(file, "'spacings: " + f
+						.get("spacings") + "' gives axis " + spatial.get(i) + " the spacing " + parts[spatial.get(
+							i)] + "; every spatial axis needs a positive, finite spacing in mm");
+					h.spacing[i] = s;
 				}
 			}
 		}
@@ -348,7 +367,11 @@ public final class NrrdIO {
 				dataFile, "truncated: 'line skip: " + h.lineSkip + "' skips past the end of the file");
 		InputStream in = raw;
 		final long n = h.dims[0] * h.dims[1] * h.dims[2];
-		if (h.encoding.equals("gzip") || h.encoding.equals("gz")) {
+		final boolean gzip = h.encoding.equals("gzip") || h.encoding.equals("gz");
+		// An upper bound on the bytes the data can deliver, checked before anything is allocated.
+		final long fileBytes = Files.size(dataFile);
+		final long available = gzip ? RawData.decompressedBound(fileBytes) : fileBytes;
+		if (gzip) {
 			try {
 				in = new BufferedInputStream(new GZIPInputStream(raw, 1 << 16), 1 << 16);
 			}
@@ -367,10 +390,18 @@ public final class NrrdIO {
 			TextHeaders.skipFully(in, size - need, dataFile, "'byte skip: -1'");
 		}
 		else TextHeaders.skipFully(in, h.byteSkip, dataFile, "'byte skip'");
-		if (isAscii(h.encoding)) in = asciiToBinary(in, dataFile, h, n, opt);
+		if (isAscii(h.encoding)) {
+			// Each value takes a digit and a separator, but for the last.
+			if (n > (available + 1) / 2) throw new VolumeFormatException(dataFile, String.format(Locale.ROOT,
+				"truncated: the header promises %d ASCII values (%s) but the file's %d bytes hold at most %d",
+				n, Volume.formatDims(h.dims), available, (available + 1) / 2));
+			in = asciiToBinary(in, dataFile, h, n, opt);
+		}
 		final RandomAccessibleInterval<? extends RealType<?>> img;
 		try {
-			img = RawData.read(in, dataFile, h.type, h.order, h.dims, 1, 0, opt);
+			img = RawData.read(in, dataFile, h.type, h.order, h.dims, 1, 0, opt, isAscii(h.encoding)
+				? Long.MAX_VALUE : available, gzip);
+			if (gzip) RawData.verifyCompressedEnd(in, dataFile);
 		}
 		catch (final java.util.zip.ZipException e) {
 			throw new VolumeFormatException(dataFile, "corrupt gzip data (" + e.getMessage() + ")", e);
@@ -378,7 +409,7 @@ public final class NrrdIO {
 		finally {
 			if (in != raw && h.byteSkip == -1) in.close();
 		}
-		return new Volume(img, h.spacing, h.origin, h.direction, null, h.type);
+		return RawData.volume(header, img, h.spacing, h.origin, h.direction, null, h.type);
 	}
 
 	private static VolumeFormatException truncated(final Path file, final long need,
@@ -394,6 +425,9 @@ public final class NrrdIO {
 		final long n, final ReadOptions opt) throws IOException
 	{
 		opt.checkFits(file, h.dims, n, 2 * h.type.bytes);
+		if (n * h.type.bytes > Integer.MAX_VALUE - 8) throw new VolumeFormatException(file, "dimensions " + Volume
+			.formatDims(h.dims) + " are too large for ASCII encoding (more than 2 GiB of " + h.type.label() +
+			" values); re-save the volume with raw or gzip encoding");
 		final ByteBuffer bb = ByteBuffer.allocate((int) (n * h.type.bytes)).order(h.order);
 		final java.util.Scanner sc = new java.util.Scanner(in, "ISO-8859-1").useDelimiter("[\\s,]+")
 			.useLocale(Locale.ROOT);
@@ -409,6 +443,10 @@ public final class NrrdIO {
 				throw new VolumeFormatException(file, "ASCII value " + (i + 1) + " is '" + tok +
 					"', not a number");
 			}
+			if (h.type != VoxelType.FLOAT32 && h.type != VoxelType.FLOAT64 && !(v == Math.rint(v) && v >= h.type
+				.min() && v <= h.type.max())) throw new VolumeFormatException(file, "ASCII value " + (i + 1) +
+					" is '" + tok + "', which type " + h.type.label() + " cannot hold (" + h.type.rangeText() +
+					"); the header's type is wrong or the value is damaged");
 			switch (h.type) {
 				case UINT8, INT8 -> bb.put((byte) (long) v);
 				case INT16, UINT16 -> bb.putShort((short) (long) v);

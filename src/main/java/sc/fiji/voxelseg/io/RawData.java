@@ -27,6 +27,50 @@ public final class RawData {
 
 	private RawData() {}
 
+	/** Deflate expands at most 1032:1, so a compressed stream decodes to at most this many bytes. */
+	public static long decompressedBound(final long compressedBytes) {
+		return compressedBytes > Long.MAX_VALUE / 2048 ? Long.MAX_VALUE : compressedBytes * 1032 + 4096;
+	}
+
+	/**
+	 * Reads a gzip or zlib stream to its end, so that its checksum and length trailer are checked:
+	 * a cut or damaged stream can otherwise decode to plausible voxels. Bytes after the voxel data
+	 * are allowed; they are only checked.
+	 */
+	public static void verifyCompressedEnd(final InputStream in, final Path file) throws IOException {
+		final byte[] buf = new byte[1 << 13];
+		try {
+			while (in.read(buf) >= 0) {
+				// drained for the trailer check
+			}
+		}
+		catch (final EOFException e) {
+			throw new VolumeFormatException(file,
+				"truncated: the compressed data end before their end marker; the file is incomplete", e);
+		}
+		catch (final java.util.zip.ZipException e) {
+			throw new VolumeFormatException(file, "corrupt compressed data after the voxels (" + e
+				.getMessage() + "); the file is damaged", e);
+		}
+	}
+
+	/**
+	 * A volume over {@code img}, or a {@link VolumeFormatException} naming {@code file} when the
+	 * geometry its header gave is unusable (see {@link sc.fiji.voxelseg.image.Volume}).
+	 */
+	public static sc.fiji.voxelseg.image.Volume volume(final Path file,
+		final RandomAccessibleInterval<? extends RealType<?>> img, final double[] spacing,
+		final double[] origin, final double[] direction, final sc.fiji.voxelseg.image.ClassTable classes,
+		final VoxelType type) throws VolumeFormatException
+	{
+		try {
+			return new sc.fiji.voxelseg.image.Volume(img, spacing, origin, direction, classes, type);
+		}
+		catch (final IllegalArgumentException e) {
+			throw new VolumeFormatException(file, "invalid geometry: " + e.getMessage(), e);
+		}
+	}
+
 	/** Whether a slope/intercept pair changes values (slope 0 means "no scaling" in NIfTI). */
 	public static boolean isScaling(final double slope, final double inter) {
 		return slope != 0 && Double.isFinite(slope) && (slope != 1 || inter != 0);
@@ -61,12 +105,13 @@ public final class RawData {
 			nl = Math.multiplyHigh(nl, d) != 0 || nl * d < 0 ? Long.MAX_VALUE : nl * d;
 		}
 		final boolean scale = isScaling(slope, inter);
-		opt.checkFits(file, dims, nl, scale ? Math.max(4, type.bytes) + type.bytes : type.bytes);
-		if (nl * type.bytes > available) throw new VolumeFormatException(file, String.format(
+		// what the file can hold first: a lying header is a damaged file, not a memory problem
+		if (nl > available / type.bytes) throw new VolumeFormatException(file, String.format(
 			Locale.ROOT,
-			"truncated: the header promises %d bytes of voxel data (%s %s) but the file %s only %d; the file is incomplete or its header lies about the dimensions or datatype",
-			nl * type.bytes, sc.fiji.voxelseg.image.Volume.formatDims(dims), type.label(), compressed
+			"truncated: the header promises %s bytes of voxel data (%s %s) but the file %s only %d; the file is incomplete or its header lies about the dimensions or datatype",
+			nl == Long.MAX_VALUE ? "more than 2^63" : java.math.BigInteger.valueOf(nl).multiply(java.math.BigInteger.valueOf(type.bytes)), sc.fiji.voxelseg.image.Volume.formatDims(dims), type.label(), compressed
 				? "can decompress to at most" : "holds", Math.max(0, available)));
+		opt.checkFits(file, dims, nl, scale ? Math.max(4, type.bytes) + type.bytes : type.bytes);
 		final int n = (int) nl;
 		final Object arr = switch (type) {
 			case UINT8, INT8 -> new byte[n];

@@ -93,8 +93,21 @@ public final class TrainingDataset {
 		final Path file = Files.isDirectory(folderOrJson) ? folderOrJson.resolve("dataset.json")
 			: folderOrJson;
 		if (!Files.isRegularFile(file)) throw new IOException("no dataset.json at " + file);
-		final Path root = file.toAbsolutePath().getParent();
-		final JsonObject json = Json.read(file, JsonObject.class);
+		final Path root = file.toAbsolutePath().normalize().getParent();
+		try {
+			return read(file, root, Json.read(file, JsonObject.class));
+		}
+		catch (final IOException e) {
+			throw VolumeFormatException.oneLine(e); // messages echo names from the file
+		}
+		catch (final RuntimeException e) {
+			// a field of the wrong kind: a string where a number or a list belongs, and so on
+			throw new IOException(VolumeFormatException.oneLine(file + ": a field has the wrong type or value (" + e
+				.getMessage() + "); see the nnU-Net dataset.json layout"), e);
+		}
+	}
+
+	private static TrainingDataset read(final Path file, final Path root, final JsonObject json) throws IOException {
 		final String ending = json.has("file_ending") ? json.get("file_ending").getAsString()
 			: ".nii.gz";
 		if (json.has("channel_names") && json.getAsJsonObject("channel_names").size() > 1)
@@ -105,9 +118,14 @@ public final class TrainingDataset {
 			? listed(file, root, json.getAsJsonArray("training"), ending) : scanned(root, ending);
 		if (cases.isEmpty()) throw new IOException(file + ": the dataset has no training cases (no " +
 			"\"training\" list and no imagesTr/*_0000" + ending + " files)");
-		if (json.has("numTraining") && json.get("numTraining").getAsInt() != cases.size())
-			throw new IOException(file + ": numTraining is " + json.get("numTraining").getAsInt() +
+		if (json.has("numTraining")) {
+			final JsonElement nt = json.get("numTraining");
+			if (!nt.isJsonPrimitive() || !nt.getAsJsonPrimitive().isNumber() || nt.getAsDouble() != Math.rint(nt
+				.getAsDouble())) throw new IOException(VolumeFormatException.oneLine(file + ": numTraining is " + nt +
+					", not a whole number"));
+			if (nt.getAsDouble() != cases.size()) throw new IOException(file + ": numTraining is " + nt +
 				" but the dataset has " + cases.size() + " cases");
+		}
 		final List<String> missing = new ArrayList<>();
 		final Set<String> ids = new HashSet<>();
 		for (final Case c : cases) {
@@ -128,7 +146,7 @@ public final class TrainingDataset {
 				for (final JsonElement e : json.getAsJsonArray("voxelseg_classes")) {
 					final JsonObject o = e.getAsJsonObject();
 					final String colour = o.has("color") ? o.get("color").getAsString() : null;
-					final int index = o.get("index").getAsInt();
+					final int index = index(o.get("index").getAsString());
 					list.add(new LabelClass(index, o.get("name").getAsString(), colour == null ? ClassTable
 						.distinctColour(index) : Integer.parseInt(colour.replace("#", ""), 16)));
 				}
@@ -142,21 +160,57 @@ public final class TrainingDataset {
 					"\" is a region (a list of values); VoxelSeg needs one value per class");
 				final String key = e.getKey();
 				if (v.getAsJsonPrimitive().isNumber()) {
-					final int index = v.getAsInt();
+					final int index = index(v.getAsString());
 					list.add(new LabelClass(index, key, ClassTable.distinctColour(index)));
 				}
 				else {
-					final int index = Integer.parseInt(key.trim());
+					final int index = index(key);
 					list.add(new LabelClass(index, v.getAsString(), ClassTable.distinctColour(index)));
 				}
 			}
 			return new ClassTable(list);
 		}
-		catch (final IllegalArgumentException | IllegalStateException | ClassCastException
-				| NullPointerException e)
-		{
-			throw new IOException(file + ": bad class table (" + e.getMessage() + ")", e);
+		catch (final RuntimeException e) {
+			throw new IOException(VolumeFormatException.oneLine(file + ": bad class table (" + e.getMessage() +
+				"); each class needs a whole index of at least 0 and a name"), e);
 		}
+	}
+
+	/** A class index: a whole number 0 .. 65535. */
+	private static int index(final String v) {
+		final double d;
+		try {
+			d = Double.parseDouble(v.trim());
+		}
+		catch (final NumberFormatException e) {
+			throw new IllegalArgumentException("class index '" + v + "' is not a number");
+		}
+		if (d != Math.rint(d) || d < 0 || d > 65535) throw new IllegalArgumentException("class index " + v +
+			" is not a whole number from 0 to 65535");
+		return (int) d;
+	}
+
+	/**
+	 * A path a training entry names, resolved against the dataset folder; refused when it lies
+	 * outside that folder (an absolute path, or one that climbs out with {@code ..}), so that a
+	 * dataset.json from elsewhere cannot make VoxelSeg read, and train on, arbitrary files. Links
+	 * that the folder's owner put inside it are followed (a study's split views are made of them).
+	 */
+	private static Path inside(final Path file, final Path root, final String name, final int entry, final String what)
+		throws IOException
+	{
+		final Path p;
+		try {
+			p = root.resolve(name).normalize();
+		}
+		catch (final java.nio.file.InvalidPathException e) {
+			throw new IOException(VolumeFormatException.oneLine(file + ": training entry " + entry + " names " + what +
+				" '" + name + "', which is not a valid path"));
+		}
+		if (!p.startsWith(root)) throw new IOException(VolumeFormatException.oneLine(file + ": training entry " + entry + " names " +
+			what + " '" + name + "', which lies outside the dataset folder " + root +
+			"; every image and label must be inside the dataset folder"));
+		return p;
 	}
 
 	private static List<Case> listed(final Path file, final Path root, final JsonArray training,
@@ -168,8 +222,8 @@ public final class TrainingDataset {
 			if (!e.isJsonObject() || !e.getAsJsonObject().has("image") || !e.getAsJsonObject().has(
 				"label")) throw new IOException(file + ": training entry " + n +
 					" needs \"image\" and \"label\"");
-			Path image = root.resolve(e.getAsJsonObject().get("image").getAsString()).normalize();
-			final Path label = root.resolve(e.getAsJsonObject().get("label").getAsString()).normalize();
+			Path image = inside(file, root, e.getAsJsonObject().get("image").getAsString(), n, "image");
+			final Path label = inside(file, root, e.getAsJsonObject().get("label").getAsString(), n, "label");
 			final String imageName = image.getFileName().toString();
 			if (!Files.exists(image) && imageName.endsWith(ending)) {
 				final Path converted = image.resolveSibling(stem(imageName, ending) + "_0000" + ending);

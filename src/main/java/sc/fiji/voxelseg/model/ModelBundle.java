@@ -179,9 +179,9 @@ public final class ModelBundle {
 		try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(weights))) {
 			net.loadParameters(manager, in);
 		}
-		catch (final MalformedModelException | RuntimeException e) {
-			throw new IOException("the weights do not fit the network the bundle describes (" + network.describe() + "): " +
-				e.getMessage(), e);
+		catch (final MalformedModelException | IOException | RuntimeException e) {
+			throw new IOException(oneLine("the weights do not fit the network the bundle describes (" + network.describe() + "): " +
+				(e instanceof java.io.EOFException ? "the weights end early" : e.toString())), e);
 		}
 		int i = 0;
 		for (final var p : net.getParameters()) {
@@ -283,15 +283,18 @@ public final class ModelBundle {
 		if (Files.isDirectory(abs) && !Files.isRegularFile(abs.resolve(DESCRIPTION)) && !isEmpty(abs)) {
 			throw new IOException(abs + " is a folder that holds other files; choose a new folder for the model");
 		}
+		recover(abs);
+		AtomicFiles.removeStale(abs);
 		final Path tmp = Files.createTempDirectory(parent, "." + abs.getFileName() + ".");
-		final Path old = parent.resolve("." + abs.getFileName() + ".old");
+		final Path old = previous(abs);
 		try {
 			for (final Map.Entry<String, byte[]> e : files.entrySet()) {
 				Files.write(tmp.resolve(e.getKey()), e.getValue());
 				AtomicFiles.readableByAll(tmp.resolve(e.getKey()));
 			}
 			AtomicFiles.readableByAll(tmp);
-			deleteTree(old);
+			// Two renames: a stop between them leaves the complete old bundle as .NAME.old, which
+			// load() reads and the next save() puts back first.
 			if (Files.exists(abs)) Files.move(abs, old);
 			Files.move(tmp, abs);
 			deleteTree(old);
@@ -301,6 +304,32 @@ public final class ModelBundle {
 		}
 	}
 
+	/** Where a folder bundle's previous version waits while the new one is renamed in. */
+	private static Path previous(final Path abs) {
+		return abs.resolveSibling("." + abs.getFileName() + ".old");
+	}
+
+	/**
+	 * Repairs what a save stopped between its two renames left behind: with the bundle missing,
+	 * the previous version goes back in place; with both present, the previous version goes.
+	 */
+	private static void recover(final Path abs) throws IOException {
+		if (abs.getParent() == null || isZip(abs)) return;
+		final Path old = previous(abs);
+		if (!Files.isDirectory(old)) return;
+		if (!Files.exists(abs)) {
+			if (Files.isRegularFile(old.resolve(DESCRIPTION))) {
+				try {
+					Files.move(old, abs);
+				}
+				catch (final IOException e) {
+					// a read-only folder: load() reads .NAME.old where it is
+				}
+			}
+		}
+		else if (Files.isRegularFile(abs.resolve(DESCRIPTION))) deleteTree(old);
+	}
+
 	/**
 	 * Reads and checks a bundle folder or zip.
 	 *
@@ -308,71 +337,171 @@ public final class ModelBundle {
 	 *           or truncated weights
 	 */
 	public static ModelBundle load(final Path source) throws IOException {
-		final Map<String, byte[]> files = new HashMap<>();
-		if (Files.isDirectory(source)) {
-			for (final String f : new String[] { DESCRIPTION, WEIGHTS, OPTIMISER, OBJECTIVE }) {
-				if (Files.isRegularFile(source.resolve(f))) files.put(f, Files.readAllBytes(source.resolve(f)));
-			}
-		}
-		else if (Files.isRegularFile(source)) {
-			try (InputStream in = Files.newInputStream(source); ZipInputStream zip = new ZipInputStream(in)) {
-				ZipEntry e;
-				while ((e = zip.getNextEntry()) != null) files.put(e.getName(), zip.readAllBytes());
-			}
-			catch (final IOException e) {
-				throw new IOException(source + ": not a readable model bundle zip (" + e.getMessage() + ")", e);
-			}
-		}
-		else throw new IOException(source + ": no such model bundle (expected a folder or a .zip)");
-		if (!files.containsKey(DESCRIPTION)) {
-			throw new IOException(source + ": not a VoxelSeg model bundle (no " + DESCRIPTION + " inside)");
-		}
-		final JsonObject o;
 		try {
-			o = JsonParser.parseString(new String(files.get(DESCRIPTION), StandardCharsets.UTF_8)).getAsJsonObject();
-		}
-		catch (final JsonParseException | IllegalStateException e) {
-			throw new IOException(source + ": " + DESCRIPTION + " is not valid JSON (" + e.getMessage() + ")", e);
-		}
-		try {
-			if (!o.has("format") || !FORMAT.equals(o.get("format").getAsString())) {
-				throw new IOException(source + ": " + DESCRIPTION + " is not a VoxelSeg model description (format " + o.get("format") + ")");
-			}
-			final int version = o.get("format_version").getAsInt();
-			if (version > FORMAT_VERSION) {
-				throw new IOException(source + ": the bundle has format version " + version + ", written by a newer VoxelSeg; this " +
-					"version reads format " + FORMAT_VERSION + " and older. Update VoxelSeg");
-			}
-			final JsonObject n = o.getAsJsonObject("network");
-			final NetworkConfig cfg = new NetworkConfig(Architecture.parse(n.get("architecture").getAsString()), n.get("in_channels")
-				.getAsInt(), n.get("classes").getAsInt(), n.get("levels").getAsInt(), n.get("base_width").getAsInt(), n.get("kernel")
-					.getAsInt(), Norm.valueOf(n.get("norm").getAsString().toUpperCase(Locale.ROOT)));
-			final ClassTable classes = ClassTable.fromJson(o.getAsJsonArray("classes"));
-			final PreprocessingPlan plan = PreprocessingPlan.fromJson(o.get("preprocessing").toString());
-			final int[] shape = new int[3];
-			final var arr = o.getAsJsonObject("input").getAsJsonArray("shape_xyz");
-			for (int i = 0; i < 3; i++) shape[i] = arr.get(i).getAsInt();
-			final byte[] w = checked(source, files, WEIGHTS, o.getAsJsonObject("weights"));
-			final byte[] opt = o.has("optimiser") ? checked(source, files, OPTIMISER, o.getAsJsonObject("optimiser")) : null;
-			final byte[] obj = o.has("objective") ? checked(source, files, OBJECTIVE, o.getAsJsonObject("objective")) : null;
-			final JsonElement t = o.get("training");
-			return new ModelBundle(cfg, classes, plan, shape, t != null && t.isJsonObject() ? t.getAsJsonObject() : null, w, opt, obj,
-				o.has("created") ? o.get("created").getAsString() : "");
+			return loadParts(source);
 		}
 		catch (final IOException e) {
-			throw e;
-		}
-		catch (final RuntimeException e) {
-			throw new IOException(source + ": " + DESCRIPTION + " is incomplete or invalid (" + e.getMessage() + ")", e);
+			throw sc.fiji.voxelseg.io.VolumeFormatException.oneLine(e); // messages echo values from the bundle
 		}
 	}
 
-	private static byte[] checked(final Path source, final Map<String, byte[]> files, final String name, final JsonObject meta)
+	private static ModelBundle loadParts(final Path source) throws IOException {
+		recover(source.toAbsolutePath());
+		try (Parts parts = Parts.open(source)) {
+			final byte[] desc = parts.read(DESCRIPTION, MAX_DESCRIPTION_BYTES);
+			if (desc == null) throw new IOException(source + ": not a VoxelSeg model bundle (no " + DESCRIPTION + " inside)");
+			final String text = new String(desc, StandardCharsets.UTF_8);
+			sc.fiji.voxelseg.util.Json.checkDepth(text, source + ": " + DESCRIPTION);
+			final JsonObject o;
+			try {
+				o = JsonParser.parseString(text).getAsJsonObject();
+			}
+			catch (final JsonParseException | IllegalStateException e) {
+				throw new IOException(oneLine(source + ": " + DESCRIPTION + " is not valid JSON (" + e.getMessage() + ")"), e);
+			}
+			try {
+				return fromDescription(source, o, parts);
+			}
+			catch (final IOException e) {
+				throw e;
+			}
+			catch (final RuntimeException e) {
+				throw new IOException(oneLine(source + ": " + DESCRIPTION + " is incomplete or invalid (" + e + ")"), e);
+			}
+		}
+	}
+
+	/** The largest {@code model.json} read: a description, not data. */
+	static final int MAX_DESCRIPTION_BYTES = 16 << 20;
+
+	private static ModelBundle fromDescription(final Path source, final JsonObject o, final Parts parts) throws IOException {
+		if (!o.has("format") || !o.get("format").isJsonPrimitive() || !FORMAT.equals(o.get("format").getAsString())) {
+			throw new IOException(oneLine(source + ": " + DESCRIPTION + " is not a VoxelSeg model description (format " + o.get(
+				"format") + ")"));
+		}
+		final int version = o.get("format_version").getAsInt();
+		if (version > FORMAT_VERSION) {
+			throw new IOException(source + ": the bundle has format version " + version + ", written by a newer VoxelSeg; this " +
+				"version reads format " + FORMAT_VERSION + " and older. Update VoxelSeg");
+		}
+		final JsonObject n = o.getAsJsonObject("network");
+		final NetworkConfig cfg = new NetworkConfig(Architecture.parse(n.get("architecture").getAsString()), n.get("in_channels")
+			.getAsInt(), n.get("classes").getAsInt(), n.get("levels").getAsInt(), n.get("base_width").getAsInt(), n.get("kernel")
+				.getAsInt(), Norm.valueOf(n.get("norm").getAsString().toUpperCase(Locale.ROOT)));
+		final ClassTable classes = ClassTable.fromJson(o.getAsJsonArray("classes"));
+		final PreprocessingPlan plan = PreprocessingPlan.fromJson(o.get("preprocessing").toString());
+		final int[] shape = new int[3];
+		final var arr = o.getAsJsonObject("input").getAsJsonArray("shape_xyz");
+		if (arr.size() != 3) throw new IOException(source + ": input shape_xyz " + arr + " needs 3 sizes (x, y, z)");
+		for (int i = 0; i < 3; i++) {
+			shape[i] = arr.get(i).getAsInt();
+			if (shape[i] < 1 || shape[i] > MAX_INPUT_EDGE) throw new IOException(oneLine(source + ": input shape_xyz " + arr +
+				" holds " + shape[i] + "; every size must be between 1 and " + MAX_INPUT_EDGE));
+		}
+		// What the parts may weigh follows from the declared network, never from the zip's own claims.
+		final long bound = cfg.parameterBytesBound();
+		final byte[] w = checked(source, parts, WEIGHTS, o.getAsJsonObject("weights"), bound);
+		final byte[] opt = o.has("optimiser") ? checked(source, parts, OPTIMISER, o.getAsJsonObject("optimiser"), 3 * bound) : null;
+		final byte[] obj = o.has("objective") ? checked(source, parts, OBJECTIVE, o.getAsJsonObject("objective"), 3 * bound +
+			(64L << 20)) : null;
+		final JsonElement t = o.get("training");
+		return new ModelBundle(cfg, classes, plan, shape, t != null && t.isJsonObject() ? t.getAsJsonObject() : null, w, opt, obj,
+			o.has("created") ? o.get("created").getAsString() : "");
+	}
+
+	/** The largest model input edge a description may give (voxels). */
+	static final int MAX_INPUT_EDGE = 4096;
+
+	private static String oneLine(final String s) {
+		return sc.fiji.voxelseg.io.VolumeFormatException.oneLine(s);
+	}
+
+	/**
+	 * The files of a bundle folder or zip, read one at a time and never beyond a cap: a zip entry
+	 * is inflated through a stream that stops at the cap whatever the zip's headers claim, and a zip
+	 * that names one file twice (readers disagree on which one counts) is refused.
+	 */
+	private static final class Parts implements AutoCloseable {
+
+		private final Path source;
+		private final java.util.zip.ZipFile zip;
+
+		private Parts(final Path source, final java.util.zip.ZipFile zip) {
+			this.source = source;
+			this.zip = zip;
+		}
+
+		static Parts open(final Path source) throws IOException {
+			if (Files.isDirectory(source)) return new Parts(source, null);
+			if (!Files.exists(source) && Files.isDirectory(previous(source.toAbsolutePath()))) {
+				return new Parts(previous(source.toAbsolutePath()), null); // a save stopped between its renames
+			}
+			if (!Files.isRegularFile(source)) throw new IOException(source + ": no such model bundle (expected a folder or a .zip)");
+			final java.util.zip.ZipFile z;
+			try {
+				z = new java.util.zip.ZipFile(source.toFile());
+			}
+			catch (final IOException e) {
+				throw new IOException(oneLine(source + ": not a readable model bundle zip (" + e.getMessage() + ")"), e);
+			}
+			try {
+				final java.util.Set<String> names = new java.util.HashSet<>();
+				final var en = z.entries();
+				while (en.hasMoreElements()) {
+					final String name = en.nextElement().getName();
+					if (!names.add(name)) throw new IOException(oneLine(source + ": the zip holds '" + name +
+						"' twice; zip tools disagree on which one counts, so the bundle is refused"));
+				}
+			}
+			catch (final IOException | RuntimeException e) {
+				z.close();
+				if (e instanceof IOException io && io.getMessage() != null && io.getMessage().startsWith(source.toString())) throw io;
+				throw new IOException(oneLine(source + ": not a readable model bundle zip (" + e.getMessage() + ")"), e);
+			}
+			return new Parts(source, z);
+		}
+
+		/** The bytes of {@code name}, or null if absent; more than {@code cap} bytes is an error. */
+		byte[] read(final String name, final long cap) throws IOException {
+			if (zip == null) {
+				final Path f = source.resolve(name);
+				if (!Files.isRegularFile(f)) return null;
+				final long size = Files.size(f);
+				if (size > cap) throw tooLarge(name, size, cap);
+				return Files.readAllBytes(f);
+			}
+			final ZipEntry e = zip.getEntry(name);
+			if (e == null || e.isDirectory()) return null;
+			if (e.getSize() > cap) throw tooLarge(name, e.getSize(), cap);
+			try (InputStream in = zip.getInputStream(e)) {
+				final byte[] b = in.readNBytes((int) Math.min(cap + 1, Integer.MAX_VALUE - 8));
+				if (b.length > cap) throw tooLarge(name, b.length, cap);
+				return b;
+			}
+			catch (final java.util.zip.ZipException | java.io.EOFException ex) {
+				throw new IOException(oneLine(source + ": " + name + " is damaged inside the zip (" + ex.getMessage() + ")"), ex);
+			}
+		}
+
+		private IOException tooLarge(final String name, final long size, final long cap) {
+			return new IOException(source + ": " + name + " holds " + (size > cap ? "more than " + cap : size) +
+				" bytes, more than the bundle's description allows (" + cap + "); the bundle is damaged or not a VoxelSeg model");
+		}
+
+		@Override
+		public void close() throws IOException {
+			if (zip != null) zip.close();
+		}
+	}
+
+	private static byte[] checked(final Path source, final Parts parts, final String name, final JsonObject meta, final long bound)
 		throws IOException
 	{
-		final byte[] b = files.get(name);
-		if (b == null) throw new IOException(source + ": the bundle lacks " + name);
 		final long expected = meta.get("bytes").getAsLong();
+		if (expected < 0 || expected > bound) throw new IOException(source + ": the description says " + name + " holds " + expected +
+			" bytes, but the network it describes needs at most " + bound + "; the bundle is damaged");
+		final byte[] b = parts.read(name, expected);
+		if (b == null) throw new IOException(source + ": the bundle lacks " + name);
 		if (b.length != expected) {
 			throw new IOException(source + ": " + name + " has " + b.length + " bytes, the description says " + expected +
 				(b.length < expected ? " (the bundle is truncated)" : ""));

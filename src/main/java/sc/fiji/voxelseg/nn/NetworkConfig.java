@@ -25,6 +25,30 @@ public record NetworkConfig(Architecture architecture, int inChannels, int class
 		if (levels < 2 || levels > 7) throw new IllegalArgumentException("levels must be between 2 and 7, not " + levels);
 		if (baseWidth < 2 || baseWidth % 2 != 0) throw new IllegalArgumentException("base width must be an even number ≥ 2, not " + baseWidth);
 		if (kernel < 1 || kernel % 2 == 0) throw new IllegalArgumentException("kernel must be odd, not " + kernel);
+		if (inChannels > MAX_IN_CHANNELS) throw new IllegalArgumentException("at most " + MAX_IN_CHANNELS + " input channels, not " + inChannels);
+		if (classes > MAX_CLASSES) throw new IllegalArgumentException("at most " + MAX_CLASSES + " classes, not " + classes);
+		if (baseWidth > MAX_BASE_WIDTH) throw new IllegalArgumentException("base width must be at most " + MAX_BASE_WIDTH + ", not " + baseWidth);
+		if (kernel > MAX_KERNEL) throw new IllegalArgumentException("kernel must be at most " + MAX_KERNEL + ", not " + kernel);
+	}
+
+	/** Limits far above any network here, which keep a damaged description from asking for terabytes. */
+	public static final int MAX_IN_CHANNELS = 64, MAX_CLASSES = 65536, MAX_BASE_WIDTH = 1024, MAX_KERNEL = 15;
+
+	/**
+	 * An upper bound on the bytes of this network's parameter stream (float32 values plus DJL's
+	 * per-parameter headers), worked from the shapes alone: at each level at most 16 convolutions of
+	 * {@code kernel³ × width²} weights (U-Net and VNet hold 2 to 6), the input and output
+	 * convolutions, and 1 MiB for names and headers. Used to cap what a bundle may make VoxelSeg
+	 * inflate.
+	 */
+	public long parameterBytesBound() {
+		final long k3 = (long) kernel * kernel * kernel;
+		long n = k3 * inChannels * baseWidth * 2L + (long) baseWidth * classes * 2L + classes;
+		for (int l = 0; l < levels; l++) {
+			final long w = width(l);
+			n += 16 * k3 * w * w + 64 * w;
+		}
+		return 4 * n + (1L << 20);
 	}
 
 	/** The seed's 3D U-Net: 4 levels, 64 channels at the first, 3×3×3 kernels, batch norm (about 15.4 M parameters). */

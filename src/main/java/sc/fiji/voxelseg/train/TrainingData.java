@@ -74,7 +74,7 @@ public final class TrainingData {
 				ds.root().relativize(c.label())));
 		}
 		progress.progress(ds.size(), ds.size());
-		return checked(out, ds.classes(), plan);
+		return checked(out, ds.classes(), plan, progress);
 	}
 
 	/** Applies the plan to image/label pairs already in memory (images open in Fiji). */
@@ -87,7 +87,7 @@ public final class TrainingData {
 			progress.progress(i++, pairs.size());
 			out.add(prepare(p, classes, plan, "case " + p.id()));
 		}
-		return checked(out, classes, plan);
+		return checked(out, classes, plan, progress);
 	}
 
 	private static CaseData prepare(final Pair p, final ClassTable classes, final PreprocessingPlan plan, final String what) {
@@ -110,15 +110,24 @@ public final class TrainingData {
 		return b;
 	}
 
-	private static TrainingData checked(final List<CaseData> cases, final ClassTable classes, final PreprocessingPlan plan) {
+	private static TrainingData checked(final List<CaseData> cases, final ClassTable classes, final PreprocessingPlan plan,
+		final Progress progress)
+	{
 		long fg = 0;
+		final List<String> empty = new ArrayList<>();
 		for (final CaseData c : cases) {
 			final long[] h = c.histogram(classes.maxIndex() + 1);
 			fg += c.voxels() - h[0];
+			if (h[0] == c.voxels()) empty.add(c.id());
 		}
 		if (fg == 0) {
 			throw new IllegalArgumentException("the " + cases.size() + " training label maps hold no foreground (every voxel is " +
 				"background 0): there is nothing to learn. Check that the label maps are the right files");
+		}
+		if (!empty.isEmpty()) {
+			progress.warning(empty.size() + " of " + cases.size() + " training label maps hold no foreground after preprocessing " +
+				"(every voxel is background 0): " + String.join(", ", empty.subList(0, Math.min(10, empty.size()))) + (empty.size() > 10
+					? ", ..." : "") + ". They teach only background; check that they are the right files, or that the crop keeps the organs");
 		}
 		return new TrainingData(cases, classes, plan);
 	}

@@ -25,6 +25,7 @@ public final class AtomicFiles {
 		final Path abs = target.toAbsolutePath();
 		final Path dir = abs.getParent();
 		if (dir != null) Files.createDirectories(dir);
+		removeStale(abs);
 		final Path tmp = Files.createTempFile(dir, "." + abs.getFileName() + ".", ".part");
 		boolean done = false;
 		try {
@@ -36,6 +37,42 @@ public final class AtomicFiles {
 		}
 		finally {
 			if (!done) Files.deleteIfExists(tmp);
+		}
+	}
+
+	/** A temporary file or folder untouched for this long belongs to a run that was stopped. */
+	public static final long STALE_MILLIS = 120_000;
+
+	/**
+	 * Removes what a stopped run left beside {@code target}: hidden temporary files
+	 * ({@code .NAME.*.part}) and folders ({@code .NAME.*}, but not {@code .NAME.old}) not modified
+	 * for {@link #STALE_MILLIS}. A concurrent writer's temporaries are younger and stay.
+	 */
+	public static void removeStale(final Path target) {
+		final Path abs = target.toAbsolutePath();
+		final Path dir = abs.getParent();
+		if (dir == null || !Files.isDirectory(dir)) return;
+		final String prefix = "." + abs.getFileName() + ".";
+		final long now = System.currentTimeMillis();
+		try (java.util.stream.Stream<Path> s = Files.list(dir)) {
+			for (final Path p : (Iterable<Path>) s::iterator) {
+				final String n = p.getFileName().toString();
+				if (!n.startsWith(prefix) || n.equals(prefix + "old")) continue;
+				if (!n.endsWith(".part") && !Files.isDirectory(p)) continue;
+				try {
+					if (now - Files.getLastModifiedTime(p).toMillis() < STALE_MILLIS) continue;
+					if (Files.isDirectory(p)) try (java.util.stream.Stream<Path> w = Files.walk(p)) {
+						for (final Path f : w.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(f);
+					}
+					else Files.deleteIfExists(p);
+				}
+				catch (final IOException e) {
+					// another process took it, or no permission: leave it
+				}
+			}
+		}
+		catch (final IOException e) {
+			// an unreadable folder: the write that follows reports it
 		}
 	}
 

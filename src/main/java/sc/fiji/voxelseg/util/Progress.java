@@ -10,6 +10,14 @@ public interface Progress {
 	/** A short message about the current stage. */
 	void status(String message);
 
+	/**
+	 * Something the user should know that does not stop the work (a training case without
+	 * foreground, say). By default a status line that starts with "Warning:".
+	 */
+	default void warning(final String message) {
+		status("Warning: " + message);
+	}
+
 	/** {@code done} of {@code total} units of the current stage are finished. */
 	default void progress(final long done, final long total) {}
 

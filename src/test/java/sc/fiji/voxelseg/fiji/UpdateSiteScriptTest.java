@@ -230,6 +230,13 @@ public class UpdateSiteScriptTest {
 		final Path stored = site.resolve("jars/" + built[0].getName() + "-20261231235959");
 		assertEquals(Files.size(stored), Long.parseLong(v.getAttribute("filesize")));
 		assertEquals(updaterChecksum(stored), v.getAttribute("checksum"));
+		// with no jars named, the script takes the built jar and DJL's jars from the class path
+		final Path defaults = tmp.resolve("defaults");
+		run(defaults, "20261231235959");
+		final Map<String, Element> records = plugins(defaults);
+		assertTrue(records.containsKey("jars/" + built[0].getName()), records.keySet().toString());
+		assertTrue(records.keySet().stream().anyMatch(k -> k.startsWith("jars/api-") || k.contains("pytorch-engine")), records.keySet()
+			.toString());
 	}
 
 	private static String plainSha1(final Path p) throws Exception {

@@ -66,6 +66,16 @@ class TrainingDataTest {
 		assertTrue(io.getMessage().contains("dataset.json"), io.getMessage());
 		// and a good one passes
 		assertEquals(1, TrainingData.of(List.of(new TrainingData.Pair("a", image, labels)), t, plan, Progress.NONE).cases().size());
+		// one all-background case among good ones: accepted, with a warning that names it
+		final List<String> said = new java.util.ArrayList<>();
+		final Progress listening = said::add;
+		assertEquals(3, TrainingData.of(List.of(new TrainingData.Pair("a", image, labels), new TrainingData.Pair("empty_case", image,
+			cube(new float[512], 8)), new TrainingData.Pair("c", image, labels)), t, plan, listening).cases().size());
+		assertEquals(1, said.stream().filter(m -> m.startsWith("Warning: 1 of 3 training label maps hold no foreground") && m.contains(
+			"empty_case")).count(), said.toString());
+		said.clear();
+		TrainingData.of(List.of(new TrainingData.Pair("a", image, labels)), t, plan, listening);
+		assertTrue(said.stream().noneMatch(m -> m.startsWith("Warning")), said.toString());
 	}
 
 	@Test
