@@ -116,7 +116,7 @@ public final class MetaImageIO {
 			"ObjectType = " + ot + "; VoxelSeg reads MetaImage objects of type Image");
 		final String ndString = f.get("ndims");
 		if (ndString == null) throw new VolumeFormatException(file, "the header has no NDims field");
-		final int nd = (int) TextHeaders.sizes(ndString, file, "NDims")[0];
+		final int nd = (int) Math.min(64, TextHeaders.singleSize(ndString, file, "NDims"));
 		final String ds = f.get("dimsize");
 		if (ds == null) throw new VolumeFormatException(file, "the header has no DimSize field");
 		final long[] sizes = TextHeaders.sizes(ds, file, "DimSize");
@@ -142,7 +142,7 @@ public final class MetaImageIO {
 			"BinaryData = False (ASCII voxel data) is not supported; re-save the image as binary");
 		h.compressed = f.containsKey("compresseddata") && isTrue(f.get("compresseddata"));
 		if (f.containsKey("headersize")) {
-			final double hs = TextHeaders.numbers(f.get("headersize"), file, "HeaderSize")[0];
+			final double hs = TextHeaders.single(f.get("headersize"), file, "HeaderSize");
 			if (hs != -1 && (hs < 0 || hs != Math.rint(hs))) throw new VolumeFormatException(file,
 				"HeaderSize = " + f.get("headersize") + " is neither -1 nor a byte count");
 			h.headerSize = (long) hs;

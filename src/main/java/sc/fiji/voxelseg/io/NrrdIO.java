@@ -139,8 +139,8 @@ public final class NrrdIO {
 		final Header h = new Header();
 		final String typeName = require(f, "type", file);
 		h.type = type(typeName, file);
-		final int dimension = (int) TextHeaders.sizes(require(f, "dimension", file), file,
-			"dimension")[0];
+		final int dimension = (int) Math.min(64, TextHeaders.singleSize(require(f, "dimension", file), file,
+			"dimension"));
 		final long[] sizes = TextHeaders.sizes(require(f, "sizes", file), file, "sizes");
 		if (sizes.length != dimension) throw new VolumeFormatException(file, "'sizes' lists " +
 			sizes.length + " values but 'dimension' is " + dimension);
@@ -189,7 +189,7 @@ public final class NrrdIO {
 			spaceDim = 3;
 		}
 		if (f.containsKey("space dimension")) {
-			final int sd = (int) TextHeaders.sizes(f.get("space dimension"), file, "space dimension")[0];
+			final int sd = (int) Math.min(64, TextHeaders.singleSize(f.get("space dimension"), file, "space dimension"));
 			if (space != null && sd != 3) throw new VolumeFormatException(file, "'space dimension: " + sd +
 				"' contradicts 'space: " + space + "'");
 			spaceDim = sd;

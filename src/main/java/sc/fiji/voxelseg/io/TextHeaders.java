@@ -70,6 +70,22 @@ final class TextHeaders {
 		return out;
 	}
 
+	/** The one number a field holds; an empty field or a list is an error naming the field. */
+	static double single(final String value, final Path file, final String field) throws VolumeFormatException {
+		final double[] d = numbers(value, file, field);
+		if (d.length != 1) throw new VolumeFormatException(file, "field '" + field + "' holds '" + value.trim() +
+			"'; it needs exactly one number");
+		return d[0];
+	}
+
+	/** The one size (a whole number of at least 1) a field holds. */
+	static long singleSize(final String value, final Path file, final String field) throws VolumeFormatException {
+		final long[] d = sizes(value, file, field);
+		if (d.length != 1) throw new VolumeFormatException(file, "field '" + field + "' holds '" + value.trim() +
+			"'; it needs exactly one whole number");
+		return d[0];
+	}
+
 	static String lower(final String s) {
 		return s.trim().toLowerCase(Locale.ROOT);
 	}

@@ -600,6 +600,48 @@ class HostileVolumeFuzzTest {
 		return out;
 	}
 
+	/**
+	 * Every single-bit flip of the header bytes of pydicom's CT and MR test files (implicit VR,
+	 * explicit little and big endian), read in the small heap: none may crash or run out of
+	 * memory; each is read or refused naming the file. In the test suite the first 300 bytes after
+	 * the preamble of each file; {@code -Dfuzz.bitflips=all} ({@code scripts/fuzz.sh}) every byte
+	 * before the pixel data.
+	 */
+	@Test
+	void everyBitFlipOfADicomHeader() throws Exception {
+		final boolean all = "all".equals(System.getProperty("fuzz.bitflips"));
+		final List<Case> cases = new ArrayList<>();
+		for (final DicomBase b : dicomBases()) {
+			if (b.name.equals("MR_small")) continue; // the same header as MR_small_implicit's, explicit
+			final Path dir = Files.createDirectories(tmp.resolve("flips").resolve(b.name));
+			final int end = all ? b.pixelStart : Math.min(b.pixelStart, 132 + 300);
+			for (int i = 132; i < end; i++)
+				for (int bit = 0; bit < 8; bit++) {
+					final byte[] bytes = b.bytes.clone();
+					bytes[i] ^= (byte) (1 << bit);
+					final Path f = dir.resolve(b.name + "-" + i + "-" + bit + ".dcm");
+					Files.write(f, bytes);
+					cases.add(new Case("dicom-bitflip", f, List.of(f.getFileName().toString()), Expect.ANY, b.digest));
+				}
+		}
+		org.junit.jupiter.api.Assumptions.assumeFalse(cases.isEmpty(), "pydicom's test files are not installed");
+		final List<String[]> list = new ArrayList<>();
+		for (final Case c : cases)
+			list.add(new String[] { "volume", c.file.toString() });
+		final List<FuzzRunner.Result> results = FuzzRunner.run(list, Files.createDirectories(tmp.resolve("flip-runner")), 900);
+		final List<String> failures = new ArrayList<>();
+		int read = 0;
+		for (int i = 0; i < cases.size(); i++) {
+			final String problem = problem(cases.get(i), results.get(i));
+			if (problem != null) failures.add(cases.get(i).file.getFileName() + ": " + problem);
+			if (results.get(i).status().equals("OK")) read++;
+		}
+		System.out.println("dicom header bit flips, " + cases.size() + " cases: " + read + " read, " + (cases.size() - read) +
+			" refused");
+		assertTrue(failures.isEmpty(), failures.size() + " of " + cases.size() + " flips went wrong:\n" + String.join("\n", failures
+			.subList(0, Math.min(40, failures.size()))));
+	}
+
 	/** The cases the issue reported, one by one, each with the message it must give. */
 	@Test
 	void reportedDefectsAreRefused() throws Exception {
