@@ -45,7 +45,8 @@ final class TrainCommand implements Main.Subcommand {
 			"[--feature-grid labels|features]] " +
 			"[--plan plan.json | --preset seeds-ct | preprocessing options as for preprocess] [--resume] [--dry-run (check the options)]\n" +
 			"  semi-supervised (seed 003; defaults: vnet, sgd lr 0.01 step decay, 6000 iterations, batch 2 labeled): --mode semi " +
-			"[--labeled-fraction 1] [--unlabeled DIR (default DATASET_DIR/imagesUnlabeled)] [--unlabeled-batch 2] [--ema 0.99] " +
+			"[--labeled-fraction 1] [--unlabeled DIR (default DATASET_DIR/imagesUnlabeled)] [--unlabeled-batch 2] [--ema 0.99] [--no-ema-warmup] " +
+			"[--teacher-noise 0.1] [--feature-loss mean|sum] " +
 			"[--confidence 0.7] [--alpha 0.01] [--beta 0.1|100] [--gamma0 0.001] [--ramp-up STEPS] [--no-adv] [--no-feature] " +
 			"[--no-consistency] [--disc-lr 2e-4] [--disc-width 64] [--disc-maps 4] [--export student|teacher] " +
 			"[--student-pass separate|shared]";
@@ -97,7 +98,7 @@ final class TrainCommand implements Main.Subcommand {
 
 	/** Switches of {@code train}: options without a value. */
 	static final Set<String> FLAGS = union(PreprocessCommand.PLAN_FLAGS, Set.of("no-augment", "no-flips", "resume", "no-adv",
-		"no-feature", "no-consistency"));
+		"no-feature", "no-consistency", "no-ema-warmup"));
 
 	/**
 	 * Checks {@code train} options without training: every option known and every value valid.
@@ -174,6 +175,12 @@ final class TrainCommand implements Main.Subcommand {
 		m.labeledFraction = a.getDouble("labeled-fraction", m.labeledFraction);
 		m.unlabeledBatch = a.getInt("unlabeled-batch", m.unlabeledBatch);
 		m.emaDecay = a.getDouble("ema", m.emaDecay);
+		m.emaWarmup = !a.flag("no-ema-warmup");
+		m.teacherNoise = a.getDouble("teacher-noise", m.teacherNoise);
+		final String fl = a.get("feature-loss", m.featureMean ? "mean" : "sum").trim().toLowerCase(Locale.ROOT);
+		if (!fl.equals("mean") && !fl.equals("sum")) throw new Args.UsageException("unknown --feature-loss '" + fl +
+			"': use mean (over the head's 64 outputs, as torch's mse_loss) or sum");
+		m.featureMean = fl.equals("mean");
 		m.confidence = a.getDouble("confidence", m.confidence);
 		m.alpha = a.getDouble("alpha", m.alpha);
 		m.beta = a.getDouble("beta", m.beta);

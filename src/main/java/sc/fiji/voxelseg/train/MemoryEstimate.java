@@ -139,8 +139,8 @@ public final class MemoryEstimate {
 		throw new IllegalArgumentException(s.toString());
 	}
 
-	/** Bytes to train a configuration on batches of a sample shape, with the extra bytes. */
-	private static long need(final NetworkConfig cfg, final int batch, final int[] shape, final ToLongBiFunction<NetworkConfig, int[]> extra) {
+	/** Bytes to train a configuration on batches of a sample shape, with the extra bytes (a regime's). */
+	public static long need(final NetworkConfig cfg, final int batch, final int[] shape, final ToLongBiFunction<NetworkConfig, int[]> extra) {
 		return training(cfg, batch, shape) + extra.applyAsLong(cfg, shape);
 	}
 

@@ -17,6 +17,7 @@ import ai.djl.MalformedModelException;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
@@ -59,8 +60,12 @@ import sc.fiji.voxelseg.nn.VoxelFeatureHeads;
  * <li>after the trainer's optimiser has updated the student and its heads, {@link #afterUpdate}
  * moves the teacher network and the teacher's projection heads towards them by EMA.</li>
  * </ol>
- * Choices where the paper is silent: the teacher starts as a copy of the student (as in BYOL);
- * no input noise for the teacher (consistency is between the two networks on the same batch); the
+ * Choices where the paper is silent, from the mean-teacher code it builds on (UA-MT, SASSNet),
+ * each a setting: the teacher sees the batch plus {@code clamp(N(0, 0.1²), -0.2, 0.2)} noise
+ * ({@link SemiSupervisedSettings#teacherNoise}); the EMA decay warms up as
+ * {@code min(1 - 1/(step + 1), a)} ({@link SemiSupervisedSettings#emaWarmup}); the BYOL distance
+ * is an element mean, which makes the paper's β = 100 a Dice-sized weight
+ * ({@link SemiSupervisedSettings#featureMean}). Others: the teacher starts as a copy of the student (as in BYOL); the
  * generator term is the non-saturating {@code -log D(f_u)}; voxel sampling follows seed 000's
  * {@link VoxelSampler} (at most 1700 voxels per set, false negatives of the student oversampled for
  * L_feature), with a seed derived from (run seed, step, set) so a resumed run draws the same voxels.
@@ -284,9 +289,22 @@ final class SemiSupervisedRegime implements Regime {
 		final NDArray y = root.create(ByteBuffer.wrap(Arrays.copyOf(b.labels(), nl * v)), new Shape(nl, b.nz(), b.ny(), b.nx()),
 			DataType.UINT8);
 		final byte[] labeled = Arrays.copyOf(b.labels(), nl * v);
-		// the teacher: frozen parameters, grad mode off outside the collector
-		final NDList tOut = teacher.forward(ps, new NDList(x), false);
-		final NDArray tProb = SegmentationNetwork.logits(tOut).softmax(1);
+		// the teacher: frozen parameters, grad mode off outside the collector, on a perturbed batch;
+		// in a scope of its own that keeps only what the loss terms read (its softmax and the
+		// encoder maps of the feature loss), so its other maps and temporaries are freed before the
+		// student's pass instead of living through the whole step
+		final NDList tOut = new NDList();
+		final NDArray tProb;
+		try (NDScope teacherScope = new NDScope()) {
+			final NDArray xt = semi.teacherNoise > 0 ? x.add(root.create(teacherNoise(x.size(), step), x.getShape())) : x;
+			final NDList all = teacher.forward(ps, new NDList(xt), false);
+			tProb = SegmentationNetwork.logits(all).softmax(1);
+			for (int j = 0; j <= heads.size(); j++) tOut.add(j == 0 ? null : all.get(j)); // index j: encoder map j, as in the output
+			NDScope.unregister(tProb);
+			for (int j = 1; j < tOut.size(); j++) NDScope.unregister(tOut.get(j));
+		}
+		NDScope.register(tProb);
+		for (int j = 1; j < tOut.size(); j++) NDScope.register(tOut.get(j));
 		final byte[] pseudo = semi.adversarial ? SemiSupervisedLoss.pseudoLabels(tProb.get(new NDIndex(nl + ":")), semi.confidence) : null;
 		final VoxelSampler.Sample real = semi.adversarial ? sampler.sample(labeled, null, classes, seed(step, 1)) : null;
 		final int[][] fake = semi.adversarial ? confident(pseudo, nl * v, seed(step, 2)) : null;
@@ -320,7 +338,7 @@ final class SemiSupervisedRegime implements Regime {
 			// autograd keeps what the backward pass needs; the step's scope would keep the teacher's
 			// outputs and the student's logits and decoder maps alive through all of it. The
 			// discriminator's own pass below reads the student's encoder maps, which stay.
-			tOut.close();
+			for (int j = 1; j < tOut.size(); j++) tOut.get(j).close();
 			tProb.close();
 			final int kept = semi.adversarial ? discriminator.maps() : 0;
 			for (int j = 0; j < sOut.size(); j++) if (j == 0 || j > kept) sOut.get(j).close();
@@ -417,10 +435,23 @@ final class SemiSupervisedRegime implements Regime {
 			final VoxelFeatureHeads h = heads.get(j - 1);
 			final NDArray p = h.predict(ps, h.project(ps, fs, true), true);
 			final NDArray z = teacherHeads.get(j - 1).project(ps, ft, true);
-			final NDArray term = SemiSupervisedLoss.byol(p, z, s.label(), VoxelRepresentationLoss.classWeights(s.gridCounts()));
+			NDArray term = SemiSupervisedLoss.byol(p, z, s.label(), VoxelRepresentationLoss.classWeights(s.gridCounts()));
+			if (semi.featureMean) term = Scalars.div(term, p.getShape().get(1)); // per element of the head's output
 			total = total == null ? term : total.add(term);
 		}
 		return total != null ? total : manager.zeros(new Shape());
+	}
+
+	/**
+	 * The teacher's input noise of a step: {@code clamp(N(0, σ²), -2σ, 2σ)} per voxel, a pure
+	 * function of (run seed, step), so a resumed run adds the same noise.
+	 */
+	float[] teacherNoise(final long n, final long step) {
+		final java.util.SplittableRandom r = new java.util.SplittableRandom(seed(step, 7));
+		final double s = semi.teacherNoise;
+		final float[] out = new float[Math.toIntExact(n)];
+		for (int i = 0; i < out.length; i++) out[i] = (float) Math.max(-2 * s, Math.min(2 * s, r.nextGaussian() * s));
+		return out;
 	}
 
 	/** The sampling seed of a step and voxel set: a pure function of (run seed, step, set). */
@@ -430,7 +461,7 @@ final class SemiSupervisedRegime implements Regime {
 
 	@Override
 	public void afterUpdate(final long step) {
-		final float a = (float) semi.emaDecay;
+		final float a = (float) semi.emaDecayAt(step);
 		MeanTeacher.update(teacherParams, studentParams, a);
 		if (!teacherHeadParams.isEmpty()) MeanTeacher.update(teacherHeadParams, headProjection, a);
 	}

@@ -26,6 +26,26 @@ public final class SemiSupervisedSettings {
 	public double labeledFraction = 1;
 	/** The EMA decay a of the teacher, {@code θ_t ← a θ_t + (1-a) θ_s}. */
 	public double emaDecay = 0.99;
+	/**
+	 * Whether the decay warms up as {@code min(1 - 1/(step + 1), a)}, as in the mean-teacher code
+	 * (and UA-MT, SASSNet) the paper builds on: the teacher follows the student closely while both
+	 * change fast, instead of averaging in the random initial weights for ~1/(1-a) steps.
+	 */
+	public boolean emaWarmup = true;
+	/**
+	 * σ of the Gaussian noise added to the teacher's input, clamped to ±2σ: UA-MT's
+	 * {@code clamp(N(0, 0.1²), -0.2, 0.2)}, so that the consistency term measures the response to a
+	 * perturbation (the paper prints none). 0: the teacher sees the student's batch unchanged.
+	 */
+	public double teacherNoise = 0.1;
+	/**
+	 * Whether the BYOL feature distance of a voxel pair is the mean over the head's output elements
+	 * (torch's {@code mse_loss}, as in the mean-teacher codebases), the default, or their sum. With
+	 * the sum (up to 4 per pair) the paper's β = 100 weighs the feature term hundreds of times above
+	 * the Dice loss; with the mean (divided by the head width, 64) β = 100 puts it at the Dice
+	 * loss's scale.
+	 */
+	public boolean featureMean = true;
 	/** t: a voxel gets a pseudo-label where the teacher's top probability exceeds it. */
 	public double confidence = 0.7;
 	/** Whether the adversarial term α L_adv (and the discriminator) is on. */
@@ -148,6 +168,11 @@ public final class SemiSupervisedSettings {
 		return beta > 0 ? beta : classes <= 2 ? 0.1 : 100;
 	}
 
+	/** The EMA decay after optimiser step {@code step} (0 for the first): warmed up or constant. */
+	public double emaDecayAt(final long step) {
+		return emaWarmup ? Math.min(1 - 1.0 / (step + 1), emaDecay) : emaDecay;
+	}
+
 	/** t_max in effect for a run of {@code total} steps. */
 	public long rampUp(final long total) {
 		return rampUpSteps > 0 ? rampUpSteps : total;
@@ -169,6 +194,8 @@ public final class SemiSupervisedSettings {
 			throw new IllegalArgumentException("labeled fraction must be in (0, 1], not " + labeledFraction);
 		}
 		if (!(emaDecay >= 0 && emaDecay < 1)) throw new IllegalArgumentException("EMA decay must be in [0, 1), not " + emaDecay);
+		if (!(teacherNoise >= 0 && teacherNoise <= 10)) throw new IllegalArgumentException("teacher input noise must be in [0, 10], not " +
+			teacherNoise);
 		if (!(confidence >= 0 && confidence < 1)) throw new IllegalArgumentException("pseudo-label threshold must be in [0, 1), not " + confidence);
 		for (final double w : new double[] { alpha, beta, gamma0 }) {
 			if (!(w >= 0 && Double.isFinite(w))) throw new IllegalArgumentException("loss weights must not be negative, not " + w);

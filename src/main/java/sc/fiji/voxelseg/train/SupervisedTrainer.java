@@ -109,6 +109,14 @@ public final class SupervisedTrainer {
 	}
 
 	/** Memory the run may use for the pre-flight check; by default what the machine has available. */
+	/** Replaces the guard that stops training as memory runs out (tests give one with a fake reading). */
+	SupervisedTrainer memoryGuard(final MemoryGuard g) {
+		guard = g;
+		return this;
+	}
+
+	private MemoryGuard guard;
+
 	public SupervisedTrainer memoryLimit(final long bytes) {
 		memoryLimit = bytes;
 		return this;
@@ -195,12 +203,15 @@ public final class SupervisedTrainer {
 		final long cadence = Math.max(sampler.stepsPerEpoch(), (total + 19) / 20);
 		final long validateEvery = val.isEmpty() ? 0 : settings.validateEvery > 0 ? settings.validateEvery : cadence;
 		final long checkpointEvery = settings.checkpointEvery > 0 ? settings.checkpointEvery : validateEvery > 0 ? validateEvery : cadence;
-		MemoryEstimate.check(cfg, sampler.batchSize(), shape, memoryLimit >= 0 ? memoryLimit : MemoryEstimate.available(),
-			regime::extraMemory);
+		final long available = memoryLimit >= 0 ? memoryLimit : MemoryEstimate.available();
+		MemoryEstimate.check(cfg, sampler.batchSize(), shape, available, regime::extraMemory);
+		final long estimate = MemoryEstimate.need(cfg, sampler.batchSize(), shape, regime::extraMemory);
 
+		final MemoryGuard memory = guard != null ? guard : MemoryGuard.forThisProcess(memoryLimit);
 		final Device device = TorchEngine.device(settings.device);
 		progress.status("Training " + cfg.describe() + " on " + train.size() + " cases (" + val.size() + " for validation)" + regime
-			.describe() + ", " + TorchEngine.describe(device));
+			.describe() + ", " + TorchEngine.describe(device) + String.format(Locale.ROOT, "; memory: about %d MiB needed, %d MiB available",
+				estimate >> 20, available >> 20));
 		TorchEngine.setGradMode(false);
 		final LearningRateSchedule schedule = schedule(total);
 		final TrainingHistory history = from == null ? new TrainingHistory() : TrainingHistory.fromJson(from.training()
@@ -264,6 +275,14 @@ public final class SupervisedTrainer {
 						if (validateEvery == 0) saveBundle(obj.exported(net), history, step, validationIds, cfg, shape, null, out);
 						saveCheckpoint(net, opt, obj, history, step, validationIds, cfg, shape);
 						writeReports(history);
+					}
+					final String shortOfMemory = memory == null || step == total ? null : memory.check();
+					if (shortOfMemory != null) {
+						saveCheckpoint(net, opt, obj, history, step, validationIds, cfg, shape);
+						writeReports(history);
+						throw new MemoryGuard.MemoryExhaustedException(String.format(Locale.ROOT,
+							"training stopped after step %d of %d: %s. Checkpoint %s; resume with --resume once memory is free, or train " +
+								"with a smaller batch, grid or width", step, total, shortOfMemory, checkpointPath(out)));
 					}
 					final double perStep = (System.nanoTime() - t0) / 1e9 / (step - start);
 					if (System.nanoTime() - lastStatus > 1_000_000_000L || !valText.isEmpty() || step == total) {

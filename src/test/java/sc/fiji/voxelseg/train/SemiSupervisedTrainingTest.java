@@ -100,7 +100,7 @@ class SemiSupervisedTrainingTest {
 				before.add(p.getArray().toFloatArray());
 			}
 			opt.step(params, 1e-2f);
-			r.afterUpdate(0);
+			r.afterUpdate(1000); // past the warm-up: the decay is a = 0.99
 			final List<Parameter> student = MeanTeacher.parameters(net);
 			for (int i = 0; i < teacher.size(); i++) {
 				final float[] t = teacher.get(i).getArray().toFloatArray(), sv = student.get(i).getArray().toFloatArray(), tb = before.get(i);
@@ -173,6 +173,42 @@ class SemiSupervisedTrainingTest {
 	 * passes. Oracle for the share's floor: the teacher's weights (4 bytes a parameter) and its kept
 	 * finest-level maps (2 × width × voxels × volumes × 4 bytes), counted by hand.
 	 */
+	/**
+	 * The mean-teacher code's choices, worked by hand: the EMA decay {@code min(1 - 1/(step + 1), a)}
+	 * (0 at the first update, so the teacher becomes the student; 0.5, 0.9, then a); the teacher's
+	 * input noise {@code clamp(N(0, σ²), -2σ, 2σ)}: within the clamp, of mean 0 and of the clamped
+	 * normal's standard deviation (0.959 σ: E[clamp(Z, -2, 2)²] = (2Φ(2) - 1) - 4φ(2) + 8(1 - Φ(2))),
+	 * the same at the same step and different at another.
+	 */
+	@Test
+	void emaWarmsUpAndTheTeacherSeesNoise() {
+		final SemiSupervisedSettings m = new SemiSupervisedSettings();
+		assertEquals(0, m.emaDecayAt(0));
+		assertEquals(0.5, m.emaDecayAt(1));
+		assertEquals(0.9, m.emaDecayAt(9), 1e-15);
+		assertEquals(0.99, m.emaDecayAt(99), 1e-15);
+		assertEquals(0.99, m.emaDecayAt(5000));
+		m.emaWarmup = false;
+		assertEquals(0.99, m.emaDecayAt(0));
+		final TrainingSettings s = small();
+		final NetworkConfig cfg = NetworkConfig.defaults(Architecture.VNET, 1, 2).withLevels(3).withBaseWidth(8).withKernel(3);
+		final SemiSupervisedRegime r = new SemiSupervisedRegime(s, cfg, 2, liver.cases().subList(0, 2), liver.cases().subList(2, 4));
+		final float[] a = r.teacherNoise(200_000, 7), b = r.teacherNoise(200_000, 7), c = r.teacherNoise(200_000, 8);
+		assertTrue(java.util.Arrays.equals(a, b), "a pure function of the step");
+		assertFalse(java.util.Arrays.equals(a, c), "another step, other noise");
+		double sum = 0, sq = 0;
+		for (final float v : a) {
+			assertTrue(v >= -0.2f && v <= 0.2f, "clamped: " + v);
+			sum += v;
+			sq += v * v;
+		}
+		final double mean = sum / a.length, sd = Math.sqrt(sq / a.length - mean * mean);
+		assertEquals(0, mean, 0.001);
+		final double phi2 = Math.exp(-2) / Math.sqrt(2 * Math.PI), cdf2 = 0.9772498680518208;
+		assertEquals(0.1 * Math.sqrt(2 * cdf2 - 1 - 4 * phi2 + 8 * (1 - cdf2)), sd, 0.001);
+		r.close();
+	}
+
 	@Test
 	void memoryCheckCountsTheTeacher() {
 		final NetworkConfig cfg = NetworkConfig.defaults(Architecture.VNET, 1, 2).withLevels(3).withBaseWidth(8).withKernel(3);

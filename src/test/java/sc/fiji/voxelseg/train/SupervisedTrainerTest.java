@@ -135,6 +135,33 @@ class SupervisedTrainerTest {
 		assertEquals(4, ckpt.training().getAsJsonObject("state").get("step").getAsLong());
 	}
 
+	/**
+	 * Memory running out during training: the guard (here with a resident-memory reading that
+	 * crosses 95 % of the limit at the third step) stops the run with a checkpoint of the last
+	 * finished step and a one-line reason, and the run resumes from it to the end. The guard's
+	 * thresholds, worked by hand: 95 % of a 1000-byte limit is 950; the machine keeps 256 MiB.
+	 */
+	@Test
+	void runningOutOfMemoryStopsWithACheckpoint(@TempDir final Path dir) throws Exception {
+		final MemoryGuard g = new MemoryGuard(1000, () -> 950, () -> 1L << 30);
+		assertEquals(null, g.check());
+		assertTrue(new MemoryGuard(1000, () -> 951, () -> 1L << 30).check().contains("holds"));
+		assertTrue(new MemoryGuard(1000, () -> 10, () -> (256L << 20) - 1).check().contains("the machine has"));
+		assertEquals(null, new MemoryGuard(1000, () -> 10, () -> 256L << 20).check());
+
+		final Path out = dir.resolve("model");
+		final long[] calls = { 0 };
+		final MemoryGuard failing = new MemoryGuard(1L << 40, () -> ++calls[0] >= 3 ? 1L << 40 : 1L << 30, () -> 1L << 33);
+		final SupervisedTrainer t = new SupervisedTrainer(liver, small().iterations(6).checkpointEvery(100).validationFraction(0), out,
+			Progress.NONE).memoryGuard(failing);
+		final MemoryGuard.MemoryExhaustedException e = assertThrows(MemoryGuard.MemoryExhaustedException.class, t::train);
+		assertTrue(e.getMessage().startsWith("training stopped after step 3 of 6: memory nearly exhausted") && e.getMessage().contains(
+			"--resume") && !e.getMessage().contains("\n"), e.getMessage());
+		assertEquals(3, ModelBundle.load(SupervisedTrainer.checkpointPath(out)).training().getAsJsonObject("state").get("step").getAsLong());
+		final SupervisedTrainer.Result rest = SupervisedTrainer.resume(SupervisedTrainer.checkpointPath(out), liver, out, Progress.NONE);
+		assertEquals(6, rest.steps());
+	}
+
 	@Test
 	void refusesAConfigurationThatDoesNotFit(@TempDir final Path dir) {
 		final SupervisedTrainer t = new SupervisedTrainer(liver, small().iterations(1), dir.resolve("m"), Progress.NONE).memoryLimit(
