@@ -186,8 +186,11 @@ public final class FeatureDiscriminator extends NetBlock {
 		final int[] cellIndex = cells.toArray();
 		NDArray sum = null;
 		for (int j = 0; j < maps.size(); j++) {
-			final NDArray e = VoxelFeatures.gatherUpsampled(maps.get(j), cellIndex, f);
-			final NDArray a = release(inputs.get(j).forwardRows(ps, e, training), e);
+			// the 1×1×1 convolution on the map's own (coarser) grid, then interpolated: the same
+			// values as convolving interpolated rows, but the rows hold the common width instead of
+			// the map's channels (up to 8 times fewer for a U-Net's deepest map), which autograd keeps
+			final NDArray dense = inputs.get(j).forward(ps, new NDList(maps.get(j)), training).head();
+			final NDArray a = release(VoxelFeatures.gatherUpsampled(dense, cellIndex, f), dense);
 			sum = sum == null ? a : release(sum.add(a), sum, a);
 		}
 		final NDArray zero = m.zeros(new Shape(1, width), sum.getDataType(), sum.getDevice());

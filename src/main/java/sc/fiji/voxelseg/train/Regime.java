@@ -66,6 +66,11 @@ interface Regime extends AutoCloseable {
 		return 0;
 	}
 
+	/** A line for the end of training (what the regime saw over the run's steps); empty if none. */
+	default String summary() {
+		return "";
+	}
+
 	/** A few words for the start-of-training status line. */
 	default String describe() {
 		return "";

@@ -65,7 +65,11 @@ import sc.fiji.voxelseg.nn.VoxelFeatureHeads;
  * ({@link SemiSupervisedSettings#teacherNoise}); the EMA decay warms up as
  * {@code min(1 - 1/(step + 1), a)} ({@link SemiSupervisedSettings#emaWarmup}); the BYOL distance
  * is an element mean, which makes the paper's β = 100 a Dice-sized weight
- * ({@link SemiSupervisedSettings#featureMean}). Others: the teacher starts as a copy of the student (as in BYOL); the
+ * ({@link SemiSupervisedSettings#featureMean}). The feature layer's convolution after upsampling
+ * (the paper's Fig. 3b, no kernel size given) is taken as 1×1×1: it commutes with the trilinear
+ * upsampling, so at the sampled voxels it is one linear map right before the projection MLP's first
+ * linear layer, and two linear maps in a row are one; it is folded into that layer rather than run
+ * over the full-resolution map. Others: the teacher starts as a copy of the student (as in BYOL); the
  * generator term is the non-saturating {@code -log D(f_u)}; voxel sampling follows seed 000's
  * {@link VoxelSampler} (at most 1700 voxels per set, false negatives of the student oversampled for
  * L_feature), with a seed derived from (run seed, step, set) so a resumed run draws the same voxels.
@@ -93,6 +97,9 @@ final class SemiSupervisedRegime implements Regime {
 	private long tMax;
 	private float beta;
 	private final double[] lastTerms = new double[5];
+	/** Unlabeled voxels per pseudo-label over this run's steps: classes 0..K-1, then those below the threshold. */
+	private final long[] pseudoCounts;
+	private long pseudoSteps;
 
 	/**
 	 * @param labeled training cases with labels
@@ -105,6 +112,7 @@ final class SemiSupervisedRegime implements Regime {
 		this.semi = settings.semiSupervised;
 		this.cfg = cfg;
 		this.classes = classes;
+		this.pseudoCounts = new long[Math.max(0, classes) + 1];
 		if (classes > 255) throw new IllegalArgumentException("semi-supervised training supports at most 255 classes, not " + classes);
 		if (labeled.isEmpty()) throw new IllegalArgumentException("no labeled training case left for semi-supervised training");
 		if (unlabeled.isEmpty()) {
@@ -201,6 +209,29 @@ final class SemiSupervisedRegime implements Regime {
 	@Override
 	public String describe() {
 		return description;
+	}
+
+	/**
+	 * How the teacher's pseudo-labels fell over this run's steps: the share of unlabeled voxels per
+	 * class, and below the confidence threshold. The paper (and its description of the code it
+	 * builds on) uses one threshold for every class, as here; small organs then get few "fake"
+	 * voxels for the discriminator, which this line shows.
+	 */
+	@Override
+	public String summary() {
+		long total = 0;
+		for (final long c : pseudoCounts) total += c;
+		if (total == 0) return "";
+		final StringBuilder b = new StringBuilder(String.format(Locale.ROOT,
+			"Pseudo-labels of the unlabeled voxels over %d steps (threshold %.2f): below it %.1f %%", pseudoSteps, semi.confidence, 100.0 *
+				pseudoCounts[classes] / total));
+		for (int c = 0; c < classes; c++) b.append(String.format(Locale.ROOT, ", class %d %.2f %%", c, 100.0 * pseudoCounts[c] / total));
+		return b.toString();
+	}
+
+	/** Unlabeled voxels per pseudo-label so far: classes 0..K-1, then those below the threshold. */
+	long[] pseudoLabelCounts() {
+		return pseudoCounts.clone();
 	}
 
 	/** The teacher network; null before {@link #open}. */
@@ -306,6 +337,10 @@ final class SemiSupervisedRegime implements Regime {
 		NDScope.register(tProb);
 		for (int j = 1; j < tOut.size(); j++) NDScope.register(tOut.get(j));
 		final byte[] pseudo = semi.adversarial ? SemiSupervisedLoss.pseudoLabels(tProb.get(new NDIndex(nl + ":")), semi.confidence) : null;
+		if (pseudo != null) {
+			for (final byte p : pseudo) pseudoCounts[(p & 0xff) == SemiSupervisedLoss.IGNORE ? classes : p & 0xff]++;
+			pseudoSteps++;
+		}
 		final VoxelSampler.Sample real = semi.adversarial ? sampler.sample(labeled, null, classes, seed(step, 1)) : null;
 		final int[][] fake = semi.adversarial ? confident(pseudo, nl * v, seed(step, 2)) : null;
 		final NDList sOut;

@@ -294,6 +294,7 @@ public final class SupervisedTrainer {
 				}
 			}
 			writeReports(history);
+			if (!obj.summary().isEmpty()) progress.status(obj.summary());
 			return new Result(step, false, history, out, checkpointPath(out));
 		}
 	}

@@ -88,6 +88,10 @@ class SemiSupervisedTrainingTest {
 				loss = r.backward(ps, root, b, 0);
 			}
 			assertTrue(Double.isFinite(loss));
+			// every unlabeled voxel counted once: under a class or below the threshold
+			assertEquals(2L * 32 * 32 * 16, java.util.Arrays.stream(r.pseudoLabelCounts()).sum());
+			assertTrue(r.summary().startsWith("Pseudo-labels of the unlabeled voxels over 1 steps (threshold 0.50): below it "), r
+				.summary());
 			final double[] terms = r.lastTerms();
 			for (int i = 0; i < terms.length; i++) assertTrue(Double.isFinite(terms[i]), "term " + i + " of " + java.util.Arrays.toString(terms));
 			// equal weights, but the student normalises with batch statistics and the teacher with running ones
