@@ -139,6 +139,25 @@ class DicomSeriesReaderTest {
 			" (2 files)") && e.getMessage().contains("own folder"), e.getMessage());
 	}
 
+	/**
+	 * A series with one slice cut short (its pixel data end early): ImageJ filled the rest with
+	 * zeros before; now the folder is refused, naming that slice. Oracle: the slice's own byte
+	 * count, 1000 bytes short (its pixel data are followed by 137 bytes of trailing padding, which
+	 * a shorter cut would only remove).
+	 */
+	@Test
+	void aSeriesWithOneTruncatedSliceIsRefused() throws Exception {
+		final Path out = make("series");
+		final Path slice;
+		try (java.util.stream.Stream<Path> s = Files.list(out)) {
+			slice = s.filter(p -> p.toString().endsWith(".dcm")).sorted().skip(2).findFirst().orElseThrow();
+		}
+		final byte[] b = Files.readAllBytes(slice);
+		Files.write(slice, java.util.Arrays.copyOf(b, b.length - 1000));
+		final VolumeFormatException e = assertThrows(VolumeFormatException.class, () -> VolumeIO.read(out));
+		assertTrue(e.getMessage().startsWith(slice.toString()) && e.getMessage().contains("truncated"), e.getMessage());
+	}
+
 	/** Oracle: the generator left out the middle of 5 slices (2.5 mm steps, one 5 mm step). */
 	@Test
 	void missingMiddleSliceIsAnError() throws Exception {
