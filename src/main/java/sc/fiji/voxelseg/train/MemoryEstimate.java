@@ -38,6 +38,15 @@ public final class MemoryEstimate {
 	 * 8.99 GiB (batch 2); 2.1 puts the estimate at 5.84 and 9.99 GiB.
 	 */
 	static final double VNET_FACTOR = 2.1;
+	/**
+	 * Copies of its parameters that a VNet holds beyond weights, gradients and the two Adam
+	 * moments. Calibrated with scripts/bench/memory.sh (docs/BENCHMARKS.md): at 32×32×32 and
+	 * 64×64×32 the default VNet's measured peaks stood 1.0 to 1.6 GiB above the estimate whatever
+	 * the batch, about 8 times its 174 MiB of weights (its 5³ kernels' channels-last copies, their
+	 * gradients' conversions and the convolutions' workspaces grow with the kernels); the U-Net's
+	 * peaks, with 3³ kernels, showed no such gap.
+	 */
+	static final double VNET_PARAMETER_COPIES = 8;
 
 	private MemoryEstimate() {}
 
@@ -64,7 +73,8 @@ public final class MemoryEstimate {
 		}
 		floats += 6.0 * cfg.classes() * v; // logits, softmax, one-hot and loss terms
 		final double activations = floats * 4 * batch;
-		final double params = parameterCount(cfg) * 4.0 * 4; // weights, gradients, two Adam moments
+		// weights, gradients, two Adam moments, and the VNet's further copies
+		final double params = parameterCount(cfg) * 4.0 * (4 + (cfg.architecture() == Architecture.VNET ? VNET_PARAMETER_COPIES : 0));
 		final double factor = cfg.architecture() == Architecture.VNET ? VNET_FACTOR : FACTOR;
 		return BASE + (long) (factor * activations + params);
 	}

@@ -45,8 +45,9 @@ public final class AtomicFiles {
 
 	/**
 	 * Removes what a stopped run left beside {@code target}: hidden temporary files
-	 * ({@code .NAME.*.part}) and folders ({@code .NAME.*}, but not {@code .NAME.old}) not modified
-	 * for {@link #STALE_MILLIS}. A concurrent writer's temporaries are younger and stay.
+	 * ({@code .NAME.<digits>.part}) and folders ({@code .NAME.<digits>}), the names Java's
+	 * temporary files take here, not modified for {@link #STALE_MILLIS}. A concurrent writer's
+	 * temporaries are younger and stay; nothing else beside the target is touched.
 	 */
 	public static void removeStale(final Path target) {
 		final Path abs = target.toAbsolutePath();
@@ -57,8 +58,11 @@ public final class AtomicFiles {
 		try (java.util.stream.Stream<Path> s = Files.list(dir)) {
 			for (final Path p : (Iterable<Path>) s::iterator) {
 				final String n = p.getFileName().toString();
-				if (!n.startsWith(prefix) || n.equals(prefix + "old")) continue;
-				if (!n.endsWith(".part") && !Files.isDirectory(p)) continue;
+				if (!n.startsWith(prefix)) continue;
+				final String rest = n.substring(prefix.length());
+				final boolean part = rest.matches("[0-9]+\\.part") && Files.isRegularFile(p, java.nio.file.LinkOption.NOFOLLOW_LINKS);
+				final boolean folder = rest.matches("[0-9]+") && Files.isDirectory(p, java.nio.file.LinkOption.NOFOLLOW_LINKS);
+				if (!part && !folder) continue;
 				try {
 					if (now - Files.getLastModifiedTime(p).toMillis() < STALE_MILLIS) continue;
 					if (Files.isDirectory(p)) try (java.util.stream.Stream<Path> w = Files.walk(p)) {

@@ -370,10 +370,14 @@ class HostileBundleFuzzTest {
 		final Path young = Files.write(tmp.resolve(".labels.nii.gz.4712.part"), new byte[0]);
 		final Path other = Files.write(tmp.resolve(".other.nii.gz.4713.part"), new byte[0]);
 		Files.setLastModifiedTime(other, FileTime.fromMillis(0));
+		// a user's own hidden folder beside the output, however old, is not a temporary
+		final Path mine = Files.createDirectories(tmp.resolve(".labels.nii.gz.backup"));
+		Files.setLastModifiedTime(mine, FileTime.fromMillis(0));
 		AtomicFiles.writeString(out, "x");
 		assertFalse(Files.exists(stale));
 		assertTrue(Files.exists(young), "a concurrent writer's file stays");
 		assertTrue(Files.exists(other), "other outputs' files stay");
+		assertTrue(Files.exists(mine), "a folder that is not a temporary stays");
 	}
 
 	/** The reported bundle defects, each with its message. */
