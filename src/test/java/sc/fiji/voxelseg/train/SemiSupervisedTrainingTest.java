@@ -213,6 +213,27 @@ class SemiSupervisedTrainingTest {
 		r.close();
 	}
 
+	/**
+	 * The paper's default configuration (VNet, 5 levels, 16 channels, 5³ kernels; 2 labeled + 2
+	 * unlabeled volumes of 128×128×64) against two memory limits given to the check: refused at
+	 * 8 GiB with settings that fit, none of them larger than the model grid; accepted at 64 GiB.
+	 */
+	@Test
+	void thePapersDefaultsRunOrAreRefusedWithASettingThatFits() {
+		final TrainingSettings s = TrainingSettings.semiSupervisedDefaults();
+		final NetworkConfig paper = NetworkConfig.vnet(1, 9);
+		final SemiSupervisedRegime r = new SemiSupervisedRegime(s, NetworkConfig.defaults(Architecture.VNET, 1, 2).withLevels(3)
+			.withBaseWidth(8).withKernel(3), 2, liver.cases().subList(0, 2), liver.cases().subList(2, 4));
+		assertEquals(4, r.batches().batchSize(), "2 labeled + 2 unlabeled volumes");
+		final int[] grid = { 128, 128, 64 };
+		MemoryEstimate.check(paper, 4, grid, 64L << 30, r::extraMemory);
+		final IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> MemoryEstimate.check(paper, 4, grid,
+			8L << 30, r::extraMemory));
+		assertTrue(e.getMessage().contains("needs about") && e.getMessage().contains("Try "), e.getMessage());
+		final java.util.regex.Matcher m = java.util.regex.Pattern.compile("patches of (\\d+)×(\\d+)×(\\d+)").matcher(e.getMessage());
+		while (m.find()) for (int a = 0; a < 3; a++) assertTrue(Integer.parseInt(m.group(a + 1)) <= grid[a], e.getMessage());
+	}
+
 	@Test
 	void memoryCheckCountsTheTeacher() {
 		final NetworkConfig cfg = NetworkConfig.defaults(Architecture.VNET, 1, 2).withLevels(3).withBaseWidth(8).withKernel(3);
