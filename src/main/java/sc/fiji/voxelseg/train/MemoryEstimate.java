@@ -135,12 +135,14 @@ public final class MemoryEstimate {
 	/**
 	 * As {@link #check(NetworkConfig, int, int[], long)}, with {@code extra} bytes (for a
 	 * configuration and sample shape) beyond the network's training, such as a teacher network.
+	 *
+	 * @return the bytes the configuration needs, when they fit
 	 */
-	public static void check(final NetworkConfig cfg, final int batch, final int[] shape, final long available,
+	public static long check(final NetworkConfig cfg, final int batch, final int[] shape, final long available,
 		final ToLongBiFunction<NetworkConfig, int[]> extra)
 	{
 		final long need = need(cfg, batch, shape, extra);
-		if (need <= available) return;
+		if (need <= available) return need;
 		final StringBuilder s = new StringBuilder(String.format(Locale.ROOT,
 			"training %s on batches of %d × %d×%d×%d needs about %s, but %s is available. ", cfg.describe(), batch, shape[0],
 			shape[1], shape[2], gib(need), gib(available)));
@@ -149,8 +151,8 @@ public final class MemoryEstimate {
 		throw new IllegalArgumentException(s.toString());
 	}
 
-	/** Bytes to train a configuration on batches of a sample shape, with the extra bytes (a regime's). */
-	public static long need(final NetworkConfig cfg, final int batch, final int[] shape, final ToLongBiFunction<NetworkConfig, int[]> extra) {
+	/** Bytes to train a configuration on batches of a sample shape, with the extra bytes. */
+	private static long need(final NetworkConfig cfg, final int batch, final int[] shape, final ToLongBiFunction<NetworkConfig, int[]> extra) {
 		return training(cfg, batch, shape) + extra.applyAsLong(cfg, shape);
 	}
 

@@ -204,8 +204,7 @@ public final class SupervisedTrainer {
 		final long validateEvery = val.isEmpty() ? 0 : settings.validateEvery > 0 ? settings.validateEvery : cadence;
 		final long checkpointEvery = settings.checkpointEvery > 0 ? settings.checkpointEvery : validateEvery > 0 ? validateEvery : cadence;
 		final long available = memoryLimit >= 0 ? memoryLimit : MemoryEstimate.available();
-		MemoryEstimate.check(cfg, sampler.batchSize(), shape, available, regime::extraMemory);
-		final long estimate = MemoryEstimate.need(cfg, sampler.batchSize(), shape, regime::extraMemory);
+		final long estimate = MemoryEstimate.check(cfg, sampler.batchSize(), shape, available, regime::extraMemory);
 
 		final MemoryGuard memory = guard != null ? guard : MemoryGuard.forThisProcess(memoryLimit);
 		final Device device = TorchEngine.device(settings.device);
