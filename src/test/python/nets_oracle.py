@@ -1,5 +1,5 @@
 """PyTorch reference of VoxelSeg's segmentation networks, written from the javadoc of
-sc.fiji.voxelseg.nn.UNet3d, VNet, ConvUnit and SegmentationNetwork. Modules are registered in the
+sc.fiji.voxelseg.nn.UNet3d, VNet, FPN3d, ConvUnit and SegmentationNetwork. Modules are registered in the
 order and under the names the Java blocks use, so that state_dict() (less num_batches_tracked)
 lists the parameters in the order of DJL's block.getParameters().
 
@@ -101,6 +101,56 @@ class UNet3d(nn.Module):
         return [m["head"](y)] + enc[::-1] + dec[::-1]
 
 
+class FPN3d(nn.Module):
+    """The U-Net's encoder; top-down t_i = units(skip_i(e_i) + nearest x2(lateral_i(t_{i+1}))) with
+    1x1x1 convolutions (bias) lateral_i: w_{i+1} -> w_i, skip_i: w_i -> w_i and units w_i -> w_i -> w_i;
+    balanced maps b_i = balance_i(t_i) to the base width (t_{l-1} = e_{l-1}); head: per level a 1x1x1
+    convolution b_i -> classes (bias at level 0 only), x = h_{l-1}, x = up(x) + h_i down to level 0.
+    Registered: encoders, then (lateral, skip, dec) from the deepest, balance0.., head0..; the output
+    is the U-Net's list followed by the balanced maps, deepest first."""
+
+    def __init__(self, cin, classes, levels, base, kernel, norm):
+        super().__init__()
+        self.levels = levels
+        width = lambda i: base << i
+        c = cin
+        for i in range(levels):
+            w = width(i)
+            mid = max(w // 2, c)
+            self.add_module("enc%d" % i, nn.Sequential(same(c, mid, kernel, norm, "relu"),
+                                                       same(mid, w, kernel, norm, "relu")))
+            c = w
+        for i in range(levels - 2, -1, -1):
+            w = width(i)
+            self.add_module("lateral%d" % i, nn.Conv3d(width(i + 1), w, 1))
+            self.add_module("skip%d" % i, nn.Conv3d(w, w, 1))
+            self.add_module("dec%d" % i, nn.Sequential(same(w, w, kernel, norm, "relu"),
+                                                       same(w, w, kernel, norm, "relu")))
+        for i in range(levels):
+            self.add_module("balance%d" % i, nn.Conv3d(width(i), base, 1))
+        for i in range(levels):
+            self.add_module("head%d" % i, nn.Conv3d(base, classes, 1, bias=i == 0))
+
+    def forward(self, x):
+        m = dict(self.named_children())
+        up = nn.Upsample(scale_factor=2, mode="nearest")
+        enc, dec = [], [None] * (self.levels - 1)
+        y = x
+        for i in range(self.levels):
+            if i > 0:
+                y = F.max_pool3d(y, 2, 2)
+            y = m["enc%d" % i](y)
+            enc.append(y)
+        for i in range(self.levels - 2, -1, -1):
+            y = m["dec%d" % i](m["skip%d" % i](enc[i]) + up(m["lateral%d" % i](y)))
+            dec[i] = y
+        b = [m["balance%d" % i](enc[i] if i == self.levels - 1 else dec[i]) for i in range(self.levels)]
+        logits = m["head%d" % (self.levels - 1)](b[-1])
+        for i in range(self.levels - 2, -1, -1):
+            logits = up(logits) + m["head%d" % i](b[i])
+        return [logits] + enc[::-1] + dec[::-1] + b[::-1]
+
+
 class UpUnit(nn.Module):
     """2x2x2 stride-2 transposed convolution (with bias), norm, per-channel PReLU."""
 
@@ -184,7 +234,7 @@ class VNet(nn.Module):
 
 def build(config):
     arch, cin, classes, levels, base, kernel, norm = config.split(",")
-    cls = {"unet": UNet3d, "vnet": VNet}[arch]
+    cls = {"unet": UNet3d, "vnet": VNet, "fpn": FPN3d}[arch]
     return cls(int(cin), int(classes), int(levels), int(base), int(kernel), norm)
 
 

@@ -6,7 +6,7 @@ import java.util.Objects;
  * What a segmentation network is: saved in model bundles, so that loading weights can check that
  * they belong to the same network.
  *
- * @param architecture U-Net or VNet
+ * @param architecture U-Net, VNet or feature pyramid network
  * @param inChannels image channels (1 for CT or one MRI sequence)
  * @param classes output classes K, background included
  * @param levels resolution levels (the input level included); spatial sizes must be divisible by
@@ -61,9 +61,24 @@ public record NetworkConfig(Architecture architecture, int inChannels, int class
 		return new NetworkConfig(Architecture.VNET, inChannels, classes, 5, 16, 5, Norm.BATCH);
 	}
 
+	/**
+	 * The feature pyramid network of seed 004's released code: 5 levels, 32 channels at the first,
+	 * 3×3×3 kernels, batch norm; every level balanced to 32 channels (160 in all).
+	 */
+	public static NetworkConfig fpn(final int inChannels, final int classes) {
+		return new NetworkConfig(Architecture.FPN, inChannels, classes, 5, 32, 3, Norm.BATCH);
+	}
+
 	/** The default configuration of an architecture. */
 	public static NetworkConfig defaults(final Architecture a, final int inChannels, final int classes) {
-		return a == Architecture.UNET ? unet(inChannels, classes) : vnet(inChannels, classes);
+		switch (a) {
+			case UNET:
+				return unet(inChannels, classes);
+			case VNET:
+				return vnet(inChannels, classes);
+			default:
+				return fpn(inChannels, classes);
+		}
 	}
 
 	public NetworkConfig withLevels(final int l) {
@@ -98,7 +113,14 @@ public record NetworkConfig(Architecture architecture, int inChannels, int class
 
 	/** Builds the network (parameters not yet initialised). */
 	public SegmentationNetwork build() {
-		return architecture == Architecture.UNET ? new UNet3d(this) : new VNet(this);
+		switch (architecture) {
+			case UNET:
+				return new UNet3d(this);
+			case VNET:
+				return new VNet(this);
+			default:
+				return new FPN3d(this);
+		}
 	}
 
 	/** A one-line description, e.g. "unet, 4 levels, 64 base channels, 3³ kernels, batch norm, 1 → 9". */

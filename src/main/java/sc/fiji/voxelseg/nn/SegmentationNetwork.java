@@ -18,10 +18,59 @@ import ai.djl.ndarray.types.Shape;
  */
 public abstract class SegmentationNetwork extends NetBlock {
 
+	/** The names of the segmentation head's blocks start with this; every other block is the backbone. */
+	public static final String HEAD = "head";
+
 	protected final NetworkConfig config;
+	private boolean backboneFrozen;
 
 	protected SegmentationNetwork(final NetworkConfig config) {
 		this.config = config;
+	}
+
+	/** Whether parameter {@code name} (as {@link #getParameters} names it) belongs to the head. */
+	public static boolean isHead(final String name) {
+		return name.startsWith(HEAD);
+	}
+
+	/**
+	 * Freezes the backbone for linear evaluation: the backbone then runs in inference mode even in
+	 * training (batch normalisation uses and keeps its running statistics) and no gradient flows
+	 * into it; only the head learns.
+	 */
+	public void setBackboneFrozen(final boolean frozen) {
+		backboneFrozen = frozen;
+	}
+
+	public boolean backboneFrozen() {
+		return backboneFrozen;
+	}
+
+	/** The head's input: {@code x} itself, or cut from the backbone's graph when it is frozen. */
+	protected NDArray headInput(final NDArray x) {
+		return backboneFrozen ? x.stopGradient() : x;
+	}
+
+	/**
+	 * The feature pyramid of a forward output, finest level first ({@code [0]} full resolution, each
+	 * next level half the size per axis): for the U-Net and VNet their decoder maps and, as the
+	 * coarsest level, the deepest encoder map.
+	 */
+	public NDArray[] pyramid(final NDList out) {
+		final int l = config.levels();
+		final NDArray[] p = new NDArray[l];
+		for (int i = 0; i < l - 1; i++) p[i] = decoder(out, l - 1 - i);
+		p[l - 1] = encoder(out, 1);
+		return p;
+	}
+
+	/** Channels of {@link #pyramid}'s levels, finest first. */
+	public int[] pyramidChannels() {
+		final int l = config.levels();
+		final int[] dec = decoderChannels(), c = new int[l];
+		for (int i = 0; i < l - 1; i++) c[i] = dec[l - 2 - i];
+		c[l - 1] = encoderChannels()[0];
+		return c;
 	}
 
 	public NetworkConfig config() {

@@ -58,7 +58,7 @@ public final class UNet3d extends SegmentationNetwork {
 				ConvUnit.same(2 * w, w, c.kernel(), c.norm(), ConvUnit.Activation.RELU),
 				ConvUnit.same(w, w, c.kernel(), c.norm(), ConvUnit.Activation.RELU))));
 		}
-		head = addChildBlock("head", new Conv3dBlock(c.width(0), c.classes(), 1, 1, 0, true));
+		head = addChildBlock(HEAD, new Conv3dBlock(c.width(0), c.classes(), 1, 1, 0, true));
 	}
 
 	@Override
@@ -66,27 +66,28 @@ public final class UNet3d extends SegmentationNetwork {
 		final NDArray x = inputs.head();
 		checkInput(x.getShape());
 		final int l = config.levels();
+		final boolean trainBackbone = training && !backboneFrozen();
 		final NDArray[] enc = new NDArray[l];
 		NDArray y = x;
 		for (int i = 0; i < l; i++) {
 			if (i > 0) {
 				final NDArray pooled = Pool.maxPool3d(y, new Shape(2, 2, 2), new Shape(2, 2, 2), new Shape(0, 0, 0), false);
-				y = release(encoders[i].forward(ps, new NDList(pooled), training).head(), pooled);
+				y = release(encoders[i].forward(ps, new NDList(pooled), trainBackbone).head(), pooled);
 			}
-			else y = encoders[i].forward(ps, new NDList(y), training).head();
+			else y = encoders[i].forward(ps, new NDList(y), trainBackbone).head();
 			enc[i] = y;
 		}
 		final NDArray[] dec = new NDArray[l - 1];
 		final boolean pair = TorchEngine.channelsLast(x.getDevice());
 		for (int i = l - 2; i >= 0; i--) {
-			if (pair) y = decoders[i].applyUpPair(ps, enc[i], y, ups[i], training);
+			if (pair) y = decoders[i].applyUpPair(ps, enc[i], y, ups[i], trainBackbone);
 			else {
-				final NDArray cat = ups[i].forwardConcat(ps, enc[i], y, training);
-				y = release(decoders[i].forward(ps, new NDList(cat), training).head(), cat);
+				final NDArray cat = ups[i].forwardConcat(ps, enc[i], y, trainBackbone);
+				y = release(decoders[i].forward(ps, new NDList(cat), trainBackbone).head(), cat);
 			}
 			dec[i] = y;
 		}
-		return output(head.forward(ps, new NDList(y), training).head(), enc, dec);
+		return output(head.forward(ps, new NDList(headInput(y)), training).head(), enc, dec);
 	}
 
 	@Override

@@ -29,6 +29,22 @@ public final class Upsample {
 		return y;
 	}
 
+	/**
+	 * Nearest-neighbour upsampling of the three spatial axes of {@code x} (N, C, D, H, W) by
+	 * {@code factor}, PyTorch's {@code nn.Upsample(scale_factor=factor, mode="nearest")}: every
+	 * voxel becomes a factor³ block of copies. Differentiable (the gradient of a voxel is the sum over
+	 * its block).
+	 */
+	public static NDArray nearest(final NDArray x, final int factor) {
+		if (x.getShape().dimension() != 5) throw new IllegalArgumentException("nearest upsampling needs NCDHW, got " + x.getShape());
+		if (factor == 1) return x;
+		final NDArray d = x.repeat(2, factor), h = d.repeat(3, factor);
+		d.close();
+		final NDArray w = h.repeat(4, factor);
+		h.close();
+		return w;
+	}
+
 	/** Resizes {@code x} to the spatial size of {@code like}. */
 	public static NDArray trilinearLike(final NDArray x, final NDArray like) {
 		final Shape t = like.getShape();

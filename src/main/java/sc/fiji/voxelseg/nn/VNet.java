@@ -51,7 +51,7 @@ public final class VNet extends SegmentationNetwork {
 			up[i] = addChildBlock("up" + i, new Stage(null, new UpUnit(in, w, c.norm()), units(c, 2 * w, i >= 2 ? 2 : 1), 2 * w));
 			in = 2 * w;
 		}
-		head = addChildBlock("head", new Conv3dBlock(2 * c.width(0), c.classes(), 1, 1, 0, true));
+		head = addChildBlock(HEAD, new Conv3dBlock(2 * c.width(0), c.classes(), 1, 1, 0, true));
 	}
 
 	private static List<ConvUnit> units(final NetworkConfig c, final int ch, final int n) {
@@ -65,16 +65,17 @@ public final class VNet extends SegmentationNetwork {
 		final NDArray x = inputs.head();
 		checkInput(x.getShape());
 		final int l = config.levels();
+		final boolean trainBackbone = training && !backboneFrozen();
 		final NDArray[] enc = new NDArray[l];
-		enc[0] = down[0].input(ps, x, training);
-		for (int i = 1; i < l; i++) enc[i] = down[i].down(ps, enc[i - 1], training);
+		enc[0] = down[0].input(ps, x, trainBackbone);
+		for (int i = 1; i < l; i++) enc[i] = down[i].down(ps, enc[i - 1], trainBackbone);
 		final NDArray[] dec = new NDArray[l - 1];
 		NDArray y = enc[l - 1];
 		for (int i = l - 2; i >= 0; i--) {
-			y = up[i].up(ps, y, enc[i], training);
+			y = up[i].up(ps, y, enc[i], trainBackbone);
 			dec[i] = y;
 		}
-		return output(head.forward(ps, new NDList(y), training).head(), enc, dec);
+		return output(head.forward(ps, new NDList(headInput(y)), training).head(), enc, dec);
 	}
 
 	@Override

@@ -65,6 +65,13 @@ public final class MemoryEstimate {
 				// see UNet3d); 2 decoder units
 				if (i < l - 1) floats += w * vi / 8 + (w + 3.0 * 2 * w) * vi;
 			}
+			else if (cfg.architecture() == Architecture.FPN) {
+				final int mid = Math.max(w / 2, i == 0 ? cfg.inChannels() : cfg.width(i - 1));
+				floats += 3.0 * (mid + w) * vi; // encoder, as the U-Net's
+				// pool; lateral, its upsampling, skip and sum; 2 decoder units
+				if (i < l - 1) floats += w * vi / 8 + (w / 8.0 + 3.0 * w) * vi + 3.0 * 2 * w * vi;
+				floats += (cfg.baseWidth() + 2.0 * cfg.classes()) * vi; // balanced map, head and its upsampling
+			}
 			else {
 				final int convs = i == 0 ? 1 : Math.min(i, 3) + 1;
 				floats += 3.0 * w * convs * vi + 2.0 * w * vi; // units, residual sum and PReLU

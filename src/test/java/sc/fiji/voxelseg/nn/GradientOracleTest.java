@@ -69,6 +69,7 @@ class GradientOracleTest {
 	private static final NetworkConfig VNET = new NetworkConfig(Architecture.VNET, 1, 3, 3, 4, 5, Norm.BATCH);
 	private static final NetworkConfig VNET_TILED = new NetworkConfig(Architecture.VNET, 2, 3, 3, 4, 3, Norm.INSTANCE);
 	private static final NetworkConfig VNET_PLAIN = new NetworkConfig(Architecture.VNET, 3, 2, 2, 4, 3, Norm.NONE);
+	private static final NetworkConfig FPN = new NetworkConfig(Architecture.FPN, 1, 3, 3, 4, 3, Norm.BATCH);
 
 	@TempDir
 	static Path tmp;
@@ -85,6 +86,7 @@ class GradientOracleTest {
 		specs.add(net("vnet", VNET, "2,8,12,16"));
 		specs.add(net("vnet_tiled", VNET_TILED, "2,4,8,8"));
 		specs.add(net("vnet_plain", VNET_PLAIN, "2,4,6,8"));
+		specs.add(net("fpn", FPN, "2,8,12,16"));
 		torch = TorchOracle.run(tmp, "grads_oracle.py", specs.toArray(new String[0]));
 	}
 
@@ -189,6 +191,12 @@ class GradientOracleTest {
 		checkStep("vnet", VNET);
 		checkStep("vnet_tiled", VNET_TILED);
 		checkStep("vnet_plain", VNET_PLAIN);
+	}
+
+	/** The feature pyramid network: nearest ×2 upsampling, lateral, skip and balancing convolutions, the per-level head. */
+	@Test
+	void fpnTrainingStepMatchesTorch() throws Exception {
+		checkStep("fpn", FPN);
 	}
 
 	/** The positive control for the networks: a 1 % error in every parameter gradient is caught. */

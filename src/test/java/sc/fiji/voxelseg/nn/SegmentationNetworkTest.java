@@ -45,15 +45,17 @@ class SegmentationNetworkTest {
 	private static final NetworkConfig VNET_DEEP = new NetworkConfig(Architecture.VNET, 1, 2, 5, 2, 3, Norm.BATCH);
 	private static final NetworkConfig UNET_PLAIN = new NetworkConfig(Architecture.UNET, 2, 4, 2, 2, 3, Norm.NONE);
 	private static final NetworkConfig UNET_INSTANCE = new NetworkConfig(Architecture.UNET, 1, 3, 3, 4, 3, Norm.INSTANCE);
+	private static final NetworkConfig FPN_SMALL = new NetworkConfig(Architecture.FPN, 1, 3, 3, 4, 3, Norm.BATCH);
 
 	/** The defaults, variants of them, and the networks run below. */
 	private static final List<NetworkConfig> COUNTED = List.of(
 		NetworkConfig.unet(1, 9),
 		NetworkConfig.vnet(1, 9),
+		NetworkConfig.fpn(1, 9),
 		NetworkConfig.unet(2, 4).withNorm(Norm.INSTANCE),
 		NetworkConfig.vnet(1, 2).withLevels(4).withNorm(Norm.NONE),
 		NetworkConfig.vnet(1, 9).withLevels(6).withBaseWidth(2),
-		UNET_SMALL, VNET_SMALL, VNET_TILED, VNET_PLAIN, VNET_DEEP, UNET_PLAIN, UNET_INSTANCE);
+		UNET_SMALL, VNET_SMALL, VNET_TILED, VNET_PLAIN, VNET_DEEP, UNET_PLAIN, UNET_INSTANCE, FPN_SMALL);
 
 	@TempDir
 	static Path tmp;
@@ -74,6 +76,8 @@ class SegmentationNetworkTest {
 		specs.add(forwardCase("vnet_tiled", VNET_TILED, "eval", 2, 4, 8, 12));
 		specs.add(forwardCase("vnet_plain", VNET_PLAIN, "eval", 2, 4, 6, 8));
 		specs.add(forwardCase("vnet_deep", VNET_DEEP, "eval", 1, 16, 16, 16));
+		specs.add(forwardCase("fpn_eval", FPN_SMALL, "eval", 2, 8, 12, 16));
+		specs.add(forwardCase("fpn_train", FPN_SMALL, "train", 2, 8, 12, 16));
 		torch = TorchOracle.run(tmp, "nets_oracle.py", specs.toArray(new String[0]));
 	}
 
@@ -187,6 +191,44 @@ class SegmentationNetworkTest {
 	}
 
 	/**
+	 * Oracle python3-torch: the reference feature pyramid network (nearest ×2 upsampling, lateral
+	 * and skip convolutions, balanced maps, the summed per-level head) in eval and training mode;
+	 * its pyramid is the balanced maps, finest first, all of the base width.
+	 */
+	@Test
+	void fpnMatchesTorch() throws Exception {
+		assertForwardMatches("fpn_eval", FPN_SMALL, false);
+		assertForwardMatches("fpn_train", FPN_SMALL, true);
+	}
+
+	/**
+	 * Worked by hand: the pyramid of a U-Net and a VNet is their decoder maps, finest first, then
+	 * the deepest encoder map; each level halves the size of the one before, and the channels
+	 * announced match the maps.
+	 */
+	@Test
+	void pyramidsRunFromFinestToCoarsest() {
+		for (final NetworkConfig c : List.of(UNET_SMALL, VNET_SMALL, FPN_SMALL)) {
+			try (NDManager m = NDManager.newBaseManager()) {
+				final SegmentationNetwork net = c.build();
+				final Shape in = new Shape(1, 1, 8, 8, 16);
+				net.initialize(m, DataType.FLOAT32, in);
+				final NDList out = net.forward(new ParameterStore(m, false), new NDList(m.randomNormal(in)), false);
+				final NDArray[] p = net.pyramid(out);
+				assertEquals(c.levels(), p.length, c.describe());
+				for (int i = 0; i < p.length; i++) {
+					assertEquals(16 >> i, p[i].getShape().get(4), c.describe() + " level " + i + " width along x");
+					assertEquals(net.pyramidChannels()[i], p[i].getShape().get(1), c.describe() + " level " + i + " channels");
+				}
+				if (c.architecture() != Architecture.FPN) {
+					assertSame(net.decoder(out, c.levels() - 1), p[0]);
+					assertSame(net.encoder(out, 1), p[c.levels() - 1]);
+				}
+			}
+		}
+	}
+
+	/**
 	 * Loads the oracle's state_dict into the Java network (checking that names and shapes pair up in
 	 * order), runs it on the oracle's input, and compares the logits and every hidden map within 1e-4
 	 * (relative above 1), plus the output shapes the network announces and, after a training step, the
@@ -211,11 +253,13 @@ class SegmentationNetworkTest {
 
 			final NDList out = net.forward(new ParameterStore(m, false), new NDList(x), training);
 			final int l = c.levels();
-			assertEquals(2 * l, out.size(), name + ": logits, " + l + " encoder and " + (l - 1) + " decoder maps");
+			final boolean fpn = c.architecture() == Architecture.FPN;
+			assertEquals(fpn ? 3 * l : 2 * l, out.size(), name + ": logits, " + l + " encoder and " + (l - 1) + " decoder maps" + (fpn
+				? ", " + l + " balanced maps" : ""));
 			final Shape[] shapes = net.getOutputShapes(new Shape[] { x.getShape() });
 			for (int i = 0; i < out.size(); i++) {
 				final String what = name + " output " + i + (i == 0 ? " (logits)" : i <= l ? " (encoder depth " + i + ")"
-					: " (decoder depth " + (i - l) + ")");
+					: i < 2 * l ? " (decoder depth " + (i - l) + ")" : " (balanced level " + (3 * l - 1 - i) + ")");
 				assertClose(t.get(String.format(Locale.ROOT, "%s.out%02d", name, i)), out.get(i), 1e-4, 1e-4, what);
 				assertEquals(shapes[i], out.get(i).getShape(), what + ": announced shape");
 			}
@@ -225,6 +269,7 @@ class SegmentationNetworkTest {
 			assertSame(out.get(l + 1), net.decoder(out, 1));
 			assertSame(out.get(2 * l - 1), net.decoder(out, l - 1));
 			assertEquals(x.getShape().get(4) >> (l - 1), net.encoder(out, 1).getShape().get(4), "E_1 is the deepest map");
+			if (fpn) for (int i = 0; i < l; i++) assertSame(out.get(3 * l - 1 - i), net.pyramid(out)[i], name + ": pyramid level " + i);
 
 			if (training) {
 				for (int i = 0; i < params.size(); i++) {
