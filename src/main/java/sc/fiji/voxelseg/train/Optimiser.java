@@ -7,9 +7,11 @@ import java.util.List;
 import java.util.Locale;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.nn.Parameter;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
@@ -27,8 +29,14 @@ import ai.djl.pytorch.jni.JniUtils;
  * </ul>
  * Parameters are identified by their position in the list given to {@link #step}, which must be
  * the same list (same network configuration) every step and after {@link #load}.
+ * <p>
+ * {@link #clipGlobalNorm} clips the gradients between the backward pass and the step, as
+ * {@code torch.nn.utils.clip_grad_norm_} does.
  */
 public final class Optimiser implements AutoCloseable {
+
+	/** The ε that {@code clip_grad_norm_} adds to the total norm before dividing by it. */
+	static final double CLIP_EPS = 1e-6;
 
 	/** The update rule. */
 	public enum Kind {
@@ -125,6 +133,49 @@ public final class Optimiser implements AutoCloseable {
 				}
 				JniUtils.zeroGrad((PtNDArray) w);
 			}
+		}
+	}
+
+	/**
+	 * Global-norm gradient clipping, PyTorch's {@code torch.nn.utils.clip_grad_norm_(params,
+	 * maxNorm)}: with {@code total = sqrt(Σ ||g||²)} over the gradients of all parameters that have
+	 * one, every gradient is multiplied by {@code min(maxNorm / (total + 1e-6), 1)}. It scales the
+	 * parameters' gradient tensors in place, so the next {@link #step} reads the clipped gradients;
+	 * call it after the backward pass and before the step, outside any gradient collector.
+	 * <p>
+	 * As in PyTorch, the factor is below 1 as soon as {@code total > maxNorm - 1e-6}, so a total
+	 * equal to {@code maxNorm} is still scaled, by {@code 1 - 1e-6/maxNorm} or so; gradients whose
+	 * total is below that are left exactly as they were. The total is computed as PyTorch does, the
+	 * 2-norm of the per-parameter 2-norms. A non-finite total is not an error here (PyTorch's
+	 * default, {@code error_if_nonfinite=False}) and gets PyTorch's result: a NaN total makes every
+	 * gradient NaN, an infinite one multiplies them by 0 (their infinite elements become NaN).
+	 * Callers that must not step on such gradients check the returned total.
+	 *
+	 * @param params the parameters; those that take no gradient or have none yet are left out
+	 * @param maxNorm the largest total norm kept, &gt; 0 (infinity: no clipping)
+	 * @return the total norm before clipping (0 when no parameter has a gradient)
+	 */
+	public static double clipGlobalNorm(final List<Parameter> params, final double maxNorm) {
+		if (!(maxNorm > 0)) throw new IllegalArgumentException("bad maximal gradient norm " + maxNorm);
+		try (NDScope scope = new NDScope()) {
+			scope.suppressNotUsedWarning();
+			final List<NDArray> grads = new ArrayList<>();
+			final NDList norms = new NDList();
+			for (final Parameter p : params) {
+				if (!p.requiresGradient()) continue;
+				// the parameter's own gradient tensor (NDArray.getGradient would make zeros for a missing one)
+				final NDArray g = JniUtils.getGradient((PtNDArray) p.getArray());
+				if (g == null) continue;
+				grads.add(g);
+				norms.add(g.reshape(-1).norm(new int[] { 0 }, false));
+			}
+			if (grads.isEmpty()) return 0;
+			final NDArray norm = NDArrays.stack(norms).norm(new int[] { 0 }, false);
+			final double total = norm.toType(DataType.FLOAT64, false).getDouble();
+			final double coef = Math.min(maxNorm / (total + CLIP_EPS), 1);
+			// multiplying by 1 changes nothing, so skip it; NaN is not 1 and is applied, as PyTorch does
+			if (coef != 1) for (final NDArray g : grads) g.muli((float) coef);
+			return total;
 		}
 	}
 
