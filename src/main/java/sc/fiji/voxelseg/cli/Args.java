@@ -25,6 +25,7 @@ final class Args {
 	}
 
 	private final Map<String, String> options = new LinkedHashMap<>();
+	private final Map<String, List<String>> repeated = new LinkedHashMap<>();
 	private final Set<String> flags = new HashSet<>();
 	private final List<String> positional = new ArrayList<>();
 	private final Set<String> used = new HashSet<>();
@@ -35,15 +36,26 @@ final class Args {
 			if (a.startsWith("--") && a.length() > 2) {
 				final String key = a.substring(2);
 				final int eq = key.indexOf('=');
-				if (eq > 0) options.put(key.substring(0, eq), key.substring(eq + 1));
+				if (eq > 0) put(key.substring(0, eq), key.substring(eq + 1));
 				else if (flagNames.contains(key)) flags.add(key);
 				else {
 					if (i + 1 >= args.size()) throw new UsageException("option --" + key + " needs a value");
-					options.put(key, args.get(++i));
+					put(key, args.get(++i));
 				}
 			}
 			else positional.add(a);
 		}
+	}
+
+	private void put(final String key, final String value) {
+		options.put(key, value);
+		repeated.computeIfAbsent(key, k -> new ArrayList<>()).add(value);
+	}
+
+	/** Every value of an option that may be given several times, in order; empty if none. */
+	List<String> all(final String key) {
+		used.add(key);
+		return List.copyOf(repeated.getOrDefault(key, List.of()));
 	}
 
 	String get(final String key, final String def) {

@@ -35,6 +35,7 @@ public final class Main {
 		COMMANDS.put("convert", new ConvertCommand());
 		COMMANDS.put("preprocess", new PreprocessCommand());
 		COMMANDS.put("phantom", new PhantomCommand());
+		COMMANDS.put("pretrain", new PretrainCommand());
 		COMMANDS.put("train", new TrainCommand());
 		COMMANDS.put("segment", new SegmentCommand());
 		COMMANDS.put("evaluate", new EvaluateCommand());

@@ -54,6 +54,11 @@ final class PreprocessCommand implements Main.Subcommand {
 
 	/** The plan from {@code --plan}, {@code --preset} or the individual step options. */
 	static PreprocessingPlan plan(final Args a) throws java.io.IOException {
+		return plan(a, PreprocessingPlan.seedsCt());
+	}
+
+	/** The plan the options give, or {@code fallback} when they give none. */
+	static PreprocessingPlan plan(final Args a, final PreprocessingPlan fallback) throws java.io.IOException {
 		final String file = a.get("plan", null), preset = a.get("preset", null);
 		final List<Step> steps = new ArrayList<>();
 		if (a.flag("body-crop")) steps.add(new Step.ForegroundCrop(-500, a.getInt("crop-margin", 0)));
@@ -86,7 +91,7 @@ final class PreprocessCommand implements Main.Subcommand {
 			"give --plan, --preset or individual steps, not several");
 		if (file != null) return PreprocessingPlan.load(Path.of(file));
 		if (preset != null) return preset(preset);
-		if (steps.isEmpty()) return PreprocessingPlan.seedsCt();
+		if (steps.isEmpty()) return fallback;
 		return new PreprocessingPlan(steps);
 	}
 

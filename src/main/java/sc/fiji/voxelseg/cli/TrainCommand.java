@@ -10,6 +10,7 @@ import java.util.Set;
 import sc.fiji.voxelseg.io.TrainingDataset;
 import sc.fiji.voxelseg.loss.FeatureGrid;
 import sc.fiji.voxelseg.loss.SegmentationLoss;
+import sc.fiji.voxelseg.model.ModelBundle;
 import sc.fiji.voxelseg.nn.Architecture;
 import sc.fiji.voxelseg.nn.Norm;
 import sc.fiji.voxelseg.preprocess.PreprocessingPlan;
@@ -49,7 +50,11 @@ final class TrainCommand implements Main.Subcommand {
 			"[--teacher-noise 0.1] [--feature-loss mean|sum] " +
 			"[--confidence 0.7] [--alpha 0.01] [--beta 0.1|100] [--gamma0 0.001] [--ramp-up STEPS] [--no-adv] [--no-feature] " +
 			"[--no-consistency] [--disc-lr 2e-4] [--disc-width 64] [--disc-maps 4] [--export student|teacher] " +
-			"[--student-pass separate|shared]";
+			"[--student-pass separate|shared]\n" +
+			"  from a pretrained backbone (voxelseg pretrain): --init PRETRAINED.zip (network and preprocessing from it) [--freeze STEPS " +
+			"(default a third of the iterations)] [--ramp STEPS (default iterations × 1200/45000)] [--ramp-start 0.1]; --mode linear: " +
+			"the head alone on the frozen backbone. Defaults from --init: adam lr 3e-4, batch 7, constant rate\n" +
+			"  [--clip NORM (global gradient norm; 0 = none)]";
 	}
 
 	@Override
@@ -63,7 +68,7 @@ final class TrainCommand implements Main.Subcommand {
 		}
 		final Args a = new Args(argv, FLAGS);
 		final Path data = a.path("data"), bundle = a.path("out");
-		final PreprocessingPlan plan = PreprocessCommand.plan(a);
+		final PreprocessingPlan plan = plan(a);
 		final boolean resume = a.flag("resume");
 		final TrainingSettings s = settings(a);
 		final boolean semi = s.semiSupervised != null;
@@ -109,11 +114,32 @@ final class TrainCommand implements Main.Subcommand {
 	static void check(final List<String> options) throws java.io.IOException {
 		final Args a = new Args(options, FLAGS);
 		if (!a.positional().isEmpty()) throw new Args.UsageException("unexpected '" + a.positional().get(0) + "' (options start with --)");
-		PreprocessCommand.plan(a);
+		plan(a);
 		settings(a);
 		for (final String k : new String[] { "data", "out", "unlabeled" }) a.get(k, null);
 		a.flag("resume");
 		a.checkAllUsed();
+	}
+
+	/** The preprocessing the options give; without any, the pretrained backbone's with --init, else seeds-ct. */
+	private static PreprocessingPlan plan(final Args a) throws java.io.IOException {
+		final String init = a.get("init", null);
+		return PreprocessCommand.plan(a, init != null ? pretrained(init).plan() : PreprocessingPlan.seedsCt());
+	}
+
+	/** The bundle of --init, which must be a pretrained backbone. */
+	private static ModelBundle pretrained(final String init) {
+		try {
+			final ModelBundle b = ModelBundle.load(Path.of(init));
+			b.requirePretrained(init);
+			return b;
+		}
+		catch (final java.io.IOException e) {
+			throw new Args.UsageException("--init: cannot read the pretrained backbone " + init + ": " + e.getMessage());
+		}
+		catch (final IllegalArgumentException e) {
+			throw new Args.UsageException("--init: " + e.getMessage());
+		}
 	}
 
 	/** The settings from the options; a value out of range is a usage error. */
@@ -131,23 +157,63 @@ final class TrainCommand implements Main.Subcommand {
 
 	private static TrainingSettings parse(final Args a) {
 		final String mode = a.get("mode", "supervised").trim().toLowerCase(Locale.ROOT);
-		if (!mode.equals("supervised") && !mode.equals("semi")) throw new Args.UsageException("unknown --mode '" + mode + "': use supervised or semi");
-		final boolean semi = mode.equals("semi");
+		if (!mode.equals("supervised") && !mode.equals("semi") && !mode.equals("linear")) {
+			throw new Args.UsageException("unknown --mode '" + mode + "': use supervised, semi or linear");
+		}
+		final boolean semi = mode.equals("semi"), linear = mode.equals("linear");
+		final String init = a.get("init", null);
+		if (linear && init == null) throw new Args.UsageException("--mode linear trains a head on a pretrained backbone: give --init PRETRAINED.zip");
 		final TrainingSettings s = semi ? TrainingSettings.semiSupervisedDefaults() : new TrainingSettings();
-		s.architecture = Architecture.parse(a.get("arch", semi ? "vnet" : "unet"));
-		s.levels = a.getInt("levels", 0);
-		s.baseWidth = a.getInt("width", 0);
-		s.kernel = a.getInt("kernel", 0);
-		s.norm = norm(a.get("norm", "batch"));
+		if (init != null) {
+			// the network is the backbone's: explicit options must agree with it
+			final sc.fiji.voxelseg.nn.NetworkConfig n = pretrained(init).network();
+			final List<String> d = new java.util.ArrayList<>();
+			if (a.has("arch") && Architecture.parse(a.get("arch", null)) != n.architecture()) d.add("--arch " + a.get("arch", null) + " (backbone: " + n.architecture().id() + ")");
+			if (a.has("levels") && a.getInt("levels", 0) != n.levels()) d.add("--levels " + a.getInt("levels", 0) + " (backbone: " + n.levels() + ")");
+			if (a.has("width") && a.getInt("width", 0) != n.baseWidth()) d.add("--width " + a.getInt("width", 0) + " (backbone: " + n.baseWidth() + ")");
+			if (a.has("kernel") && a.getInt("kernel", 0) != n.kernel()) d.add("--kernel " + a.getInt("kernel", 0) + " (backbone: " + n.kernel() + ")");
+			if (a.has("norm") && norm(a.get("norm", null)) != n.norm()) d.add("--norm " + a.get("norm", null) + " (backbone: " + n.norm().name().toLowerCase(Locale.ROOT) + ")");
+			if (!d.isEmpty()) {
+				throw new Args.UsageException("--init " + init + ": these options contradict the pretrained backbone: " + String.join(", ", d) +
+					". Leave them out; the network comes from the backbone");
+			}
+			s.architecture = n.architecture();
+			s.levels = n.levels();
+			s.baseWidth = n.baseWidth();
+			s.kernel = n.kernel();
+			s.norm = n.norm();
+			s.init = init;
+			s.linear = linear;
+		}
+		else {
+			s.architecture = Architecture.parse(a.get("arch", semi ? "vnet" : "unet"));
+			s.levels = a.getInt("levels", 0);
+			s.baseWidth = a.getInt("width", 0);
+			s.kernel = a.getInt("kernel", 0);
+			s.norm = norm(a.get("norm", "batch"));
+		}
 		s.loss = SegmentationLoss.parse(a.get("loss", "dice"));
 		s.optimiser = Optimiser.Kind.parse(a.get("optimiser", semi ? "sgd" : "adam"));
-		s.learningRate = a.getDouble("lr", s.optimiser == Optimiser.Kind.SGD ? 0.01 : 1e-3);
-		s.weightDecay = a.getDouble("weight-decay", s.optimiser == Optimiser.Kind.SGD ? 1e-4 : 1e-5);
-		s.schedule = LearningRateSchedule.Kind.parse(a.get("schedule", s.optimiser == Optimiser.Kind.SGD || semi ? "step" : "poly"));
+		final boolean adam = s.optimiser == Optimiser.Kind.ADAM;
+		s.learningRate = a.getDouble("lr", !adam ? 0.01 : init != null ? 3e-4 : 1e-3);
+		s.weightDecay = a.getDouble("weight-decay", !adam ? 1e-4 : init != null ? 0 : 1e-5);
+		s.schedule = LearningRateSchedule.Kind.parse(a.get("schedule", !adam || semi ? "step" : init != null ? "constant" : "poly"));
 		s.decayEvery = a.getLong("decay-every", s.decayEvery);
-		s.batchSize = a.getInt("batch", semi ? 2 : 4);
+		s.batchSize = a.getInt("batch", semi ? 2 : init != null ? 7 : 4);
 		s.epochs = a.getInt("epochs", 500);
 		s.iterations = a.getLong("iterations", semi && !a.has("epochs") ? 6000 : 0);
+		s.gradientClip = a.getDouble("clip", 0);
+		if (init != null && !linear) {
+			// the paper: frozen for 15,000 of 45,000 steps, then a ramp of 1,200
+			s.freezeSteps = a.getLong("freeze", s.iterations / 3);
+			s.rampSteps = a.getLong("ramp", Math.round(s.iterations * 1200.0 / 45000));
+			s.rampStart = a.getDouble("ramp-start", s.rampStart);
+		}
+		else {
+			for (final String k : new String[] { "freeze", "ramp", "ramp-start" }) {
+				if (a.has(k)) throw new Args.UsageException("--" + k + " is for fine-tuning from a pretrained backbone: give --init PRETRAINED.zip");
+			}
+		}
 		s.validationFraction = a.getDouble("val", 0.2);
 		s.validateEvery = a.getLong("val-every", 0);
 		s.checkpointEvery = a.getLong("checkpoint-every", 0);
@@ -200,7 +266,7 @@ final class TrainCommand implements Main.Subcommand {
 		m.separatePasses = pass.equals("separate");
 	}
 
-	private static Norm norm(final String n) {
+	static Norm norm(final String n) {
 		try {
 			return Norm.valueOf(n.trim().toUpperCase(Locale.ROOT));
 		}

@@ -166,6 +166,42 @@ public final class ModelBundle {
 	}
 
 	/**
+	 * Whether this is a pretrained backbone (self-supervised pretraining, seed 004) rather than a
+	 * segmentation model: its training settings hold pretraining settings. Its head was never
+	 * trained; {@code train --init} starts from its backbone.
+	 */
+	public boolean pretrained() {
+		final JsonElement s = training == null ? null : training.get("settings");
+		return s != null && s.isJsonObject() && s.getAsJsonObject().has("pretraining") && !s.getAsJsonObject().get("pretraining")
+			.isJsonNull();
+	}
+
+	/**
+	 * Refuses a pretrained backbone where a segmentation model is expected.
+	 *
+	 * @param what the bundle's name for the message
+	 */
+	public void requireSegmentation(final Object what) {
+		if (pretrained()) {
+			throw new IllegalArgumentException(what + " is a pretrained backbone (self-supervised pretraining), not a segmentation " +
+				"model: its head was never trained. Train a segmentation model from it with train --init " + what + " (fine-tuning, or " +
+				"--mode linear)");
+		}
+	}
+
+	/**
+	 * Refuses a segmentation model where a pretrained backbone is expected.
+	 *
+	 * @param what the bundle's name for the message
+	 */
+	public void requirePretrained(final Object what) {
+		if (!pretrained()) {
+			throw new IllegalArgumentException(what + " is a segmentation model, not a pretrained backbone: --init takes the output of " +
+				"voxelseg pretrain. To continue training a segmentation model, use --resume with its checkpoint");
+		}
+	}
+
+	/**
 	 * Builds the network and loads the weights into it, on {@code manager}'s device.
 	 *
 	 * @throws IOException if the weights do not fit the described network

@@ -51,6 +51,8 @@ public interface SegmentationModel extends AutoCloseable {
 		if (Files.isRegularFile(path) && (name.endsWith(".pt") || name.endsWith(".pth") || name.endsWith(".torchscript"))) {
 			return TorchScriptModel.load(path, device);
 		}
-		return BundleModel.load(ModelBundle.load(path), device);
+		final ModelBundle b = ModelBundle.load(path);
+		b.requireSegmentation(path);
+		return BundleModel.load(b, device);
 	}
 }

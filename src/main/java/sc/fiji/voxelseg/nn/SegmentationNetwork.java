@@ -57,6 +57,19 @@ public abstract class SegmentationNetwork extends NetBlock {
 	 * coarsest level, the deepest encoder map.
 	 */
 	public NDArray[] pyramid(final NDList out) {
+		return decoderPyramid(out);
+	}
+
+	/** Channels of {@link #pyramid}'s levels, finest first. */
+	public int[] pyramidChannels() {
+		return decoderPyramidChannels();
+	}
+
+	/**
+	 * The decoder maps, finest first, then the deepest encoder map: the pyramid before any
+	 * balancing projection (for the FPN, its top-down maps).
+	 */
+	public final NDArray[] decoderPyramid(final NDList out) {
 		final int l = config.levels();
 		final NDArray[] p = new NDArray[l];
 		for (int i = 0; i < l - 1; i++) p[i] = decoder(out, l - 1 - i);
@@ -64,8 +77,8 @@ public abstract class SegmentationNetwork extends NetBlock {
 		return p;
 	}
 
-	/** Channels of {@link #pyramid}'s levels, finest first. */
-	public int[] pyramidChannels() {
+	/** Channels of {@link #decoderPyramid}'s levels, finest first. */
+	public final int[] decoderPyramidChannels() {
 		final int l = config.levels();
 		final int[] dec = decoderChannels(), c = new int[l];
 		for (int i = 0; i < l - 1; i++) c[i] = dec[l - 2 - i];

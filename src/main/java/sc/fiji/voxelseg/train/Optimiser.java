@@ -28,7 +28,11 @@ import ai.djl.pytorch.jni.JniUtils;
  * {@code w -= lr · b}.</li>
  * </ul>
  * Parameters are identified by their position in the list given to {@link #step}, which must be
- * the same list (same network configuration) every step and after {@link #load}.
+ * the same list (same network configuration) every step and after {@link #load}. Each parameter
+ * may have its own learning-rate factor; a factor of 0 freezes it: it is neither updated nor
+ * counted, as a PyTorch parameter without {@code requires_grad}, so Adam's bias correction of a
+ * parameter starts at its first update ({@code t} per parameter, as PyTorch keeps it per
+ * parameter).
  * <p>
  * {@link #clipGlobalNorm} clips the gradients between the backward pass and the step, as
  * {@code torch.nn.utils.clip_grad_norm_} does.
@@ -56,6 +60,8 @@ public final class Optimiser implements AutoCloseable {
 	private final float weightDecay, beta1, beta2, eps, momentum;
 	private final NDManager manager;
 	private final List<NDArray> first = new ArrayList<>(), second = new ArrayList<>();
+	/** Updates of each parameter (Adam's t). */
+	private final List<Long> counts = new ArrayList<>();
 	private long t;
 
 	private Optimiser(final Kind kind, final float weightDecay, final float beta1, final float beta2, final float eps,
@@ -98,6 +104,17 @@ public final class Optimiser implements AutoCloseable {
 	 * zeroes the gradients. Call outside any gradient collector.
 	 */
 	public void step(final List<Parameter> params, final float lr) {
+		step(params, lr, null);
+	}
+
+	/**
+	 * One update in which parameter {@code i} has learning rate {@code lr · factors[i]}; a factor of
+	 * 0 leaves the parameter and its state as they are (its gradient is zeroed). Null factors are all 1.
+	 */
+	public void step(final List<Parameter> params, final float lr, final double[] factors) {
+		if (factors != null && factors.length != params.size()) {
+			throw new IllegalArgumentException(factors.length + " learning-rate factors for " + params.size() + " parameters");
+		}
 		t++;
 		try (NDScope scope = new NDScope()) {
 			scope.suppressNotUsedWarning();
@@ -108,8 +125,16 @@ public final class Optimiser implements AutoCloseable {
 					continue;
 				}
 				final NDArray w = p.getArray();
+				if (factors != null && factors[i] == 0) {
+					ensureState(i, null);
+					if (w.hasGradient()) JniUtils.zeroGrad((PtNDArray) w);
+					continue;
+				}
+				final float rate = factors == null ? lr : (float) (lr * factors[i]);
 				final NDArray grad = w.getGradient();
 				ensureState(i, w);
+				final long ti = counts.get(i) + 1;
+				counts.set(i, ti);
 				// in place wherever PyTorch's single-tensor Adam is: each temporary is a pass over
 				// memory the size of the weights, 61 MB for the seed's U-Net
 				NDArray g = weightDecay != 0 ? w.mul(weightDecay).addi(grad) : grad;
@@ -117,19 +142,19 @@ public final class Optimiser implements AutoCloseable {
 					final NDArray m = first.get(i), v = second.get(i);
 					m.muli(beta1).addi(g.mul(1 - beta1));
 					v.muli(beta2).addi(g.square().muli(1 - beta2));
-					final double c1 = 1 - Math.pow(beta1, t), c2 = 1 - Math.pow(beta2, t);
+					final double c1 = 1 - Math.pow(beta1, ti), c2 = 1 - Math.pow(beta2, ti);
 					final NDArray denom = v.sqrt().divi((float) Math.sqrt(c2)).addi(eps);
-					w.subi(m.div(denom).muli((float) (lr / c1)));
+					w.subi(m.div(denom).muli((float) (rate / c1)));
 				}
 				else {
 					NDArray b = g;
 					if (momentum != 0) {
 						final NDArray buf = first.get(i);
-						if (t == 1) buf.muli(0).addi(g);
+						if (ti == 1) buf.muli(0).addi(g);
 						else buf.muli(momentum).addi(g);
 						b = buf;
 					}
-					w.subi(b.mul(lr));
+					w.subi(b.mul(rate));
 				}
 				JniUtils.zeroGrad((PtNDArray) w);
 			}
@@ -183,6 +208,7 @@ public final class Optimiser implements AutoCloseable {
 		while (first.size() <= i) {
 			first.add(null);
 			second.add(null);
+			counts.add(0L);
 		}
 		if (w == null || first.get(i) != null) return;
 		if (kind == Kind.ADAM || momentum != 0) {
@@ -197,7 +223,10 @@ public final class Optimiser implements AutoCloseable {
 		}
 	}
 
-	/** The state as bytes: the step count and every moment buffer, in parameter order. */
+	/**
+	 * The state as bytes: the step count and every moment buffer, in parameter order, then the
+	 * updates of each parameter.
+	 */
 	public byte[] save() {
 		final NDList list = new NDList();
 		final NDArray header = manager.create(new long[] { t, first.size(), kind.ordinal() });
@@ -206,8 +235,13 @@ public final class Optimiser implements AutoCloseable {
 			list.add(first.get(i) == null ? manager.create(new float[0]) : first.get(i));
 			list.add(second.get(i) == null ? manager.create(new float[0]) : second.get(i));
 		}
+		final long[] n = new long[counts.size()];
+		for (int i = 0; i < n.length; i++) n[i] = counts.get(i);
+		final NDArray perParameter = manager.create(n);
+		list.add(perParameter);
 		final byte[] bytes = list.encode();
 		header.close();
+		perParameter.close();
 		return bytes;
 	}
 
@@ -229,14 +263,19 @@ public final class Optimiser implements AutoCloseable {
 			throw new IOException("the optimiser state is for " + Kind.values()[(int) h[2]].name().toLowerCase(Locale.ROOT) +
 				", not " + kind.name().toLowerCase(Locale.ROOT));
 		}
-		if (h[1] != params.size() || list.size() != 1 + 2 * h[1]) {
+		// states written before per-parameter counts end after the moments: every parameter then had t updates
+		if (h[1] != params.size() || list.size() != 1 + 2 * h[1] && list.size() != 2 + 2 * h[1]) {
 			throw new IOException("the optimiser state holds " + h[1] + " parameters, the network has " + params.size());
 		}
+		final long[] n = list.size() == 2 + 2 * h[1] ? list.get(1 + 2 * (int) h[1]).toLongArray() : null;
+		if (n != null && n.length != params.size()) throw new IOException("the optimiser state's update counts do not match its parameters");
 		first.clear();
 		second.clear();
+		counts.clear();
 		for (int i = 0; i < params.size(); i++) {
 			first.add(restore(list.get(1 + 2 * i), params.get(i), i));
 			second.add(restore(list.get(2 + 2 * i), params.get(i), i));
+			counts.add(n != null ? n[i] : first.get(i) != null || kind == Kind.SGD ? h[0] : 0L);
 		}
 		t = h[0];
 	}

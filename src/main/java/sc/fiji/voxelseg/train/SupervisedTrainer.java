@@ -122,13 +122,104 @@ public final class SupervisedTrainer {
 		return this;
 	}
 
-	/** The network configuration the settings and the cohort define. */
+	/**
+	 * The network configuration the settings and the cohort define; from {@code --init}, the
+	 * pretrained backbone's with the cohort's classes.
+	 *
+	 * @throws IllegalArgumentException if the pretrained bundle cannot be read, is not a pretrained
+	 *           backbone, or the settings ask for another network (listing what differs)
+	 */
 	public NetworkConfig networkConfig() {
+		if (settings.init != null) return pretrained().network().withClasses(data.classCount());
 		NetworkConfig c = NetworkConfig.defaults(settings.architecture, 1, data.classCount()).withNorm(settings.norm);
 		if (settings.levels > 0) c = c.withLevels(settings.levels);
 		if (settings.baseWidth > 0) c = c.withBaseWidth(settings.baseWidth);
 		if (settings.kernel > 0) c = c.withKernel(settings.kernel);
 		return c;
+	}
+
+	private ModelBundle pretrained;
+
+	/** The bundle of {@link TrainingSettings#init}, read once and checked against the settings. */
+	ModelBundle pretrained() {
+		if (pretrained != null) return pretrained;
+		final Path p = Path.of(settings.init);
+		final ModelBundle b;
+		try {
+			b = ModelBundle.load(p);
+		}
+		catch (final IOException e) {
+			throw new IllegalArgumentException("cannot read the pretrained backbone " + p + ": " + e.getMessage(), e);
+		}
+		b.requirePretrained(p);
+		final NetworkConfig n = b.network();
+		final List<String> d = new ArrayList<>();
+		if (settings.architecture != n.architecture()) d.add("architecture " + settings.architecture.id() + " (pretrained: " + n.architecture().id() + ")");
+		if (settings.levels > 0 && settings.levels != n.levels()) d.add("levels " + settings.levels + " (pretrained: " + n.levels() + ")");
+		if (settings.baseWidth > 0 && settings.baseWidth != n.baseWidth()) {
+			d.add("base width " + settings.baseWidth + " (pretrained: " + n.baseWidth() + ")");
+		}
+		if (settings.kernel > 0 && settings.kernel != n.kernel()) d.add("kernel " + settings.kernel + " (pretrained: " + n.kernel() + ")");
+		if (settings.norm != n.norm()) d.add("norm " + settings.norm.name().toLowerCase(java.util.Locale.ROOT) + " (pretrained: " + n.norm().name()
+			.toLowerCase(java.util.Locale.ROOT) + ")");
+		if (!d.isEmpty()) {
+			throw new IllegalArgumentException("the network options contradict the pretrained backbone " + p + ": " + String.join(", ", d) +
+				". Leave them out: --init takes the network from the backbone");
+		}
+		pretrained = b;
+		return b;
+	}
+
+	/**
+	 * Copies every parameter of the pretrained backbone but the head's into {@code net} (same
+	 * architecture and configuration but for the classes, so the parameters pair up in order).
+	 */
+	static void loadBackbone(final SegmentationNetwork net, final ModelBundle pretrained, final NDManager root) throws IOException {
+		try (NDManager m = root.newSubManager()) {
+			final SegmentationNetwork from = pretrained.network(m);
+			final ai.djl.nn.ParameterList src = from.getParameters(), dst = net.getParameters();
+			for (int i = 0; i < dst.size(); i++) {
+				final String name = dst.get(i).getKey();
+				if (SegmentationNetwork.isHead(strip(name))) continue;
+				if (!strip(src.get(i).getKey()).equals(strip(name)) || !src.get(i).getValue().getShape().equals(dst.get(i).getValue().getShape())) {
+					throw new IOException("the pretrained backbone's parameter " + src.get(i).getKey() + " does not fit " + name);
+				}
+				// in place (outside autograd), whatever the arrays' memory layout
+				final NDArray w = src.get(i).getValue().getArray().toDevice(root.getDevice(), false);
+				dst.get(i).getValue().getArray().muli(0).addi(w);
+			}
+		}
+	}
+
+	/** The parameters that learn at this step: all, or those whose factor is not 0 (frozen ones have no gradient to clip). */
+	private static List<Parameter> learning(final List<Parameter> params, final double[] factors) {
+		if (factors == null) return params;
+		final List<Parameter> l = new ArrayList<>();
+		for (int i = 0; i < params.size(); i++) if (factors[i] != 0) l.add(params.get(i));
+		return l;
+	}
+
+	/** A parameter's name without DJL's two-digit child positions. */
+	private static String strip(final String name) {
+		return name.replaceAll("(^|_)\\d\\d", "$1");
+	}
+
+	/**
+	 * The learning-rate factor of each parameter at {@code step}: the backbone's
+	 * ({@link TrainingSettings#backboneFactor}) for the network's parameters outside its head, 1 for
+	 * the head and the regime's own; null when training does not start from a pretrained backbone.
+	 */
+	private double[] factors(final SegmentationNetwork net, final int count, final long step) {
+		if (settings.init == null) return null;
+		final double[] f = new double[count];
+		java.util.Arrays.fill(f, 1);
+		final double backbone = settings.backboneFactor(step);
+		int i = 0;
+		for (final Pair<String, Parameter> p : net.getParameters()) {
+			if (!SegmentationNetwork.isHead(strip(p.getKey()))) f[i] = backbone;
+			i++;
+		}
+		return f;
 	}
 
 	public static Path checkpointPath(final Path out) {
@@ -169,6 +260,10 @@ public final class SupervisedTrainer {
 		if (s.semiSupervised != null) {
 			throw new IllegalArgumentException("checkpoint " + checkpoint + " is of a semi-supervised run: resume it as one (with its " +
 				"unlabeled images), e.g. train --mode semi --resume");
+		}
+		if (s.pretraining != null) {
+			throw new IllegalArgumentException("checkpoint " + checkpoint + " is of a self-supervised pretraining run: resume it with " +
+				"voxelseg pretrain --resume");
 		}
 		final SupervisedTrainer t = new SupervisedTrainer(data, s, out, progress);
 		b.requireCompatible(t.networkConfig(), data.classes(), "checkpoint " + checkpoint);
@@ -222,6 +317,7 @@ public final class SupervisedTrainer {
 				TorchEngine.seed(settings.seed);
 				net = cfg.build();
 				net.initialize(root, DataType.FLOAT32, new Shape(sampler.batchSize(), 1, shape[2], shape[1], shape[0]));
+				if (settings.init != null) loadBackbone(net, pretrained(), root);
 			}
 			else {
 				net = from.network(root);
@@ -229,6 +325,7 @@ public final class SupervisedTrainer {
 					if (p.getValue().requiresGradient()) p.getValue().getArray().setRequiresGradient(true);
 				}
 			}
+			net.setBackboneFrozen(settings.linear);
 			final List<Parameter> params = new ArrayList<>();
 			for (final Pair<String, Parameter> p : net.getParameters()) params.add(p.getValue());
 			params.addAll(obj.open(root, net, total));
@@ -257,7 +354,9 @@ public final class SupervisedTrainer {
 							"The weights were not updated; the last checkpoint (%s) is kept. Lower the learning rate (now %.2g) or check " +
 							"the images for extreme values%s", step + 1, loss, checkpointPath(out), lr, obj.lastTermsText()));
 					}
-					opt.step(params, (float) lr);
+					final double[] factors = factors(net, params.size(), step);
+					if (settings.gradientClip > 0) Optimiser.clipGlobalNorm(learning(params, factors), settings.gradientClip);
+					opt.step(params, (float) lr, factors);
 					obj.afterUpdate(step);
 					step++;
 					history.add(new TrainingHistory.StepRecord(step - 1, loss, lr, (System.nanoTime() - s0) / 1e9));

@@ -132,6 +132,18 @@ public final class TrainingData {
 		return new TrainingData(cases, classes, plan);
 	}
 
+	/**
+	 * Images without labels, for self-supervised pretraining: their label arrays are background
+	 * and never read, and the class table is a placeholder of two classes (a pretrained backbone
+	 * has no classes; its head is replaced downstream).
+	 *
+	 * @throws IllegalArgumentException if there are no images
+	 */
+	public static TrainingData unlabeled(final List<CaseData> images, final PreprocessingPlan plan) {
+		if (images.isEmpty()) throw new IllegalArgumentException("no images to pretrain on");
+		return new TrainingData(images, ClassTable.generic(1), plan);
+	}
+
 	/** Whether every case has the same grid size (whole-volume batches need it). */
 	public boolean uniformShape() {
 		final CaseData f = cases.get(0);

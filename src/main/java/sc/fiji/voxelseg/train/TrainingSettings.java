@@ -69,6 +69,32 @@ public final class TrainingSettings {
 	 * the label grid; {@link #batchSize} counts the labeled volumes of a batch.
 	 */
 	public SemiSupervisedSettings semiSupervised;
+	/** Self-supervised dense pretraining (seed 004) with these settings, or null for training on labels. */
+	public PretrainSettings pretraining;
+	/**
+	 * The global norm that gradients are clipped to before each optimiser step
+	 * ({@code torch.nn.utils.clip_grad_norm_}); 0 leaves them as they are.
+	 */
+	public double gradientClip;
+	/**
+	 * The pretrained bundle whose backbone initialises the network (every block but the head), or
+	 * null for fresh weights. Recorded as given; its weights are in the run's checkpoints.
+	 */
+	public String init;
+	/**
+	 * Linear evaluation: the backbone stays frozen (weights and batch-norm statistics), only the head
+	 * learns. Needs {@link #init}.
+	 */
+	public boolean linear;
+	/** Fine-tuning from {@link #init}: steps during which the backbone is frozen and only the head learns. */
+	public long freezeSteps;
+	/**
+	 * Fine-tuning from {@link #init}: steps after {@link #freezeSteps} over which the backbone's
+	 * learning rate rises exponentially from {@link #rampStart} times the head's to the head's.
+	 */
+	public long rampSteps;
+	/** The backbone's learning-rate factor at the start of the ramp (the paper: 3e-5 / 3e-4). */
+	public double rampStart = 0.1;
 
 	/**
 	 * Seed 003's semi-supervised setup for the left atrium: VNet, SGD (momentum 0.9, weight decay
@@ -90,6 +116,40 @@ public final class TrainingSettings {
 
 	public TrainingSettings semiSupervised(final SemiSupervisedSettings s) {
 		semiSupervised = s;
+		return this;
+	}
+
+	/**
+	 * The backbone's learning-rate factor at {@code step}, a pure function of the step so that a
+	 * resumed run continues the schedule exactly: 0 while frozen (linear evaluation, or the first
+	 * {@link #freezeSteps}), then {@code rampStart^(1 - (step - freeze) / ramp)} over the ramp, then
+	 * 1. The head's factor is always 1.
+	 */
+	public double backboneFactor(final long step) {
+		if (linear || step < freezeSteps) return 0;
+		if (rampSteps <= 0 || step >= freezeSteps + rampSteps) return 1;
+		return Math.pow(rampStart, 1 - (double) (step - freezeSteps) / rampSteps);
+	}
+
+	public TrainingSettings gradientClip(final double c) {
+		gradientClip = c;
+		return this;
+	}
+
+	public TrainingSettings init(final String pretrained) {
+		init = pretrained;
+		return this;
+	}
+
+	public TrainingSettings linear(final boolean l) {
+		linear = l;
+		return this;
+	}
+
+	/** Freezes the backbone for {@code freeze} steps, then ramps its learning rate up over {@code ramp} steps. */
+	public TrainingSettings fineTune(final long freeze, final long ramp) {
+		freezeSteps = freeze;
+		rampSteps = ramp;
 		return this;
 	}
 
@@ -259,6 +319,22 @@ public final class TrainingSettings {
 			}
 			if (headWidth < 1 || headWidth > 4096) throw new IllegalArgumentException("head width must be in 1..4096, not " + headWidth);
 		}
+		if (!(gradientClip >= 0 && Double.isFinite(gradientClip))) {
+			throw new IllegalArgumentException("the gradient clipping norm must not be negative (0: no clipping), not " + gradientClip);
+		}
+		if (freezeSteps < 0 || rampSteps < 0) throw new IllegalArgumentException("freeze and ramp steps must not be negative");
+		if (!(rampStart > 0 && rampStart <= 1)) throw new IllegalArgumentException("the ramp's first factor must be in (0, 1], not " + rampStart);
+		if ((linear || freezeSteps > 0 || rampSteps > 0) && (init == null || init.isBlank())) {
+			throw new IllegalArgumentException("linear evaluation and a frozen or ramped backbone need a pretrained backbone: give --init " +
+				"PRETRAINED.zip");
+		}
+		if (pretraining != null) {
+			pretraining.validate();
+			if (semiSupervised != null || representation != Representation.NONE || init != null) {
+				throw new IllegalArgumentException("pretraining learns from images alone: it takes no semi-supervised, representation or " +
+					"--init setting");
+			}
+		}
 		if (sampling == null || augmentation == null || loss == null || optimiser == null || schedule == null || architecture == null) {
 			throw new IllegalArgumentException("incomplete training settings");
 		}
@@ -288,8 +364,11 @@ public final class TrainingSettings {
 				.unlabeledBatch, passes(), semiSupervised.terms(),
 				semiSupervised.emaDecay, semiSupervised.confidence);
 		}
-		if (representation == null || representation == Representation.NONE) return s;
-		return s + String.format(Locale.ROOT, ", %s loss on %d layer(s), λ %.3g, heads %d, %s grid", representation.id(),
+		if (pretraining != null) return s + ", self-supervised pretraining: " + pretraining.summary();
+		final String from = init == null ? "" : linear ? ", linear evaluation on a frozen pretrained backbone" : String.format(Locale.ROOT,
+			", from a pretrained backbone (frozen %d steps, ramp %d)", freezeSteps, rampSteps);
+		if (representation == null || representation == Representation.NONE) return s + from;
+		return s + from + String.format(Locale.ROOT, ", %s loss on %d layer(s), λ %.3g, heads %d, %s grid", representation.id(),
 			featureLayers, featureWeight(), headWidth, featureGrid.id());
 	}
 }

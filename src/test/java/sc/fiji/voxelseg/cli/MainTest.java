@@ -126,6 +126,54 @@ class MainTest {
 		assertTrue(Files.exists(tmp.resolve("demo/model.training.png")));
 	}
 
+	/**
+	 * End to end through the launcher: pretrain on the images of a phantom cohort, then linear
+	 * evaluation and fine-tuning from the pretrained bundle, then segmentation with the fine-tuned
+	 * model; segment refuses the pretrained bundle, train --init refuses options that contradict it.
+	 */
+	@Test
+	void pretrainThenLinearAndFineTuneThenSegment() throws Exception {
+		final Path cohort = tmp.resolve("ssl-cohort");
+		assertEquals(0, run("phantom", "--cases", "3", "--seed", "8", "--grid", "64", "--out", cohort.toString()).code());
+		final String[] plan = { "--window", "soft_tissue", "--shape", "32,32,16" };
+		final Path pretrained = tmp.resolve("ssl.zip");
+		Result r = run(cat(new String[] { "pretrain", "--images", cohort.resolve("imagesTr").toString(), "--out", pretrained.toString(),
+			"--iterations", "2", "--levels", "3", "--width", "4", "--crop", "16,16,8", "--pairs", "2", "--voxels", "16", "--projection", "8",
+			"--device", "cpu" }, plan));
+		assertEquals(0, r.code(), r.err());
+		assertTrue(r.out().contains("pretrained after 2 steps on 3 images"), r.out());
+		r = run("segment", "--model", pretrained.toString(), "--in", cohort.resolve("imagesTr").toString(), "--out", tmp.resolve("ssl-pred")
+			.toString(), "--device", "cpu");
+		assertTrue(r.code() != 0 && (r.err() + r.out()).contains("pretrained backbone"), r.err() + r.out());
+
+		final Path linear = tmp.resolve("linear.zip"), tuned = tmp.resolve("tuned.zip");
+		r = run("train", "--data", cohort.toString(), "--out", linear.toString(), "--init", pretrained.toString(), "--mode", "linear",
+			"--iterations", "2", "--batch", "1", "--device", "cpu");
+		assertEquals(0, r.code(), r.err());
+		final sc.fiji.voxelseg.model.ModelBundle lb = sc.fiji.voxelseg.model.ModelBundle.load(linear);
+		assertEquals(sc.fiji.voxelseg.nn.Architecture.FPN, lb.network().architecture());
+		assertEquals(sc.fiji.voxelseg.model.ModelBundle.load(pretrained).plan(), lb.plan(), "the preprocessing comes from the backbone");
+		r = run("train", "--data", cohort.toString(), "--out", tuned.toString(), "--init", pretrained.toString(), "--iterations", "3",
+			"--freeze", "1", "--ramp", "1", "--batch", "1", "--device", "cpu");
+		assertEquals(0, r.code(), r.err());
+		r = run("segment", "--model", tuned.toString(), "--in", cohort.resolve("imagesTr").toString(), "--out", tmp.resolve("tuned-pred")
+			.toString(), "--device", "cpu");
+		assertEquals(0, r.code(), r.err());
+		r = run("train", "--data", cohort.toString(), "--out", tmp.resolve("bad.zip").toString(), "--init", pretrained.toString(), "--arch",
+			"unet", "--width", "8");
+		assertEquals(2, r.code(), r.err());
+		assertTrue(r.err().contains("--arch unet") && r.err().contains("--width 8"), r.err());
+		r = run("train", "--data", cohort.toString(), "--out", tmp.resolve("bad.zip").toString(), "--mode", "linear");
+		assertEquals(2, r.code(), r.err());
+		assertTrue(r.err().contains("--init"), r.err());
+	}
+
+	private static String[] cat(final String[] a, final String[] b) {
+		final String[] c = java.util.Arrays.copyOf(a, a.length + b.length);
+		System.arraycopy(b, 0, c, a.length, b.length);
+		return c;
+	}
+
 	@Test
 	void trainWritesABundleAndRefusesToOverwriteARunWithoutResume() throws Exception {
 		final Path cohort = tmp.resolve("cohort");

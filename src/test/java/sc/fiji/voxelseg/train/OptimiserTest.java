@@ -139,6 +139,41 @@ class OptimiserTest {
 	}
 
 	/**
+	 * Hand, Adam (lr 0.1, no weight decay): a parameter frozen (factor 0) for two steps is not
+	 * touched and gets no state; at its first update its bias correction starts at t = 1, so the step
+	 * is {@code lr · factor · g/(|g| + ε)} whatever the optimiser's own step count: (2, -3) with
+	 * gradient (0.5, -4) and factor 0.5 becomes (2 - 0.05, -3 + 0.05). The other parameter, updated
+	 * all along, is at its third step. Saving and loading keeps the per-parameter counts: the next
+	 * step is the same in the copy, bit for bit.
+	 */
+	@Test
+	void aFrozenParameterStartsItsOwnAdamCountWhenReleased() throws Exception {
+		try (NDManager m = NDManager.newBaseManager()) {
+			final Shape[] two = { new Shape(2), new Shape(2) };
+			final Optimiser opt = Optimiser.adam(0, m);
+			for (int step = 0; step < 2; step++) {
+				final List<Parameter> p = withGradients(m, new float[][] { { 1, 1 }, { 2, -3 } }, two, new float[][] { { 1, 1 }, { 0.5f, -4 } });
+				opt.step(p, 0.1f, new double[] { 1, 0 });
+				assertArrayEquals(new float[] { 0.9f, 0.9f }, p.get(0).getArray().toFloatArray(), 1e-6f, "first Adam step of the free one");
+				assertArrayEquals(new float[] { 2, -3 }, p.get(1).getArray().toFloatArray(), "frozen");
+			}
+			final List<Parameter> p = withGradients(m, new float[][] { { 1, 1 }, { 2, -3 } }, two, new float[][] { { 1, 1 }, { 0.5f, -4 } });
+			final byte[] saved = opt.save();
+			opt.step(p, 0.1f, new double[] { 1, 0.5 });
+			assertEquals(3, opt.steps());
+			final double e = 1e-8;
+			assertArrayEquals(new float[] { (float) (2 - 0.05 * 0.5 / (0.5 + e)), (float) (-3 + 0.05 * 4 / (4 + e)) }, p.get(1).getArray()
+				.toFloatArray(), 1e-6f, "released: its first bias-corrected step");
+			final Optimiser copy = Optimiser.adam(0, m);
+			final List<Parameter> q = withGradients(m, new float[][] { { 1, 1 }, { 2, -3 } }, two, new float[][] { { 1, 1 }, { 0.5f, -4 } });
+			copy.load(saved, q);
+			copy.step(q, 0.1f, new double[] { 1, 0.5 });
+			for (int i = 0; i < 2; i++) assertArrayEquals(p.get(i).getArray().toFloatArray(), q.get(i).getArray().toFloatArray(), "after load " + i);
+			assertArrayEquals(opt.save(), copy.save());
+		}
+	}
+
+	/**
 	 * Hand: gradients (3, 0) and (0, 4) have the total norm 5. Clipped to 1 they become
 	 * {@code (3, 0)/(5 + 1e-6)} and {@code (0, 4)/(5 + 1e-6)}, about (0.6, 0) and (0, 0.8).
 	 * PyTorch's ε shows at small norms: (3e-6, 0) and (0, 4e-6) clipped to 1e-6 are multiplied by

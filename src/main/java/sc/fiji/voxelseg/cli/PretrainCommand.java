@@ -1,0 +1,127 @@
+package sc.fiji.voxelseg.cli;
+
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+
+import sc.fiji.voxelseg.nn.Architecture;
+import sc.fiji.voxelseg.preprocess.PreprocessingPlan;
+import sc.fiji.voxelseg.train.CaseData;
+import sc.fiji.voxelseg.train.Optimiser;
+import sc.fiji.voxelseg.train.PretrainSettings;
+import sc.fiji.voxelseg.train.Pretrainer;
+import sc.fiji.voxelseg.train.SupervisedTrainer;
+import sc.fiji.voxelseg.train.TrainingSettings;
+import sc.fiji.voxelseg.train.UnlabeledImages;
+
+/**
+ * {@code pretrain}: self-supervised dense pretraining (seed 004) of a backbone on folders of images
+ * without labels, writing a pretrained bundle that {@code train --init} starts from.
+ */
+final class PretrainCommand implements Main.Subcommand {
+
+	/** Switches of {@code pretrain}: options without a value. */
+	static final Set<String> FLAGS = union(PreprocessCommand.PLAN_FLAGS, Set.of("resume", "no-balance", "no-restore"));
+
+	@Override
+	public String usage() {
+		return "pretrain --images DIR [--images DIR2 ...] --out PRETRAINED[.zip] [--iterations 50000] [--arch fpn|unet|vnet] [--levels L] " +
+			"[--width W] [--kernel K] [--norm batch|instance|none] [--crop 128,128,32] [--pairs 10] [--voxels 1024] [--temperature 0.1] " +
+			"[--restore-weight 10] [--no-restore] [--no-balance] [--aug default|none] [--projection 128] [--lr 3e-4] [--clip 1] " +
+			"[--checkpoint-every N] [--seed 42] [--device auto|cpu|gpu:N] [--plan plan.json | --preset pretrain-ct (default) | mri | " +
+			"preprocessing options as for preprocess] [--resume]\n" +
+			"  vox2vec: --no-balance --no-restore --aug none";
+	}
+
+	@Override
+	public void run(final List<String> argv, final PrintStream out) throws Exception {
+		final Args a = new Args(argv, FLAGS);
+		final List<String> folders = a.all("images");
+		if (folders.isEmpty()) throw new Args.UsageException("missing --images DIR (a folder of images without labels)");
+		final Path bundle = a.path("out");
+		final PreprocessingPlan plan = PreprocessCommand.plan(a, PreprocessingPlan.pretrainCt());
+		final boolean resume = a.flag("resume");
+		final TrainingSettings s = settings(a);
+		a.checkAllUsed();
+		final TerminalProgress progress = new TerminalProgress(System.err);
+		final List<CaseData> images = new ArrayList<>();
+		for (final String f : folders) images.addAll(UnlabeledImages.load(Path.of(f), plan, progress));
+		final Path ckpt = SupervisedTrainer.checkpointPath(bundle);
+		final SupervisedTrainer.Result r;
+		if (resume) {
+			if (!Files.exists(ckpt)) throw new Args.UsageException("--resume: no checkpoint " + ckpt + " to continue from");
+			r = Pretrainer.resume(ckpt, images, plan, bundle, progress);
+		}
+		else {
+			if (Files.exists(ckpt)) {
+				throw new Args.UsageException(ckpt + " exists from an earlier run: add --resume to continue it, or choose another --out");
+			}
+			r = new Pretrainer(images, plan, s, bundle, progress).train();
+		}
+		out.printf(Locale.ROOT, "%s after %d steps on %d images: pretrained backbone %s (train --init %s)%n", r.cancelled() ? "cancelled"
+			: "pretrained", r.steps(), images.size(), bundle, bundle);
+		out.println("checkpoint " + r.checkpoint() + ", curve " + SupervisedTrainer.curvePath(bundle) + ", history " +
+			SupervisedTrainer.historyPath(bundle));
+	}
+
+	/** The settings from the options; a value out of range is a usage error. */
+	static TrainingSettings settings(final Args a) {
+		try {
+			return parse(a).validate();
+		}
+		catch (final Args.UsageException e) {
+			throw e;
+		}
+		catch (final IllegalArgumentException e) {
+			throw new Args.UsageException(e.getMessage());
+		}
+	}
+
+	private static TrainingSettings parse(final Args a) {
+		final TrainingSettings s = PretrainSettings.defaults();
+		final PretrainSettings p = s.pretraining;
+		s.architecture = Architecture.parse(a.get("arch", "fpn"));
+		s.levels = a.getInt("levels", 0);
+		s.baseWidth = a.getInt("width", 0);
+		s.kernel = a.getInt("kernel", 0);
+		s.norm = TrainCommand.norm(a.get("norm", "batch"));
+		s.optimiser = Optimiser.Kind.parse(a.get("optimiser", "adam"));
+		s.learningRate = a.getDouble("lr", s.learningRate);
+		s.weightDecay = a.getDouble("weight-decay", s.weightDecay);
+		s.gradientClip = a.getDouble("clip", s.gradientClip);
+		s.iterations = a.getLong("iterations", s.iterations);
+		s.checkpointEvery = a.getLong("checkpoint-every", 0);
+		s.seed = a.getLong("seed", 42);
+		s.device = a.get("device", "auto");
+		final String crop = a.get("crop", null);
+		if (crop != null) {
+			final long[] c = PreprocessCommand.longs(Args.triple("--crop", crop));
+			p.crop = new int[] { (int) Math.min(Integer.MAX_VALUE, c[0]), (int) Math.min(Integer.MAX_VALUE, c[1]), (int) Math.min(
+				Integer.MAX_VALUE, c[2]) };
+		}
+		p.pairs = a.getInt("pairs", p.pairs);
+		p.voxels = a.getInt("voxels", p.voxels);
+		p.temperature = a.getDouble("temperature", p.temperature);
+		p.restoreWeight = a.getDouble("restore-weight", p.restoreWeight);
+		p.restore = !a.flag("no-restore");
+		p.balance = !a.flag("no-balance");
+		final String aug = a.get("aug", "default").trim().toLowerCase(Locale.ROOT);
+		if (!aug.equals("default") && !aug.equals("none")) {
+			throw new Args.UsageException("unknown --aug '" + aug + "': use default (pixel shuffling, in-painting, Bézier curve) or none");
+		}
+		p.augment = aug.equals("default");
+		p.projection = a.getInt("projection", p.projection);
+		s.batchSize = 2 * p.pairs;
+		return s;
+	}
+
+	private static Set<String> union(final Set<String> a, final Set<String> b) {
+		final java.util.HashSet<String> u = new java.util.HashSet<>(a);
+		u.addAll(b);
+		return u;
+	}
+}

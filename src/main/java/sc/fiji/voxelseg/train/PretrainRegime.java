@@ -1,0 +1,266 @@
+package sc.fiji.voxelseg.train;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.FloatBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.SplittableRandom;
+
+import ai.djl.MalformedModelException;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Parameter;
+import ai.djl.training.GradientCollector;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.Pair;
+
+import sc.fiji.voxelseg.loss.DenseContrastiveLoss;
+import sc.fiji.voxelseg.loss.VoxelFeatures;
+import sc.fiji.voxelseg.nn.Conv3dBlock;
+import sc.fiji.voxelseg.nn.NetworkConfig;
+import sc.fiji.voxelseg.nn.ProjectionHead;
+import sc.fiji.voxelseg.nn.SegmentationNetwork;
+import sc.fiji.voxelseg.nn.TorchEngine;
+import sc.fiji.voxelseg.pretrain.AppearanceAugmentation;
+import sc.fiji.voxelseg.pretrain.PretrainViews;
+
+/**
+ * Self-supervised dense pretraining (seed 004): hierarchical voxel representations learnt from
+ * images alone, in the trainer's loop.
+ * <p>
+ * Per step: one volume (a seeded draw from the step, so a resumed run sees the same views); from it
+ * {@link PretrainSettings#pairs} pairs of overlapping crops around shared anchors with
+ * {@link PretrainSettings#voxels} positive voxel pairs each ({@link PretrainViews}); each view its
+ * own appearance augmentation ({@link AppearanceAugmentation}). The batch is the A views followed
+ * by the B views, 2P × 1 × D × H × W. A voxel's representation is its feature vector at every
+ * pyramid level ({@link SegmentationNetwork#pyramid}: the balanced maps of the FPN, or, with
+ * {@code balance} off or for the U-Net and VNet, the decoder maps and the deepest encoder map), read
+ * at the voxel's position on each level's grid ({@code floor(x / 2^i)} per axis), concatenated,
+ * then the projection MLP ({@link ProjectionHead}, 3 layers to {@link PretrainSettings#projection},
+ * normalised). The contrastive term is the symmetric InfoNCE over all positive pairs of the batch
+ * ({@link DenseContrastiveLoss}); the restorative term is the mean squared error of a 1×1×1
+ * convolution of the finest level against the crops before augmentation (the paper's head has two
+ * convolutions; the released code's one is used). {@code L = L_c + λ L_r}.
+ * <p>
+ * The projection MLP and the restorative head belong to the regime: trained with the network,
+ * saved in checkpoints, never in the pretrained bundle.
+ */
+final class PretrainRegime implements Regime {
+
+	private static final AppearanceAugmentation AUGMENTATION = new AppearanceAugmentation(AppearanceAugmentation.Settings.defaults());
+
+	private final PretrainSettings settings;
+	private final List<CaseData> images;
+	private final long seed;
+	private final ViewSource source;
+	private NDManager manager;
+	private SegmentationNetwork net;
+	private ProjectionHead projector;
+	private Conv3dBlock restorer;
+	private double lastContrastive, lastRestore;
+
+	PretrainRegime(final TrainingSettings s, final List<CaseData> images) {
+		settings = s.pretraining;
+		this.images = List.copyOf(images);
+		seed = s.seed;
+		source = new ViewSource();
+	}
+
+	/** What a pretraining batch carries besides its augmented views. */
+	record Views(float[] clean, int[][] indexA, int[][] indexB) {}
+
+	/** The batches: the views of {@link PretrainSettings#pairs} crop pairs of one volume per step. */
+	final class ViewSource implements BatchSource {
+
+		@Override
+		public Batch batch(final long step) {
+			final SplittableRandom r = new SplittableRandom(BatchSampler.mix(seed, step ^ 0x5E1F5L));
+			final CaseData c = images.get(r.nextInt(images.size()));
+			final int[] crop = settings.crop;
+			final int p = settings.pairs, v = settings.cropVoxels();
+			final List<PretrainViews.Pair> pairs = PretrainViews.pairs(c.image(), new int[] { c.nx(), c.ny(), c.nz() }, crop, p,
+				settings.voxels, r);
+			final float[] views = new float[2 * p * v], clean = new float[2 * p * v];
+			final int[][] ia = new int[p][], ib = new int[p][];
+			for (int i = 0; i < p; i++) {
+				final PretrainViews.Pair pair = pairs.get(i);
+				System.arraycopy(pair.cropA(), 0, clean, i * v, v);
+				System.arraycopy(pair.cropB(), 0, clean, (p + i) * v, v);
+				final float[] a = settings.augment ? AUGMENTATION.apply(pair.cropA(), crop, r.split()) : pair.cropA();
+				final float[] b = settings.augment ? AUGMENTATION.apply(pair.cropB(), crop, r.split()) : pair.cropB();
+				System.arraycopy(a, 0, views, i * v, v);
+				System.arraycopy(b, 0, views, (p + i) * v, v);
+				ia[i] = pair.positivesA();
+				ib[i] = pair.positivesB();
+			}
+			return new Batch(step, views, null, 2 * p, crop[0], crop[1], crop[2], new Views(clean, ia, ib));
+		}
+
+		@Override
+		public int[] sampleShape() {
+			return settings.crop.clone();
+		}
+
+		@Override
+		public int batchSize() {
+			return 2 * settings.pairs;
+		}
+
+		@Override
+		public long stepsPerEpoch() {
+			return Math.max(1, images.size());
+		}
+	}
+
+	@Override
+	public BatchSource batches() {
+		return source;
+	}
+
+	@Override
+	public List<Parameter> open(final NDManager root, final SegmentationNetwork network, final long total) {
+		manager = root;
+		net = network;
+		final int[] channels = channels(network);
+		int in = 0;
+		for (final int c : channels) in += c;
+		projector = new ProjectionHead(in, in, settings.projection);
+		projector.initialize(root, DataType.FLOAT32, new Shape(2, in));
+		restorer = new Conv3dBlock(channels[0], 1, 1, 1, 0, true);
+		restorer.initialize(root, DataType.FLOAT32, new Shape(1, channels[0], 2, 2, 2));
+		final List<Parameter> params = new ArrayList<>();
+		for (final Pair<String, Parameter> p : projector.getParameters()) params.add(p.getValue());
+		if (settings.restore) for (final Pair<String, Parameter> p : restorer.getParameters()) params.add(p.getValue());
+		return params;
+	}
+
+	/** Channels of the pyramid levels the representation reads, finest first. */
+	private int[] channels(final SegmentationNetwork network) {
+		return settings.balance ? network.pyramidChannels() : network.decoderPyramidChannels();
+	}
+
+	private NDArray[] pyramid(final NDList out) {
+		return settings.balance ? net.pyramid(out) : net.decoderPyramid(out);
+	}
+
+	@Override
+	public double backward(final ParameterStore ps, final NDManager root, final Batch b, final long step) {
+		final Views views = (Views) b.extra();
+		final Shape shape = new Shape(b.n(), 1, b.nz(), b.ny(), b.nx());
+		final NDArray x = root.create(FloatBuffer.wrap(b.images()), shape);
+		try (GradientCollector gc = TorchEngine.engine().newGradientCollector()) {
+			final NDList out = net.forward(ps, new NDList(x), true);
+			final NDArray[] levels = pyramid(out);
+			final int p = b.n() / 2;
+			final NDArray rowsA = rows(levels, views.indexA(), 0, b), rowsB = rows(levels, views.indexB(), p, b);
+			final NDArray ea = projector.project(ps, rowsA, true);
+			final NDArray eb = projector.project(ps, rowsB, true);
+			final NDArray contrastive = DenseContrastiveLoss.infoNce(ea, eb, settings.temperature);
+			NDArray loss = contrastive;
+			lastContrastive = contrastive.getFloat();
+			lastRestore = 0;
+			if (settings.restore) {
+				final NDArray restored = restorer.forward(ps, new NDList(levels[0]), true).head();
+				final NDArray target = root.create(FloatBuffer.wrap(views.clean()), shape);
+				final NDArray mse = restored.sub(target).square().mean();
+				lastRestore = mse.getFloat();
+				loss = loss.add(mse.mul((float) settings.restoreWeight));
+			}
+			final double value = loss.getFloat();
+			if (!Double.isFinite(value)) return value;
+			out.close();
+			gc.backward(loss);
+			return value;
+		}
+	}
+
+	/**
+	 * The concatenated pyramid vectors of the sampled voxels of views {@code first … first + P - 1}:
+	 * for view {@code j} and its flat crop indices {@code index[j]}, the voxel (x, y, z) reads level
+	 * {@code i} at {@code (x >> i, y >> i, z >> i)}. S × Σ channels, rows ordered by view, then voxel.
+	 */
+	private static NDArray rows(final NDArray[] levels, final int[][] index, final int first, final Batch b) {
+		int s = 0;
+		for (final int[] ix : index) s += ix.length;
+		final NDList parts = new NDList(levels.length);
+		for (int i = 0; i < levels.length; i++) {
+			final int lx = Math.max(1, b.nx() >> i), ly = Math.max(1, b.ny() >> i), lz = Math.max(1, b.nz() >> i);
+			final int lv = lx * ly * lz;
+			final int[] flat = new int[s];
+			int k = 0;
+			for (int j = 0; j < index.length; j++) {
+				for (final int v : index[j]) {
+					final int x = v % b.nx(), y = v / b.nx() % b.ny(), z = v / (b.nx() * b.ny());
+					flat[k++] = (first + j) * lv + ((z >> i) * ly + (y >> i)) * lx + (x >> i);
+				}
+			}
+			parts.add(VoxelFeatures.gather(levels[i], flat));
+		}
+		return parts.size() == 1 ? parts.head() : NDArrays.concat(parts, 1);
+	}
+
+	@Override
+	public byte[] saveState() {
+		final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+		try (DataOutputStream out = new DataOutputStream(bytes)) {
+			projector.saveParameters(out);
+			restorer.saveParameters(out);
+		}
+		catch (final IOException e) {
+			throw new UncheckedIOException(e);
+		}
+		return bytes.toByteArray();
+	}
+
+	@Override
+	public void loadState(final byte[] state) throws IOException {
+		if (state == null) throw new IOException("the checkpoint holds no projection or restorative head for pretraining");
+		try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(state))) {
+			for (final ai.djl.nn.Block block : new ai.djl.nn.Block[] { projector, restorer }) {
+				final List<Shape> declared = new ArrayList<>();
+				for (final Pair<String, Parameter> p : block.getParameters()) declared.add(p.getValue().getArray().getShape());
+				block.loadParameters(manager, in);
+				int i = 0;
+				for (final Pair<String, Parameter> p : block.getParameters()) {
+					final NDArray a = p.getValue().getArray();
+					if (!a.getShape().equals(declared.get(i++))) {
+						throw new IOException("pretraining head parameter " + p.getKey() + " holds " + a.getShape() + " where the settings need " +
+							declared.get(i - 1));
+					}
+					// loaded arrays are new: the optimiser needs their gradients again
+					if (p.getValue().requiresGradient()) a.setRequiresGradient(true);
+				}
+			}
+		}
+		catch (final MalformedModelException | RuntimeException e) {
+			throw new IOException("the checkpoint's pretraining heads do not fit these settings: " + e.getMessage(), e);
+		}
+	}
+
+	@Override
+	public String lastTermsText() {
+		return String.format(Locale.ROOT, " (contrastive %.4g, restorative %.4g)", lastContrastive, lastRestore);
+	}
+
+	@Override
+	public long extraMemory(final NetworkConfig cfg, final int[] shape) {
+		// S × 2S similarity logits and their softmax, for both directions, and the MLP's rows
+		final long s = (long) settings.pairs * settings.voxels;
+		return 4L * (4 * s * 2 * s + 8 * s * 512);
+	}
+
+	@Override
+	public String describe() {
+		return ", self-supervised: " + settings.summary();
+	}
+}

@@ -1,0 +1,71 @@
+package sc.fiji.voxelseg.train;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+
+import sc.fiji.voxelseg.model.ModelBundle;
+import sc.fiji.voxelseg.preprocess.PreprocessingPlan;
+import sc.fiji.voxelseg.util.Progress;
+
+/**
+ * Self-supervised dense pretraining (seed 004, see {@link PretrainRegime}) of a backbone on images
+ * without labels. It runs in the trainer loop of {@link SupervisedTrainer}: the same files beside
+ * the bundle (checkpoint, history CSV and curve), atomic checkpoints that also hold the projection
+ * MLP and the restorative head, exact resume, divergence, cancellation and memory handling.
+ * <p>
+ * The output is a pretrained bundle: the backbone's configuration and weights (its head untrained),
+ * the preprocessing plan, the crop size and the history. {@code segment} refuses it;
+ * {@code train --init} starts from it.
+ */
+public final class Pretrainer {
+
+	private final SupervisedTrainer trainer;
+
+	/**
+	 * @param images preprocessed images (see {@link UnlabeledImages}), at least one
+	 * @param plan the preprocessing the images went through, recorded in the bundle
+	 * @throws IllegalArgumentException if the settings are not pretraining settings
+	 */
+	public Pretrainer(final List<CaseData> images, final PreprocessingPlan plan, final TrainingSettings settings, final Path out,
+		final Progress progress)
+	{
+		if (settings.pretraining == null) {
+			throw new IllegalArgumentException("these settings are not for pretraining: start from PretrainSettings.defaults()");
+		}
+		settings.batchSize = 2 * settings.pretraining.pairs;
+		settings.validationFraction = 0;
+		trainer = new SupervisedTrainer(TrainingData.unlabeled(images, plan), settings, out, progress);
+		final TrainingSettings s = trainer.settings();
+		trainer.regime((cfg, train) -> new PretrainRegime(s, train));
+	}
+
+	/** Memory the run may use for the pre-flight check; by default what the machine has available. */
+	public Pretrainer memoryLimit(final long bytes) {
+		trainer.memoryLimit(bytes);
+		return this;
+	}
+
+	/** Pretrains from freshly initialised weights. */
+	public SupervisedTrainer.Result train() throws IOException, InterruptedException {
+		return trainer.train();
+	}
+
+	/**
+	 * Continues the pretraining run saved in {@code checkpoint}, given the same images.
+	 *
+	 * @throws IllegalArgumentException if the checkpoint is not of a pretraining run
+	 */
+	public static SupervisedTrainer.Result resume(final Path checkpoint, final List<CaseData> images, final PreprocessingPlan plan,
+		final Path out, final Progress progress) throws IOException, InterruptedException
+	{
+		final ModelBundle b = SupervisedTrainer.loadCheckpoint(checkpoint);
+		final TrainingSettings s = TrainingSettings.fromJson(b.training().getAsJsonObject("settings"));
+		if (s.pretraining == null) {
+			throw new IllegalArgumentException("checkpoint " + checkpoint + " is of a segmentation run: resume it with train --resume");
+		}
+		final Pretrainer t = new Pretrainer(images, plan, s, out, progress);
+		b.requireCompatible(t.trainer.networkConfig(), null, "checkpoint " + checkpoint);
+		return t.trainer.run(b);
+	}
+}

@@ -1,0 +1,194 @@
+package sc.fiji.voxelseg.train;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDManager;
+import ai.djl.nn.Parameter;
+import ai.djl.util.Pair;
+
+import sc.fiji.voxelseg.model.ModelBundle;
+import sc.fiji.voxelseg.model.SegmentationModel;
+import sc.fiji.voxelseg.nn.Architecture;
+import sc.fiji.voxelseg.nn.SegmentationNetwork;
+import sc.fiji.voxelseg.util.Progress;
+
+/**
+ * Self-supervised pretraining on the trainer, and training from its backbone: the pretrained
+ * bundle, exact resume, the frozen backbone of linear evaluation and of the first fine-tuning steps,
+ * and the ramp of the backbone's learning rate.
+ */
+class PretrainingTest {
+
+	private static TrainingData liver;
+	private static List<CaseData> images;
+
+	@TempDir
+	static Path shared;
+
+	private static Path pretrained;
+
+	@BeforeAll
+	static void pretrain() throws Exception {
+		liver = TinyCohort.liver(3);
+		images = new ArrayList<>(liver.cases());
+		pretrained = shared.resolve("pretrained.zip");
+		final SupervisedTrainer.Result r = new Pretrainer(images, TinyCohort.PLAN, tiny().iterations(4), pretrained, Progress.NONE).train();
+		assertEquals(4, r.steps());
+	}
+
+	/** FPN, 3 levels of base width 4, crops 16 × 16 × 8, 2 pairs × 32 voxels. */
+	private static TrainingSettings tiny() {
+		final TrainingSettings s = PretrainSettings.defaults().levels(3).baseWidth(4).checkpointEvery(2).seed(3);
+		s.pretraining.crop = new int[] { 16, 16, 8 };
+		s.pretraining.pairs = 2;
+		s.pretraining.voxels = 32;
+		s.pretraining.projection = 8;
+		return s;
+	}
+
+	private static TrainingSettings downstream() {
+		return new TrainingSettings().architecture(Architecture.FPN).levels(3).baseWidth(4).batchSize(2).learningRate(3e-3)
+			.schedule(LearningRateSchedule.Kind.CONSTANT).validationFraction(0).augmentation(Augmentation.none()).checkpointEvery(1)
+			.init(pretrained.toString());
+	}
+
+	/**
+	 * The pretrained bundle records its settings and history (finite losses), and is refused where a
+	 * segmentation model is expected, with a message that says what it is and what to do.
+	 */
+	@Test
+	void pretrainingWritesABackboneThatSegmentRefuses() throws Exception {
+		final ModelBundle b = ModelBundle.load(pretrained);
+		assertTrue(b.pretrained());
+		assertEquals(Architecture.FPN, b.network().architecture());
+		final TrainingHistory h = TrainingHistory.fromJson(b.training().getAsJsonObject("history"));
+		assertEquals(4, h.steps().size());
+		for (final TrainingHistory.StepRecord r : h.steps()) assertTrue(Double.isFinite(r.loss()) && r.loss() > 0, "loss " + r.loss());
+		final IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> SegmentationModel.load(pretrained, Device
+			.cpu()));
+		assertTrue(e.getMessage().contains("pretrained backbone") && e.getMessage().contains("--init"), e.getMessage());
+	}
+
+	/** A pretraining run cancelled after 2 steps and resumed ends bit for bit where the uninterrupted run ends. */
+	@Test
+	void pretrainingResumesExactly(@TempDir final Path dir) throws Exception {
+		final Path full = dir.resolve("full.zip"), part = dir.resolve("part.zip");
+		new Pretrainer(images, TinyCohort.PLAN, tiny().iterations(4), full, Progress.NONE).train();
+		final SupervisedTrainer.Result cut = new Pretrainer(images, TinyCohort.PLAN, tiny().iterations(4), part, new CancelAfter(2)).train();
+		assertTrue(cut.cancelled());
+		final SupervisedTrainer.Result rest = Pretrainer.resume(SupervisedTrainer.checkpointPath(part), images, TinyCohort.PLAN, part,
+			Progress.NONE);
+		assertEquals(4, rest.steps());
+		final ModelBundle a = ModelBundle.load(SupervisedTrainer.checkpointPath(full)), b = ModelBundle.load(SupervisedTrainer
+			.checkpointPath(part));
+		assertArrayEquals(a.weights(), b.weights(), "weights");
+		assertArrayEquals(a.optimiserState(), b.optimiserState(), "optimiser state");
+		assertArrayEquals(a.objectiveState(), b.objectiveState(), "projection and restorative heads");
+	}
+
+	/**
+	 * Linear evaluation: after training the head, every backbone array (weights and batch-norm
+	 * statistics) equals the pretrained one bit for bit.
+	 */
+	@Test
+	void linearEvaluationLeavesTheBackboneAndItsStatistics(@TempDir final Path dir) throws Exception {
+		final Path out = dir.resolve("linear.zip");
+		new SupervisedTrainer(liver, downstream().linear(true).iterations(3), out, Progress.NONE).train();
+		assertEquals(0, compareBackbone(ModelBundle.load(pretrained), ModelBundle.load(out), true), "backbone arrays that moved");
+	}
+
+	/**
+	 * Fine-tuning: after the 2 frozen steps every trainable backbone parameter equals the pretrained
+	 * one bit for bit (batch-norm statistics move, as in PyTorch's training mode); after 2 more steps
+	 * on the ramp it has moved.
+	 */
+	@Test
+	void fineTuningFreezesThenTrainsTheBackbone(@TempDir final Path dir) throws Exception {
+		final Path frozen = dir.resolve("frozen.zip"), tuned = dir.resolve("tuned.zip");
+		new SupervisedTrainer(liver, downstream().fineTune(2, 2).iterations(2), frozen, Progress.NONE).train();
+		assertEquals(0, compareBackbone(ModelBundle.load(pretrained), ModelBundle.load(frozen), false),
+			"trainable backbone parameters that moved while frozen");
+		new SupervisedTrainer(liver, downstream().fineTune(2, 2).iterations(4), tuned, Progress.NONE).train();
+		assertTrue(compareBackbone(ModelBundle.load(pretrained), ModelBundle.load(tuned), false) > 0, "the backbone learns after the freeze");
+	}
+
+	/** A fine-tuning run cancelled in the middle of the ramp and resumed ends bit for bit where the uninterrupted one ends. */
+	@Test
+	void resumeInTheRampContinuesIt(@TempDir final Path dir) throws Exception {
+		final TrainingSettings s = downstream().fineTune(1, 3).iterations(5);
+		final Path full = dir.resolve("full.zip"), part = dir.resolve("part.zip");
+		new SupervisedTrainer(liver, s, full, Progress.NONE).train();
+		final SupervisedTrainer.Result cut = new SupervisedTrainer(liver, downstream().fineTune(1, 3).iterations(5), part, new CancelAfter(
+			3)).train();
+		assertTrue(cut.cancelled());
+		SupervisedTrainer.resume(SupervisedTrainer.checkpointPath(part), liver, part, Progress.NONE);
+		final ModelBundle a = ModelBundle.load(SupervisedTrainer.checkpointPath(full)), b = ModelBundle.load(SupervisedTrainer
+			.checkpointPath(part));
+		assertArrayEquals(a.weights(), b.weights(), "weights");
+		assertArrayEquals(a.optimiserState(), b.optimiserState(), "optimiser state");
+	}
+
+	/** Network options that contradict the backbone are refused, naming each; a segmentation bundle is no backbone. */
+	@Test
+	void contradictingOptionsAndSegmentationBundlesAreRefused(@TempDir final Path dir) throws Exception {
+		final IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new SupervisedTrainer(liver, downstream()
+			.baseWidth(8).architecture(Architecture.UNET), dir.resolve("x.zip"), Progress.NONE).networkConfig());
+		assertTrue(e.getMessage().contains("architecture unet") && e.getMessage().contains("base width 8"), e.getMessage());
+		final Path seg = dir.resolve("seg.zip");
+		new SupervisedTrainer(liver, new TrainingSettings().architecture(Architecture.FPN).levels(3).baseWidth(4).batchSize(2)
+			.validationFraction(0).iterations(1), seg, Progress.NONE).train();
+		final IllegalArgumentException f = assertThrows(IllegalArgumentException.class, () -> new SupervisedTrainer(liver,
+			downstream().init(seg.toString()), dir.resolve("y.zip"), Progress.NONE).networkConfig());
+		assertTrue(f.getMessage().contains("segmentation model, not a pretrained backbone"), f.getMessage());
+	}
+
+	/** Worked by hand: frozen for 10 steps, then a ramp of 4 from 0.1: 0, 0.1, 0.1^(3/4), 0.1^(1/2), 0.1^(1/4), then 1. */
+	@Test
+	void backboneFactorByHand() {
+		final TrainingSettings s = new TrainingSettings().init("p.zip").fineTune(10, 4);
+		assertEquals(0, s.backboneFactor(0));
+		assertEquals(0, s.backboneFactor(9));
+		assertEquals(0.1, s.backboneFactor(10), 1e-15);
+		assertEquals(0.1778279410038923, s.backboneFactor(11), 1e-15);
+		assertEquals(0.31622776601683794, s.backboneFactor(12), 1e-15);
+		assertEquals(0.5623413251903491, s.backboneFactor(13), 1e-15);
+		assertEquals(1, s.backboneFactor(14));
+		assertEquals(1, s.backboneFactor(1000));
+		assertEquals(0, new TrainingSettings().init("p.zip").linear(true).backboneFactor(1000));
+		assertEquals(1, new TrainingSettings().backboneFactor(0));
+	}
+
+	/**
+	 * The backbone arrays of two bundles of the same network but for the classes that differ
+	 * (batch-norm statistics counted only when {@code statistics}).
+	 */
+	private static int compareBackbone(final ModelBundle a, final ModelBundle b, final boolean statistics) throws Exception {
+		try (NDManager m = NDManager.newBaseManager()) {
+			final var pa = a.network(m).getParameters();
+			final var pb = b.network(m).getParameters();
+			assertEquals(pa.size(), pb.size());
+			int differ = 0, compared = 0;
+			for (int i = 0; i < pb.size(); i++) {
+				final Pair<String, Parameter> x = pa.get(i), y = pb.get(i);
+				if (SegmentationNetwork.isHead(y.getKey().replaceAll("(^|_)\\d\\d", "$1"))) continue;
+				if (!y.getValue().requiresGradient() && !statistics) continue;
+				compared++;
+				if (!java.util.Arrays.equals(x.getValue().getArray().toFloatArray(), y.getValue().getArray().toFloatArray())) differ++;
+			}
+			assertTrue(compared > 10, "backbone arrays compared: " + compared);
+			return differ;
+		}
+	}
+}
