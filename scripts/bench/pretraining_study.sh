@@ -17,7 +17,7 @@ cd "$(dirname "$0")/../.."
 out=${1:-studies/pretraining}
 seeds=${2:-0,1,2}
 steps=${3:-400}
-pretrain_steps=${4:-4000}
+pretrain_steps=${4:-3000}
 parallel=${5:-2}
 data="$out/cohort"
 if [ ! -f "$data/dataset.json" ]; then
@@ -42,9 +42,9 @@ pretrain() {
 if [ -z "${REPORT_ONLY:-}" ]; then
 	mkdir -p "$out"
 	pretrain random 1 --lr 1e-30
-	pretrain full "$pretrain_steps" &
-	pretrain vox2vec "$pretrain_steps" --no-balance --no-restore --aug none &
-	wait
+	# one after the other: two runs side by side on two cores are several times slower each
+	pretrain full "$pretrain_steps"
+	pretrain vox2vec "$pretrain_steps" --no-balance --no-restore --aug none
 fi
 
 common="$net $plan --batch 1 --loss dice+ce --optimiser adam --lr 3e-3 --schedule poly --weight-decay 1e-5 --no-flips"
