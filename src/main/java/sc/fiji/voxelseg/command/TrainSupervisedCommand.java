@@ -55,8 +55,14 @@ public class TrainSupervisedCommand extends ContextCommand {
 	@Parameter(label = "Plan file (for 'plan file')", required = false)
 	private File plan_file;
 
-	@Parameter(label = "Architecture", choices = { "unet", "vnet" })
+	@Parameter(label = "Architecture (ignored with a pretrained backbone)", choices = { "unet", "vnet", "fpn" })
 	private String architecture = "unet";
+
+	@Parameter(label = "Pretrained backbone (optional; from Self-supervised pretraining)", required = false)
+	private File pretrained;
+
+	@Parameter(label = "With a pretrained backbone", choices = { "fine-tune", "linear (frozen backbone)" })
+	private String from_pretrained = "fine-tune";
 
 	@Parameter(label = "Base width (0 = default)", min = "0")
 	private int base_width = 0;
@@ -142,7 +148,29 @@ public class TrainSupervisedCommand extends ContextCommand {
 			if (p.length != 3) throw new IllegalArgumentException("patch size needs x,y,z, got '" + patch + "'");
 			s.sampling(Sampling.patches(Integer.parseInt(p[0].trim()), Integer.parseInt(p[1].trim()), Integer.parseInt(p[2].trim()), 0.33));
 		}
+		if (pretrained != null && !pretrained.getPath().isEmpty()) {
+			final sc.fiji.voxelseg.nn.NetworkConfig n = loadPretrained().network();
+			s.architecture(n.architecture()).levels(n.levels()).baseWidth(n.baseWidth()).kernel(n.kernel()).norm(n.norm()).init(pretrained
+				.getPath());
+			if (from_pretrained.startsWith("linear")) s.linear(true);
+			else {
+				final long total = iterations > 0 ? iterations : 0;
+				// the paper: frozen for a third of the steps, then a ramp of 1,200 in 45,000
+				s.fineTune(total / 3, Math.round(total * 1200.0 / 45000));
+			}
+		}
 		return s.validate();
+	}
+
+	private sc.fiji.voxelseg.model.ModelBundle loadPretrained() {
+		try {
+			final sc.fiji.voxelseg.model.ModelBundle b = sc.fiji.voxelseg.model.ModelBundle.load(pretrained.toPath());
+			b.requirePretrained(pretrained);
+			return b;
+		}
+		catch (final java.io.IOException e) {
+			throw new IllegalArgumentException("cannot read the pretrained backbone " + pretrained + ": " + e.getMessage(), e);
+		}
 	}
 
 }

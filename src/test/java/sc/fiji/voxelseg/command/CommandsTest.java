@@ -199,6 +199,36 @@ class CommandsTest {
 		assertEquals(ClassTable.abdomen(), NiftiIO.read(ds.cases().get(0).label()).classes());
 	}
 
+	/**
+	 * Self-supervised pretraining on the unlabeled images of a phantom cohort, then Train Supervised
+	 * from the backbone by linear evaluation: the bundles are a pretrained backbone and an FPN
+	 * segmentation model whose settings record the backbone.
+	 */
+	@Test
+	void pretrainThenTrainALinearHead() throws Exception {
+		final Path dir = tmp.resolve("ssl-cohort");
+		run("Generate Phantom Cohort", "output_dir=[" + dir + "],cases=2,seed=6,grid=64");
+		final Path plan = tmp.resolve("ssl-plan.json");
+		new sc.fiji.voxelseg.preprocess.PreprocessingPlan(java.util.List.of(sc.fiji.voxelseg.preprocess.Step.Window.of(
+			sc.fiji.voxelseg.preprocess.HuWindow.SOFT_TISSUE), new sc.fiji.voxelseg.preprocess.Step.ResampleToShape(new long[] { 32,
+				32, 16 }))).save(plan);
+		final Path backbone = tmp.resolve("backbone.zip");
+		final Module p = run("Self-supervised Pretraining", "images_dir=[" + dir.resolve("imagesTr") + "],output=[" + backbone +
+			"],preprocessing=[plan file],plan_file=[" + plan + "],levels=3,base_width=4,iterations=2,crop=[16,16,8],pairs=2,voxels=16," +
+			"method=vox2vec,device=cpu");
+		assertTrue(((String) p.getOutput("summary")).startsWith("Pretrained after 2 steps"), (String) p.getOutput("summary"));
+		final var b = sc.fiji.voxelseg.model.ModelBundle.load(backbone);
+		assertTrue(b.pretrained());
+		assertEquals(false, b.training().getAsJsonObject("settings").getAsJsonObject("pretraining").get("balance").getAsBoolean());
+		final Path model = tmp.resolve("linear.zip");
+		final Module m = run("Train Supervised", "data_dir=[" + dir + "],output=[" + model + "],preprocessing=[plan file],plan_file=[" +
+			plan + "],pretrained=[" + backbone + "],from_pretrained=[linear (frozen backbone)],iterations=2,batch=1,validation=0,device=cpu");
+		assertTrue(((String) m.getOutput("summary")).startsWith("Trained after 2 steps"), (String) m.getOutput("summary"));
+		final var trained = sc.fiji.voxelseg.model.ModelBundle.load(model);
+		assertEquals(sc.fiji.voxelseg.nn.Architecture.FPN, trained.network().architecture());
+		assertTrue(trained.training().getAsJsonObject("settings").get("linear").getAsBoolean());
+	}
+
 	@Test
 	void trainSupervisedOnAFolderAndOnOpenImages() throws Exception {
 		final Path dir = tmp.resolve("cohort");
