@@ -67,9 +67,12 @@ public final class PreprocessingPlan {
 			HuWindow.WIDE), new Step.ResampleToSpacing(new double[] { 1, 1, 2 })));
 	}
 
-	/** Seed 004's MRI plan: 0.01-99.9 percentile clip to [0, 1], 1.5 mm isotropic. */
+	/**
+	 * Seed 004's MRI plan: 0.01-99.9 percentile clip to [0, 1], crop to the smallest box holding
+	 * the voxels above 0.3, 1.5 mm isotropic.
+	 */
 	public static PreprocessingPlan mri() {
-		return new PreprocessingPlan(List.of(new Step.PercentileClip(0.01, 99.9),
+		return new PreprocessingPlan(List.of(new Step.PercentileClip(0.01, 99.9), new Step.ForegroundCrop(0.3, 0),
 			new Step.ResampleToSpacing(new double[] { 1.5, 1.5, 1.5 })));
 	}
 

@@ -194,6 +194,25 @@ class PreprocessTest {
 	}
 
 	/** Worked by hand: a bright cube inside -1000 HU air. */
+	/**
+	 * Worked by hand: a 12 × 10 × 8 volume at 1.5 mm of zeros with a 4 × 3 × 2 block of 100 at
+	 * (2..5, 3..5, 1..2) and one voxel of 20 elsewhere. The 0.01 and 99.9 percentiles are 0 and 100,
+	 * so the block scales to 1 and the lone voxel to 0.2, below the crop's 0.3: the MRI preset keeps
+	 * exactly the block, all ones, and the 1.5 mm resampling leaves it as it is.
+	 */
+	@Test
+	void mriPresetCropsToIntensityAboveThreePointThree() {
+		final long[] d = { 12, 10, 8 };
+		final float[] f = new float[12 * 10 * 8];
+		for (int z = 1; z <= 2; z++) for (int y = 3; y <= 5; y++) for (int x = 2; x <= 5; x++) f[(z * 10 + y) * 12 + x] = 100;
+		f[(6 * 10 + 8) * 12 + 10] = 20;
+		final Volume v = Volume.ofFloats(f, d, new double[] { 1.5, 1.5, 1.5 }, new double[3], new double[] { 1, 0, 0, 0, 1, 0, 0, 0, 1 });
+		final Volume out = PreprocessingPlan.mri().apply(v).image();
+		assertArrayEquals(new long[] { 4, 3, 2 }, out.dims());
+		for (final float x : Voxels.floats(out.image())) assertEquals(1, x, 1e-6);
+		assertEquals(2 * 1.5, out.origin()[0], 1e-9, "world position of the box's first voxel");
+	}
+
 	@Test
 	void foregroundCropAndPadKeepWorldPositions() {
 		final int w = 20, h = 18, d = 10;
