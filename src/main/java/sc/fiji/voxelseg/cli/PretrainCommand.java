@@ -32,7 +32,7 @@ final class PretrainCommand implements Main.Subcommand {
 		return "pretrain --images DIR [--images DIR2 ...] --out PRETRAINED[.zip] [--iterations 50000] [--arch fpn|unet|vnet] [--levels L] " +
 			"[--width W] [--kernel K] [--norm batch|instance|none] [--crop 128,128,32] [--pairs 10] [--voxels 1024] [--temperature 0.1] " +
 			"[--restore-weight 10] [--no-restore] [--no-balance] [--aug default|none] [--projection 128] [--lr 3e-4] [--clip 1] " +
-			"[--checkpoint-every N] [--seed 42] [--device auto|cpu|gpu:N] [--plan plan.json | --preset pretrain-ct (default) | mri | " +
+			"[--val 0.02 (share of images held out; their loss picks the bundle)] [--checkpoint-every N] [--seed 42] [--device auto|cpu|gpu:N] [--plan plan.json | --preset pretrain-ct (default) | mri | " +
 			"preprocessing options as for preprocess] [--resume]\n" +
 			"  vox2vec: --no-balance --no-restore --aug none";
 	}
@@ -95,6 +95,7 @@ final class PretrainCommand implements Main.Subcommand {
 		s.gradientClip = a.getDouble("clip", s.gradientClip);
 		s.iterations = a.getLong("iterations", s.iterations);
 		s.checkpointEvery = a.getLong("checkpoint-every", 0);
+		s.validationFraction = a.getDouble("val", PretrainSettings.HELD_OUT);
 		s.seed = a.getLong("seed", 42);
 		s.device = a.get("device", "auto");
 		final String crop = a.get("crop", null);

@@ -41,6 +41,20 @@ public final class TrainingCurve {
 		return p;
 	}
 
+	/**
+	 * The chart of a run validated by a held-out loss (pretraining): training loss and held-out loss,
+	 * with a marker per validation, on the one loss axis.
+	 */
+	public static LinePlot plotHeldOutLoss(final List<? extends Number> steps, final List<? extends Number> loss,
+		final List<? extends Number> valSteps, final List<? extends Number> valLoss)
+	{
+		final LinePlot p = plot(steps, loss, List.of(), List.of()).y2Label("");
+		if (valLoss.size() != valSteps.size()) throw new IllegalArgumentException("a training curve needs one held-out loss per " +
+			"validation step, not " + valLoss.size() + " for " + valSteps.size() + " steps");
+		if (!valSteps.isEmpty()) p.series("held-out loss", valSteps, valLoss).markers(true).colour(DICE);
+		return p;
+	}
+
 	/** Renders the training curve and writes it to {@code png} atomically. */
 	public static void write(final Path png, final List<? extends Number> steps,
 		final List<? extends Number> loss, final List<? extends Number> valSteps,

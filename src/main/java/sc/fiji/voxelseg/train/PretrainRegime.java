@@ -69,9 +69,20 @@ final class PretrainRegime implements Regime {
 	private Conv3dBlock restorer;
 	private double lastContrastive, lastRestore;
 
-	PretrainRegime(final TrainingSettings s, final List<CaseData> images) {
+	/** Held-out images validated per validation, at most: each gives one batch of views. */
+	static final int VALIDATION_IMAGES = 8;
+
+	private final List<CaseData> heldOut;
+
+	/**
+	 * @param images the images views are drawn from
+	 * @param heldOut images kept apart: the loss on fixed views of (up to {@link #VALIDATION_IMAGES}
+	 *          of) them validates the backbone; empty for no validation
+	 */
+	PretrainRegime(final TrainingSettings s, final List<CaseData> images, final List<CaseData> heldOut) {
 		settings = s.pretraining;
 		this.images = List.copyOf(images);
+		this.heldOut = List.copyOf(heldOut.subList(0, Math.min(heldOut.size(), VALIDATION_IMAGES)));
 		seed = s.seed;
 		source = new ViewSource();
 	}
@@ -85,7 +96,11 @@ final class PretrainRegime implements Regime {
 		@Override
 		public Batch batch(final long step) {
 			final SplittableRandom r = new SplittableRandom(BatchSampler.mix(seed, step ^ 0x5E1F5L));
-			final CaseData c = images.get(r.nextInt(images.size()));
+			return views(images.get(r.nextInt(images.size())), step, r);
+		}
+
+		/** The views of one volume, drawn from {@code r}. */
+		Batch views(final CaseData c, final long step, final SplittableRandom r) {
 			final int[] crop = settings.crop;
 			final int p = settings.pairs, v = settings.cropVoxels();
 			final List<PretrainViews.Pair> pairs = PretrainViews.pairs(c.image(), new int[] { c.nx(), c.ny(), c.nz() }, crop, p,
@@ -155,33 +170,66 @@ final class PretrainRegime implements Regime {
 
 	@Override
 	public double backward(final ParameterStore ps, final NDManager root, final Batch b, final long step) {
-		final Views views = (Views) b.extra();
-		final Shape shape = new Shape(b.n(), 1, b.nz(), b.ny(), b.nx());
-		final NDArray x = root.create(FloatBuffer.wrap(b.images()), shape);
 		try (GradientCollector gc = TorchEngine.engine().newGradientCollector()) {
-			final NDList out = net.forward(ps, new NDList(x), true);
-			final NDArray[] levels = pyramid(out);
-			final int p = b.n() / 2;
-			final NDArray rowsA = rows(levels, views.indexA(), 0, b), rowsB = rows(levels, views.indexB(), p, b);
-			final NDArray ea = projector.project(ps, rowsA, true);
-			final NDArray eb = projector.project(ps, rowsB, true);
-			final NDArray contrastive = DenseContrastiveLoss.infoNce(ea, eb, settings.temperature);
-			NDArray loss = contrastive;
-			lastContrastive = contrastive.getFloat();
-			lastRestore = 0;
-			if (settings.restore) {
-				final NDArray restored = restorer.forward(ps, new NDList(levels[0]), true).head();
-				final NDArray target = root.create(FloatBuffer.wrap(views.clean()), shape);
-				final NDArray mse = restored.sub(target).square().mean();
-				lastRestore = mse.getFloat();
-				loss = loss.add(mse.mul((float) settings.restoreWeight));
-			}
+			final NDList out = new NDList();
+			final NDArray loss = loss(ps, root, b, true, out);
 			final double value = loss.getFloat();
 			if (!Double.isFinite(value)) return value;
 			out.close();
 			gc.backward(loss);
 			return value;
 		}
+	}
+
+	/**
+	 * {@code L_c + λ L_r} of a batch of views; the network's forward output goes into {@code out} (so
+	 * the caller can release it before the backward pass).
+	 */
+	private NDArray loss(final ParameterStore ps, final NDManager root, final Batch b, final boolean training, final NDList out) {
+		final Views views = (Views) b.extra();
+		final Shape shape = new Shape(b.n(), 1, b.nz(), b.ny(), b.nx());
+		final NDArray x = root.create(FloatBuffer.wrap(b.images()), shape);
+		out.addAll(net.forward(ps, new NDList(x), training));
+		final NDArray[] levels = pyramid(out);
+		final int p = b.n() / 2;
+		final NDArray rowsA = rows(levels, views.indexA(), 0, b), rowsB = rows(levels, views.indexB(), p, b);
+		final NDArray ea = projector.project(ps, rowsA, training);
+		final NDArray eb = projector.project(ps, rowsB, training);
+		final NDArray contrastive = DenseContrastiveLoss.infoNce(ea, eb, settings.temperature);
+		NDArray loss = contrastive;
+		lastContrastive = contrastive.getFloat();
+		lastRestore = 0;
+		if (settings.restore) {
+			final NDArray restored = restorer.forward(ps, new NDList(levels[0]), training).head();
+			final NDArray target = root.create(FloatBuffer.wrap(views.clean()), shape);
+			final NDArray mse = restored.sub(target).square().mean();
+			lastRestore = mse.getFloat();
+			loss = loss.add(mse.mul((float) settings.restoreWeight));
+		}
+		return loss;
+	}
+
+	@Override
+	public boolean validatesItself() {
+		return !heldOut.isEmpty();
+	}
+
+	/**
+	 * The mean loss over fixed views of the held-out images (the same views at every validation: a
+	 * seed per image, not per step), in inference mode: batch normalisation of the backbone and of
+	 * the projection MLP uses its running statistics.
+	 */
+	@Override
+	public TrainingHistory.Validation validate(final ParameterStore ps, final NDManager root, final long step) {
+		double sum = 0;
+		for (int i = 0; i < heldOut.size(); i++) {
+			final Batch b = source.views(heldOut.get(i), -1 - i, new SplittableRandom(BatchSampler.mix(seed, 0x7E57L + i)));
+			try (ai.djl.ndarray.NDScope scope = new ai.djl.ndarray.NDScope()) {
+				scope.suppressNotUsedWarning();
+				sum += loss(ps, root, b, false, new NDList()).getFloat();
+			}
+		}
+		return TrainingHistory.Validation.ofLoss(step, sum / heldOut.size());
 	}
 
 	/**

@@ -29,14 +29,17 @@ public final class PretrainSettings {
 	/** Output width of the projection MLP. */
 	public int projection = 128;
 
+	/** The share of images held out to validate pretraining by their loss (2 %: 4 of 200 images). */
+	public static final double HELD_OUT = 0.02;
+
 	/**
 	 * The training settings of pretraining: feature pyramid network, Adam 3e-4 at a constant rate
-	 * without weight decay, global gradient norm clipped at 1, 50,000 steps, no validation split
-	 * (every image is a source of views), and these pretraining defaults.
+	 * without weight decay, global gradient norm clipped at 1, 50,000 steps, {@link #HELD_OUT} of the
+	 * images held out for validation, and these pretraining defaults.
 	 */
 	public static TrainingSettings defaults() {
 		final TrainingSettings s = new TrainingSettings().architecture(sc.fiji.voxelseg.nn.Architecture.FPN).optimiser(Optimiser.Kind.ADAM)
-			.learningRate(3e-4).weightDecay(0).schedule(LearningRateSchedule.Kind.CONSTANT).iterations(50_000).validationFraction(0);
+			.learningRate(3e-4).weightDecay(0).schedule(LearningRateSchedule.Kind.CONSTANT).iterations(50_000).validationFraction(HELD_OUT);
 		s.gradientClip = 1.0;
 		s.pretraining = new PretrainSettings();
 		s.batchSize = 2 * s.pretraining.pairs;

@@ -12,7 +12,10 @@ import sc.fiji.voxelseg.util.Progress;
  * Self-supervised dense pretraining (seed 004, see {@link PretrainRegime}) of a backbone on images
  * without labels. It runs in the trainer loop of {@link SupervisedTrainer}: the same files beside
  * the bundle (checkpoint, history CSV and curve), atomic checkpoints that also hold the projection
- * MLP and the restorative head, exact resume, divergence, cancellation and memory handling.
+ * MLP and the restorative head, exact resume, divergence, cancellation and memory handling. The
+ * validation fraction of the images is held out: the loss on fixed views of them validates the
+ * backbone, and the bundle keeps the backbone with the lowest held-out loss (the last one without
+ * held-out images).
  * <p>
  * The output is a pretrained bundle: the backbone's configuration and weights (its head untrained),
  * the preprocessing plan, the crop size and the history. {@code segment} refuses it;
@@ -34,10 +37,9 @@ public final class Pretrainer {
 			throw new IllegalArgumentException("these settings are not for pretraining: start from PretrainSettings.defaults()");
 		}
 		settings.batchSize = 2 * settings.pretraining.pairs;
-		settings.validationFraction = 0;
 		trainer = new SupervisedTrainer(TrainingData.unlabeled(images, plan), settings, out, progress);
 		final TrainingSettings s = trainer.settings();
-		trainer.regime((cfg, train) -> new PretrainRegime(s, train));
+		trainer.regime((cfg, train, validation) -> new PretrainRegime(s, train, validation));
 	}
 
 	/** Memory the run may use for the pre-flight check; by default what the machine has available. */

@@ -48,6 +48,19 @@ interface Regime extends AutoCloseable {
 	/** Restores what {@link #saveState} wrote, after {@link #open}. */
 	void loadState(byte[] state) throws IOException;
 
+	/**
+	 * Whether the regime validates the network itself ({@link #validate}), as pretraining does with
+	 * its loss on held-out views; otherwise the trainer measures Dice on the validation cases.
+	 */
+	default boolean validatesItself() {
+		return false;
+	}
+
+	/** The regime's own validation after {@code step} steps, in inference mode, without gradients. */
+	default TrainingHistory.Validation validate(final ParameterStore ps, final NDManager root, final long step) {
+		throw new UnsupportedOperationException("this regime has no validation of its own");
+	}
+
 	/** The network that is validated and written into the model bundle. */
 	default SegmentationNetwork exported(final SegmentationNetwork trained) {
 		return trained;

@@ -43,7 +43,7 @@ public final class SemiSupervisedTrainer {
 		trainer = new SupervisedTrainer(data, settings, out, progress);
 		final TrainingSettings s = trainer.settings();
 		final List<CaseData> extra = List.copyOf(unlabeled);
-		trainer.regime((cfg, train) -> {
+		trainer.regime((cfg, train, validation) -> {
 			final List<String> keep = labeledIds(train, s.semiSupervised.labeledFraction, s.seed);
 			final List<CaseData> labeled = new ArrayList<>(), images = new ArrayList<>();
 			for (final CaseData c : train) (keep.contains(c.id()) ? labeled : images).add(c);

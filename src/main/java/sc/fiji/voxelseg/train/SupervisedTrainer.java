@@ -75,7 +75,7 @@ public final class SupervisedTrainer {
 	/** Builds the regime of a run for its training cases (those left after the validation split). */
 	interface RegimeFactory {
 
-		Regime create(NetworkConfig cfg, List<CaseData> train);
+		Regime create(NetworkConfig cfg, List<CaseData> train, List<CaseData> validation);
 	}
 
 	public SupervisedTrainer(final TrainingData data, final TrainingSettings settings, final Path out, final Progress progress) {
@@ -287,7 +287,7 @@ public final class SupervisedTrainer {
 		final List<CaseData> train = new ArrayList<>(), val = new ArrayList<>();
 		for (final CaseData c : all) (validationIds.contains(c.id()) ? val : train).add(c);
 		if (train.isEmpty()) throw new IllegalArgumentException("no training cases left after the validation split");
-		final Regime regime = regimeFactory != null ? regimeFactory.create(cfg, train) : new ObjectiveRegime(objective != null ? objective
+		final Regime regime = regimeFactory != null ? regimeFactory.create(cfg, train, val) : new ObjectiveRegime(objective != null ? objective
 			: defaultObjective(cfg), new BatchSampler(train, data.classCount(), settings.sampling, settings.augmentation, settings.batchSize,
 				settings.seed));
 		final BatchSource sampler = regime.batches();
@@ -362,11 +362,13 @@ public final class SupervisedTrainer {
 					history.add(new TrainingHistory.StepRecord(step - 1, loss, lr, (System.nanoTime() - s0) / 1e9));
 					String valText = "";
 					if (validateEvery > 0 && (step % validateEvery == 0 || step == total)) {
-						final TrainingHistory.Validation v = validate(obj.exported(net), ps, root, val, step, shape);
-						final boolean best = history.best() == null || v.meanDice() > history.best().meanDice();
+						final TrainingHistory.Validation v = obj.validatesItself() ? obj.validate(ps, root, step) : validate(obj.exported(net), ps,
+							root, val, step, shape);
+						final boolean best = v.betterThan(history.best());
 						history.add(v);
 						if (best) saveBundle(obj.exported(net), history, step, validationIds, cfg, shape, null, out);
-						valText = String.format(Locale.ROOT, "  val Dice %.3f%s", v.meanDice(), best ? " (best)" : "");
+						valText = String.format(Locale.ROOT, v.byLoss() ? "  held-out loss %.4f%s" : "  val Dice %.3f%s", v.byLoss() ? v.loss()
+							: v.meanDice(), best ? " (best)" : "");
 					}
 					if (step % checkpointEvery == 0 || step == total) {
 						// the bundle before the checkpoint: a checkpoint at step s never outlives its bundle

@@ -18,10 +18,34 @@ public final class TrainingHistory {
 	public record StepRecord(long step, double loss, double learningRate, double seconds) {}
 
 	/**
-	 * One validation after {@code step} steps: Dice per class (index = class; NaN where the class is
-	 * absent from truth and prediction of every validation case) and their mean over foreground.
+	 * One validation after {@code step} steps: for segmentation, Dice per class (index = class; NaN
+	 * where the class is absent from truth and prediction of every validation case) and their mean
+	 * over foreground, with {@code loss} NaN; for pretraining, the loss on held-out views, with
+	 * {@code meanDice} NaN and no classes.
 	 */
-	public record Validation(long step, double meanDice, double[] dice) {}
+	public record Validation(long step, double meanDice, double[] dice, double loss) {
+
+		/** A segmentation validation: Dice. */
+		public Validation(final long step, final double meanDice, final double[] dice) {
+			this(step, meanDice, dice, Double.NaN);
+		}
+
+		/** A validation by the loss on held-out data (lower is better). */
+		public static Validation ofLoss(final long step, final double loss) {
+			return new Validation(step, Double.NaN, new double[0], loss);
+		}
+
+		/** Whether this validation is a held-out loss rather than Dice. */
+		public boolean byLoss() {
+			return !Double.isNaN(loss);
+		}
+
+		/** Whether this validation is better than {@code other} (null: always). */
+		public boolean betterThan(final Validation other) {
+			if (other == null) return true;
+			return byLoss() ? loss < other.loss : meanDice > other.meanDice;
+		}
+	}
 
 	private final List<StepRecord> steps = new ArrayList<>();
 	private final List<Validation> validations = new ArrayList<>();
@@ -45,7 +69,7 @@ public final class TrainingHistory {
 	/** The best validation so far, or null. */
 	public Validation best() {
 		Validation b = null;
-		for (final Validation v : validations) if (b == null || v.meanDice() > b.meanDice()) b = v;
+		for (final Validation v : validations) if (v.betterThan(b)) b = v;
 		return b;
 	}
 
@@ -73,7 +97,8 @@ public final class TrainingHistory {
 		for (final Validation r : validations) {
 			final JsonObject a = new JsonObject();
 			a.addProperty("step", r.step());
-			a.addProperty("mean_dice", r.meanDice());
+			if (!Double.isNaN(r.meanDice())) a.addProperty("mean_dice", r.meanDice());
+			if (r.byLoss()) a.addProperty("loss", r.loss());
 			final JsonArray d = new JsonArray();
 			for (final double x : r.dice()) d.add(Double.isNaN(x) ? null : x);
 			a.add("dice", d);
@@ -95,15 +120,19 @@ public final class TrainingHistory {
 			final JsonArray d = a.getAsJsonArray("dice");
 			final double[] dice = new double[d.size()];
 			for (int i = 0; i < dice.length; i++) dice[i] = d.get(i).isJsonNull() ? Double.NaN : d.get(i).getAsDouble();
-			h.add(new Validation(a.get("step").getAsLong(), a.get("mean_dice").getAsDouble(), dice));
+			// absent (or null) for a validation by loss
+			final double mean = !a.has("mean_dice") || a.get("mean_dice").isJsonNull() ? Double.NaN : a.get("mean_dice").getAsDouble();
+			h.add(new Validation(a.get("step").getAsLong(), mean, dice, a.has("loss") ? a.get("loss").getAsDouble() : Double.NaN));
 		}
 		return h;
 	}
 
 	/** Writes step, loss, learning rate and, on validation steps, mean and per-class Dice as CSV. */
 	public void writeCsv(final Path file, final List<String> classNames) throws IOException {
+		final boolean byLoss = validations.stream().anyMatch(Validation::byLoss);
 		final StringBuilder b = new StringBuilder("step,loss,learning_rate,seconds,val_mean_dice");
 		for (int c = 1; c < classNames.size(); c++) b.append(",val_dice_").append(classNames.get(c));
+		if (byLoss) b.append(",val_loss");
 		b.append('\n');
 		int vi = 0;
 		for (final StepRecord r : steps) {
@@ -111,15 +140,18 @@ public final class TrainingHistory {
 			while (vi < validations.size() && validations.get(vi).step() < r.step() + 1) vi++;
 			if (vi < validations.size() && validations.get(vi).step() == r.step() + 1) {
 				final Validation v = validations.get(vi);
-				b.append(String.format(Locale.ROOT, ",%.6f", v.meanDice()));
+				b.append(',');
+				if (!Double.isNaN(v.meanDice())) b.append(String.format(Locale.ROOT, "%.6f", v.meanDice()));
 				for (int c = 1; c < classNames.size(); c++) {
 					b.append(',');
 					if (c < v.dice().length && !Double.isNaN(v.dice()[c])) b.append(String.format(Locale.ROOT, "%.6f", v.dice()[c]));
 				}
+				if (byLoss) b.append(',').append(v.byLoss() ? String.format(Locale.ROOT, "%.6g", v.loss()) : "");
 			}
 			else {
 				b.append(',');
 				for (int c = 1; c < classNames.size(); c++) b.append(',');
+				if (byLoss) b.append(',');
 			}
 			b.append('\n');
 		}

@@ -21,11 +21,22 @@ final class TrainingReport {
 			loss.add(r.loss());
 		}
 		final List<Long> valSteps = new ArrayList<>();
-		final List<Double> dice = new ArrayList<>();
+		final List<Double> dice = new ArrayList<>(), valLoss = new ArrayList<>();
 		for (final TrainingHistory.Validation v : history.validations()) {
+			if (v.byLoss()) {
+				valLoss.add(v.loss());
+				continue;
+			}
 			valSteps.add(v.step());
 			dice.add(v.meanDice());
 		}
-		TrainingCurve.write(png, steps, loss, valSteps, dice);
+		if (valLoss.isEmpty()) {
+			TrainingCurve.write(png, steps, loss, valSteps, dice);
+			return;
+		}
+		// pretraining: the held-out loss on the loss axis
+		final List<Long> lossSteps = new ArrayList<>();
+		for (final TrainingHistory.Validation v : history.validations()) if (v.byLoss()) lossSteps.add(v.step());
+		TrainingCurve.plotHeldOutLoss(steps, loss, lossSteps, valLoss).writePng(png);
 	}
 }

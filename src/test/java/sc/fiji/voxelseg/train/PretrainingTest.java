@@ -76,6 +76,15 @@ class PretrainingTest {
 		final TrainingHistory h = TrainingHistory.fromJson(b.training().getAsJsonObject("history"));
 		assertEquals(4, h.steps().size());
 		for (final TrainingHistory.StepRecord r : h.steps()) assertTrue(Double.isFinite(r.loss()) && r.loss() > 0, "loss " + r.loss());
+		// one of the 3 images is held out: its loss validates the backbone every 2 steps, and the bundle is the best one
+		assertEquals(1, b.training().getAsJsonObject("state").getAsJsonArray("validation").size());
+		assertEquals(2, h.validations().size());
+		for (final TrainingHistory.Validation v : h.validations()) assertTrue(v.byLoss() && Double.isFinite(v.loss()) && v.loss() > 0);
+		assertEquals(h.best().step(), h.validations().stream().min(java.util.Comparator.comparingDouble(TrainingHistory.Validation::loss))
+			.get().step());
+		final List<String> csv = java.nio.file.Files.readAllLines(SupervisedTrainer.historyPath(pretrained));
+		assertTrue(csv.get(0).endsWith(",val_loss"), csv.get(0));
+		assertTrue(csv.get(2).matches(".*,[0-9.e+-]+$"), "the held-out loss at step 2: " + csv.get(2));
 		final IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> SegmentationModel.load(pretrained, Device
 			.cpu()));
 		assertTrue(e.getMessage().contains("pretrained backbone") && e.getMessage().contains("--init"), e.getMessage());
