@@ -302,9 +302,10 @@ final class PretrainRegime implements Regime {
 
 	@Override
 	public long extraMemory(final NetworkConfig cfg, final int[] shape) {
-		// S × 2S similarity logits and their softmax, for both directions, and the MLP's rows
+		// the InfoNCE's 2S × 2S logits (about four such matrices at once: logits, their exponentials,
+		// the gradient, and the copy the backward pass keeps) and the projection MLP's rows
 		final long s = (long) settings.pairs * settings.voxels;
-		return 4L * (4 * s * 2 * s + 8 * s * 512);
+		return 4L * (4 * (2 * s) * (2 * s) + 8 * s * 512);
 	}
 
 	@Override

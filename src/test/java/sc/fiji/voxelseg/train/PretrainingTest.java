@@ -163,6 +163,21 @@ class PretrainingTest {
 		assertTrue(f.getMessage().contains("segmentation model, not a pretrained backbone"), f.getMessage());
 	}
 
+	/**
+	 * The pre-flight memory check covers the pretraining regime: 2 pairs × 8192 voxels need an InfoNCE
+	 * matrix of 32768² floats (4 GiB, several at once), which 2 GiB cannot hold, so the run is
+	 * refused before it starts, saying what it needs; nothing is written.
+	 */
+	@Test
+	void pretrainingThatDoesNotFitIsRefused(@TempDir final Path dir) {
+		final TrainingSettings s = tiny().iterations(1);
+		s.pretraining.voxels = 8192;
+		final IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new Pretrainer(images, TinyCohort.PLAN, s,
+			dir.resolve("p.zip"), Progress.NONE).memoryLimit(2L << 30).train());
+		assertTrue(e.getMessage().contains("needs about") && e.getMessage().contains("available"), e.getMessage());
+		assertTrue(!java.nio.file.Files.exists(dir.resolve("p.zip")));
+	}
+
 	/** Worked by hand: frozen for 10 steps, then a ramp of 4 from 0.1: 0, 0.1, 0.1^(3/4), 0.1^(1/2), 0.1^(1/4), then 1. */
 	@Test
 	void backboneFactorByHand() {
