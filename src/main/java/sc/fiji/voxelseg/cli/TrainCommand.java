@@ -177,13 +177,7 @@ final class TrainCommand implements Main.Subcommand {
 				throw new Args.UsageException("--init " + init + ": these options contradict the pretrained backbone: " + String.join(", ", d) +
 					". Leave them out; the network comes from the backbone");
 			}
-			s.architecture = n.architecture();
-			s.levels = n.levels();
-			s.baseWidth = n.baseWidth();
-			s.kernel = n.kernel();
-			s.norm = n.norm();
-			s.init = init;
-			s.linear = linear;
+			s.fromPretrained(init, n, linear);
 		}
 		else {
 			s.architecture = Architecture.parse(a.get("arch", semi ? "vnet" : "unet"));
@@ -195,18 +189,19 @@ final class TrainCommand implements Main.Subcommand {
 		s.loss = SegmentationLoss.parse(a.get("loss", "dice"));
 		s.optimiser = Optimiser.Kind.parse(a.get("optimiser", semi ? "sgd" : "adam"));
 		final boolean adam = s.optimiser == Optimiser.Kind.ADAM;
-		s.learningRate = a.getDouble("lr", !adam ? 0.01 : init != null ? 3e-4 : 1e-3);
-		s.weightDecay = a.getDouble("weight-decay", !adam ? 1e-4 : init != null ? 0 : 1e-5);
-		s.schedule = LearningRateSchedule.Kind.parse(a.get("schedule", !adam || semi ? "step" : init != null ? "constant" : "poly"));
+		final boolean pretrainedDefaults = init != null && adam && !semi;
+		s.learningRate = a.getDouble("lr", !adam ? 0.01 : pretrainedDefaults ? s.learningRate : 1e-3);
+		s.weightDecay = a.getDouble("weight-decay", !adam ? 1e-4 : pretrainedDefaults ? s.weightDecay : 1e-5);
+		s.schedule = LearningRateSchedule.Kind.parse(a.get("schedule", !adam || semi ? "step" : pretrainedDefaults ? "constant" : "poly"));
 		s.decayEvery = a.getLong("decay-every", s.decayEvery);
-		s.batchSize = a.getInt("batch", semi ? 2 : init != null ? 7 : 4);
+		s.batchSize = a.getInt("batch", semi ? 2 : pretrainedDefaults ? s.batchSize : 4);
 		s.epochs = a.getInt("epochs", 500);
 		s.iterations = a.getLong("iterations", semi && !a.has("epochs") ? 6000 : 0);
 		s.gradientClip = a.getDouble("clip", 0);
 		if (init != null && !linear) {
 			// the paper: frozen for 15,000 of 45,000 steps, then a ramp of 1,200
-			s.freezeSteps = a.getLong("freeze", s.iterations / 3);
-			s.rampSteps = a.getLong("ramp", Math.round(s.iterations * 1200.0 / 45000));
+			s.freezeSteps = a.getLong("freeze", TrainingSettings.defaultFreeze(s.iterations));
+			s.rampSteps = a.getLong("ramp", TrainingSettings.defaultRamp(s.iterations));
 			s.rampStart = a.getDouble("ramp-start", s.rampStart);
 		}
 		else {

@@ -149,15 +149,11 @@ public class TrainSupervisedCommand extends ContextCommand {
 			s.sampling(Sampling.patches(Integer.parseInt(p[0].trim()), Integer.parseInt(p[1].trim()), Integer.parseInt(p[2].trim()), 0.33));
 		}
 		if (pretrained != null && !pretrained.getPath().isEmpty()) {
-			final sc.fiji.voxelseg.nn.NetworkConfig n = loadPretrained().network();
-			s.architecture(n.architecture()).levels(n.levels()).baseWidth(n.baseWidth()).kernel(n.kernel()).norm(n.norm()).init(pretrained
-				.getPath());
-			if (from_pretrained.startsWith("linear")) s.linear(true);
-			else {
-				final long total = iterations > 0 ? iterations : 0;
-				// the paper: frozen for a third of the steps, then a ramp of 1,200 in 45,000
-				s.fineTune(total / 3, Math.round(total * 1200.0 / 45000));
-			}
+			// the network is the backbone's; the dialog's optimiser choices stay as given
+			final TrainingSettings p = new TrainingSettings().iterations(iterations).fromPretrained(pretrained.getPath(), loadPretrained()
+				.network(), from_pretrained.startsWith("linear"));
+			s.architecture(p.architecture).levels(p.levels).baseWidth(p.baseWidth).kernel(p.kernel).norm(p.norm).init(p.init).linear(p.linear)
+				.fineTune(p.freezeSteps, p.rampSteps);
 		}
 		return s.validate();
 	}

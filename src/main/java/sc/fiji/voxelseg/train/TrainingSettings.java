@@ -131,6 +131,45 @@ public final class TrainingSettings {
 		return Math.pow(rampStart, 1 - (double) (step - freezeSteps) / rampSteps);
 	}
 
+	/** The paper's fine-tuning: Adam 3e-4 at a constant rate, no weight decay, batch 7. */
+	public static final double PRETRAINED_LEARNING_RATE = 3e-4;
+	public static final int PRETRAINED_BATCH = 7;
+
+	/**
+	 * Starts from the pretrained backbone {@code init} (its network {@code backbone}): the network
+	 * options become the backbone's, and the optimiser the paper's fine-tuning one (Adam 3e-4,
+	 * constant, no weight decay, batch 7). Linear evaluation freezes the backbone throughout;
+	 * fine-tuning freezes it for {@link #defaultFreeze} steps and ramps it over
+	 * {@link #defaultRamp}. Later setters change any of these.
+	 */
+	public TrainingSettings fromPretrained(final String pretrained, final sc.fiji.voxelseg.nn.NetworkConfig backbone, final boolean linearHead) {
+		architecture = backbone.architecture();
+		levels = backbone.levels();
+		baseWidth = backbone.baseWidth();
+		kernel = backbone.kernel();
+		norm = backbone.norm();
+		init = pretrained;
+		linear = linearHead;
+		optimiser = Optimiser.Kind.ADAM;
+		learningRate = PRETRAINED_LEARNING_RATE;
+		weightDecay = 0;
+		schedule = LearningRateSchedule.Kind.CONSTANT;
+		batchSize = PRETRAINED_BATCH;
+		freezeSteps = linearHead ? 0 : defaultFreeze(iterations);
+		rampSteps = linearHead ? 0 : defaultRamp(iterations);
+		return this;
+	}
+
+	/** The paper's freeze, scaled to a run of {@code iterations} steps: the first third (15,000 of 45,000). */
+	public static long defaultFreeze(final long iterations) {
+		return iterations / 3;
+	}
+
+	/** The paper's ramp, scaled to a run of {@code iterations} steps: 1,200 of 45,000. */
+	public static long defaultRamp(final long iterations) {
+		return Math.round(iterations * 1200.0 / 45000);
+	}
+
 	public TrainingSettings gradientClip(final double c) {
 		gradientClip = c;
 		return this;
