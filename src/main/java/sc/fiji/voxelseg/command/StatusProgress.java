@@ -6,7 +6,13 @@ import org.scijava.app.StatusService;
 
 import sc.fiji.voxelseg.util.Progress;
 
-/** Adapts core {@link Progress} reports to SciJava's status bar and a command's cancel state. */
+/**
+ * Adapts core {@link Progress} reports to SciJava's status bar and a command's cancel state. A run
+ * is also cancelled when the user presses Esc in ImageJ (the key every ImageJ operation stops on;
+ * SciJava's own cancel state turns true only when something calls {@code cancel()}, which nothing
+ * in the Fiji GUI does while a command runs) and when the command's thread is interrupted. The
+ * Esc flag is cleared when the command starts, so an earlier Esc does not stop it.
+ */
 public final class StatusProgress implements Progress {
 
 	private final StatusService status;
@@ -16,6 +22,7 @@ public final class StatusProgress implements Progress {
 	public StatusProgress(final StatusService status, final BooleanSupplier canceled) {
 		this.status = status;
 		this.canceled = canceled;
+		ij.IJ.resetEscape();
 	}
 
 	@Override
@@ -32,6 +39,6 @@ public final class StatusProgress implements Progress {
 
 	@Override
 	public boolean isCanceled() {
-		return canceled != null && canceled.getAsBoolean();
+		return canceled != null && canceled.getAsBoolean() || ij.IJ.escapePressed() || Thread.currentThread().isInterrupted();
 	}
 }
