@@ -45,13 +45,35 @@ public final class TorchEngine {
 			engine = Engine.getEngine("PyTorch");
 		}
 		catch (final RuntimeException | UnsatisfiedLinkError e) {
-			throw new IllegalStateException("cannot start the PyTorch engine (libtorch " + "unpacked to " +
-				System.getProperty("ENGINE_CACHE_DIR") + "): " + e.getMessage() +
+			final String platform = platformProblem(System.getProperty("os.name"), System.getProperty("os.arch"));
+			throw new IllegalStateException(platform != null ? platform + " (" + e.getMessage() + ")" : "cannot start the PyTorch engine " +
+				"(libtorch unpacked to " + System.getProperty("ENGINE_CACHE_DIR") + "): " + e.getMessage() +
 				". Check that the folder is writable and has 500 MB free.", e);
 		}
 		JniUtils.setNumThreads(threads);
 		return engine;
 	}
+
+	/** The platform whose libtorch comes with VoxelSeg (the {@code pytorch-native-cpu} jar's classifier). */
+	static final String SHIPPED_PLATFORM = "linux-x86_64";
+
+	/**
+	 * Why the engine cannot start on this platform, naming the operating system and architecture, or
+	 * null when VoxelSeg ships libtorch for it. Offline, DJL cannot fetch another platform's build,
+	 * and its own message blames the cache folder.
+	 */
+	static String platformProblem(final String osName, final String osArch) {
+		final String os = osName == null ? "" : osName.toLowerCase(Locale.ROOT);
+		final String arch = osArch == null ? "" : osArch.toLowerCase(Locale.ROOT);
+		final boolean x64 = arch.equals("amd64") || arch.equals("x86_64");
+		if (os.startsWith("linux") && x64) return null;
+		return "cannot start the PyTorch engine: VoxelSeg comes with libtorch for Linux on x86-64 (" + SHIPPED_PLATFORM + ") only, and " +
+			"this is " + osName + " on " + osArch + ". Put the pytorch-native-cpu jar of libtorch " + PYTORCH_VERSION + " built for this " +
+			"platform (Maven Central, ai.djl.pytorch:pytorch-native-cpu, classifier e.g. win-x86_64 or osx-aarch64) on the class path";
+	}
+
+	/** The libtorch version of the native jar VoxelSeg is built against. */
+	static final String PYTORCH_VERSION = "2.7.1";
 
 	/** The folder libtorch is unpacked to when the user has not named one. */
 	static Path cacheDir() {
