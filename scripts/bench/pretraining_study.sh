@@ -3,7 +3,8 @@
 # phantoms (their own seeds, apart from the 20 labeled and 10 test cases) pretrain a feature
 # pyramid network twice, with the full method and with vox2vec's flags (--no-balance --no-restore
 # --aug none); a third backbone stays at its random initialisation (one Adam step at lr 1e-30: the
-# weights do not move) as the floor of linear evaluation. Then, with 1, 2 and 4 labeled cases
+# weights do not move, the batch-norm running statistics take one momentum step towards one batch)
+# as the floor of linear evaluation. Then, with 1, 2 and 4 labeled cases
 # (fractions 0.05, 0.1 and 0.2 of 20) and paired seeds, the same FPN is trained from scratch, by
 # linear evaluation on each backbone, and fine-tuned from each pretrained backbone (frozen for the
 # first third of the steps, then the paper's ramp scaled to the budget). Every arm shares the
@@ -25,7 +26,8 @@ if [ ! -f "$data/dataset.json" ]; then
 fi
 plan="--window soft_tissue --shape 64,64,32"
 net="--arch fpn --levels 4 --width 8"
-backbone="$net --crop 32,32,16 --pairs 4 --voxels 256 --device cpu $plan"
+# every unlabeled image is a source of views (--val 0: no held-out images; the bundle is the last step's)
+backbone="$net --crop 32,32,16 --pairs 4 --voxels 256 --val 0 --device cpu $plan"
 
 # pretrain NAME STEPS OPTIONS...: a backbone, resumed if an earlier run stopped
 pretrain() {

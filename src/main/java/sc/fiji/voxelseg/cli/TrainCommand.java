@@ -121,9 +121,16 @@ final class TrainCommand implements Main.Subcommand {
 		a.checkAllUsed();
 	}
 
-	/** The preprocessing the options give; without any, the pretrained backbone's with --init, else seeds-ct. */
+	/**
+	 * The preprocessing the options give; without any, the checkpoint's when resuming, the
+	 * pretrained backbone's with --init, else seeds-ct.
+	 */
 	private static PreprocessingPlan plan(final Args a) throws java.io.IOException {
-		final String init = a.get("init", null);
+		final String init = a.get("init", null), out = a.get("out", null);
+		if (a.flag("resume") && out != null) {
+			final Path ckpt = SupervisedTrainer.checkpointPath(Path.of(out));
+			if (Files.exists(ckpt)) return PreprocessCommand.plan(a, ModelBundle.load(ckpt).plan());
+		}
 		return PreprocessCommand.plan(a, init != null ? pretrained(init).plan() : PreprocessingPlan.seedsCt());
 	}
 
@@ -200,13 +207,14 @@ final class TrainCommand implements Main.Subcommand {
 		s.gradientClip = a.getDouble("clip", 0);
 		if (init != null && !linear) {
 			// the paper: frozen for 15,000 of 45,000 steps, then a ramp of 1,200
-			s.freezeSteps = a.getLong("freeze", TrainingSettings.defaultFreeze(s.iterations));
-			s.rampSteps = a.getLong("ramp", TrainingSettings.defaultRamp(s.iterations));
+			s.freezeSteps = a.getLong("freeze", TrainingSettings.DEFAULT);
+			s.rampSteps = a.getLong("ramp", TrainingSettings.DEFAULT);
 			s.rampStart = a.getDouble("ramp-start", s.rampStart);
 		}
 		else {
 			for (final String k : new String[] { "freeze", "ramp", "ramp-start" }) {
-				if (a.has(k)) throw new Args.UsageException("--" + k + " is for fine-tuning from a pretrained backbone: give --init PRETRAINED.zip");
+				if (a.has(k)) throw new Args.UsageException("--" + k + " is for fine-tuning from a pretrained backbone" + (linear
+					? "; linear evaluation keeps the backbone frozen throughout" : ": give --init PRETRAINED.zip"));
 			}
 		}
 		s.validationFraction = a.getDouble("val", 0.2);

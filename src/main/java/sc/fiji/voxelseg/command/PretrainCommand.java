@@ -102,7 +102,12 @@ public class PretrainCommand extends ContextCommand {
 		final PretrainSettings p = s.pretraining;
 		final String[] c = crop.trim().split("[,x×]");
 		if (c.length != 3) throw new IllegalArgumentException("crop size needs x,y,z, got '" + crop + "'");
-		p.crop = new int[] { Integer.parseInt(c[0].trim()), Integer.parseInt(c[1].trim()), Integer.parseInt(c[2].trim()) };
+		try {
+			p.crop = new int[] { Integer.parseInt(c[0].trim()), Integer.parseInt(c[1].trim()), Integer.parseInt(c[2].trim()) };
+		}
+		catch (final NumberFormatException e) {
+			throw new IllegalArgumentException("crop size needs three whole numbers x,y,z, got '" + crop + "'");
+		}
 		p.pairs = pairs;
 		p.voxels = voxels;
 		final boolean vox2vec = method.equals("vox2vec");

@@ -150,8 +150,8 @@ public class TrainSupervisedCommand extends ContextCommand {
 		}
 		if (pretrained != null && !pretrained.getPath().isEmpty()) {
 			// the network is the backbone's; the dialog's optimiser choices stay as given
-			final TrainingSettings p = new TrainingSettings().iterations(iterations).fromPretrained(pretrained.getPath(), loadPretrained()
-				.network(), from_pretrained.startsWith("linear"));
+			final TrainingSettings p = new TrainingSettings().fromPretrained(pretrained.getPath(), loadPretrained().network(), from_pretrained
+				.startsWith("linear"));
 			s.architecture(p.architecture).levels(p.levels).baseWidth(p.baseWidth).kernel(p.kernel).norm(p.norm).init(p.init).linear(p.linear)
 				.fineTune(p.freezeSteps, p.rampSteps);
 		}

@@ -71,7 +71,7 @@ public final class FPN3d extends SegmentationNetwork {
 		final NDArray x = inputs.head();
 		checkInput(x.getShape());
 		final int l = config.levels();
-		final boolean tb = training && !backboneFrozen();
+		final boolean tb = trainsBackbone(training);
 		final NDArray[] enc = new NDArray[l];
 		NDArray y = x;
 		for (int i = 0; i < l; i++) {

@@ -22,7 +22,7 @@ public abstract class SegmentationNetwork extends NetBlock {
 	public static final String HEAD = "head";
 
 	protected final NetworkConfig config;
-	private boolean backboneFrozen;
+	private boolean backboneFrozen, backboneStatisticsFixed;
 
 	protected SegmentationNetwork(final NetworkConfig config) {
 		this.config = config;
@@ -34,9 +34,8 @@ public abstract class SegmentationNetwork extends NetBlock {
 	}
 
 	/**
-	 * Freezes the backbone for linear evaluation: the backbone then runs in inference mode even in
-	 * training (batch normalisation uses and keeps its running statistics) and no gradient flows
-	 * into it; only the head learns.
+	 * Freezes the backbone: no gradient flows into it (the head's input is cut from its graph), so
+	 * the backward pass stops at the head. Fine-tuning's first steps and linear evaluation.
 	 */
 	public void setBackboneFrozen(final boolean frozen) {
 		backboneFrozen = frozen;
@@ -44,6 +43,19 @@ public abstract class SegmentationNetwork extends NetBlock {
 
 	public boolean backboneFrozen() {
 		return backboneFrozen;
+	}
+
+	/**
+	 * Keeps the backbone's batch-norm statistics: the backbone then runs in inference mode even in
+	 * training (it uses and keeps its running statistics). Linear evaluation.
+	 */
+	public void setBackboneStatisticsFixed(final boolean fixed) {
+		backboneStatisticsFixed = fixed;
+	}
+
+	/** Whether the backbone runs in training mode in a forward pass of the given mode. */
+	protected boolean trainsBackbone(final boolean training) {
+		return training && !backboneStatisticsFixed;
 	}
 
 	/** The head's input: {@code x} itself, or cut from the backbone's graph when it is frozen. */

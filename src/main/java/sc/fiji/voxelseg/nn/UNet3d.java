@@ -66,7 +66,7 @@ public final class UNet3d extends SegmentationNetwork {
 		final NDArray x = inputs.head();
 		checkInput(x.getShape());
 		final int l = config.levels();
-		final boolean trainBackbone = training && !backboneFrozen();
+		final boolean trainBackbone = trainsBackbone(training);
 		final NDArray[] enc = new NDArray[l];
 		NDArray y = x;
 		for (int i = 0; i < l; i++) {

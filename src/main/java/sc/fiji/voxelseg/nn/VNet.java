@@ -65,7 +65,7 @@ public final class VNet extends SegmentationNetwork {
 		final NDArray x = inputs.head();
 		checkInput(x.getShape());
 		final int l = config.levels();
-		final boolean trainBackbone = training && !backboneFrozen();
+		final boolean trainBackbone = trainsBackbone(training);
 		final NDArray[] enc = new NDArray[l];
 		enc[0] = down[0].input(ps, x, trainBackbone);
 		for (int i = 1; i < l; i++) enc[i] = down[i].down(ps, enc[i - 1], trainBackbone);

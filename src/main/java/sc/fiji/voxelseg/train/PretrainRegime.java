@@ -216,8 +216,9 @@ final class PretrainRegime implements Regime {
 
 	/**
 	 * The mean loss over fixed views of the held-out images (the same views at every validation: a
-	 * seed per image, not per step), in inference mode: batch normalisation of the backbone and of
-	 * the projection MLP uses its running statistics.
+	 * seed per image, not per step), with the backbone in inference mode (batch normalisation uses
+	 * its running statistics); the projection MLP's batch normalisation keeps no running statistics
+	 * and normalises each view's rows by their own, as in training.
 	 */
 	@Override
 	public TrainingHistory.Validation validate(final ParameterStore ps, final NDManager root, final long step) {
@@ -237,7 +238,7 @@ final class PretrainRegime implements Regime {
 	 * for view {@code j} and its flat crop indices {@code index[j]}, the voxel (x, y, z) reads level
 	 * {@code i} at {@code (x >> i, y >> i, z >> i)}. S × Σ channels, rows ordered by view, then voxel.
 	 */
-	private static NDArray rows(final NDArray[] levels, final int[][] index, final int first, final Batch b) {
+	static NDArray rows(final NDArray[] levels, final int[][] index, final int first, final Batch b) {
 		int s = 0;
 		for (final int[] ix : index) s += ix.length;
 		final NDList parts = new NDList(levels.length);
@@ -310,6 +311,6 @@ final class PretrainRegime implements Regime {
 
 	@Override
 	public String describe() {
-		return ", self-supervised: " + settings.summary();
+		return ", self-supervised: " + settings.summary(net == null ? null : net.config().architecture());
 	}
 }

@@ -66,10 +66,31 @@ public final class PretrainSettings {
 		return this;
 	}
 
-	/** A short summary for logs. */
-	public String summary() {
+	/**
+	 * Refuses a crop the network cannot take, naming the option and sizes that would fit.
+	 *
+	 * @param divisor what the network's spatial sizes must be multiples of
+	 */
+	public void checkCrop(final int divisor, final int levels) {
+		for (final int c : crop) {
+			if (c % divisor != 0) {
+				throw new IllegalArgumentException(String.format(Locale.ROOT, "crop %d,%d,%d: a %d-level network needs crop sizes that are " +
+					"multiples of %d, e.g. %d,%d,%d", crop[0], crop[1], crop[2], levels, divisor, up(crop[0], divisor), up(crop[1], divisor), up(
+						crop[2], divisor)));
+			}
+		}
+	}
+
+	private static int up(final int n, final int d) {
+		return Math.max(d, (n + d - 1) / d * d);
+	}
+
+	/** A short summary for logs; the pyramid is balanced only on the feature pyramid network. */
+	public String summary(final sc.fiji.voxelseg.nn.Architecture architecture) {
+		final String pyramid = architecture != sc.fiji.voxelseg.nn.Architecture.FPN ? "decoder pyramid" : balance ? "balanced pyramid"
+			: "unbalanced pyramid";
 		return String.format(Locale.ROOT, "crops %d×%d×%d, %d pairs × %d voxels, τ %.2g, %s, %s, %s", crop[0], crop[1], crop[2], pairs,
 			voxels, temperature, restore ? String.format(Locale.ROOT, "restorative λ %.3g", restoreWeight) : "no restorative head",
-			balance ? "balanced pyramid" : "unbalanced pyramid", augment ? "appearance augmentation" : "no augmentation");
+			pyramid, augment ? "appearance augmentation" : "no augmentation");
 	}
 }

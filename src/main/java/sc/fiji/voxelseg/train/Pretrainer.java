@@ -36,6 +36,13 @@ public final class Pretrainer {
 		if (settings.pretraining == null) {
 			throw new IllegalArgumentException("these settings are not for pretraining: start from PretrainSettings.defaults()");
 		}
+		final java.util.Set<String> ids = new java.util.HashSet<>();
+		for (final CaseData c : images) {
+			if (!ids.add(c.id())) {
+				throw new IllegalArgumentException("two images are named " + c.id() + ": the held-out split and the checkpoints name images " +
+					"by their file names, so each must be unique across the folders");
+			}
+		}
 		settings.batchSize = 2 * settings.pretraining.pairs;
 		trainer = new SupervisedTrainer(TrainingData.unlabeled(images, plan), settings, out, progress);
 		final TrainingSettings s = trainer.settings();

@@ -131,11 +131,7 @@ public final class SupervisedTrainer {
 	 */
 	public NetworkConfig networkConfig() {
 		if (settings.init != null) return pretrained().network().withClasses(data.classCount());
-		NetworkConfig c = NetworkConfig.defaults(settings.architecture, 1, data.classCount()).withNorm(settings.norm);
-		if (settings.levels > 0) c = c.withLevels(settings.levels);
-		if (settings.baseWidth > 0) c = c.withBaseWidth(settings.baseWidth);
-		if (settings.kernel > 0) c = c.withKernel(settings.kernel);
-		return c;
+		return settings.network(data.classCount());
 	}
 
 	private ModelBundle pretrained;
@@ -266,7 +262,8 @@ public final class SupervisedTrainer {
 				"voxelseg pretrain --resume");
 		}
 		final SupervisedTrainer t = new SupervisedTrainer(data, s, out, progress);
-		b.requireCompatible(t.networkConfig(), data.classes(), "checkpoint " + checkpoint);
+		// from a pretrained backbone the checkpoint holds the network: the backbone file is not needed again
+		b.requireCompatible(s.init == null ? t.networkConfig() : null, data.classes(), "checkpoint " + checkpoint);
 		return t.run(b);
 	}
 
@@ -280,7 +277,7 @@ public final class SupervisedTrainer {
 	}
 
 	Result run(final ModelBundle from) throws IOException, InterruptedException {
-		final NetworkConfig cfg = networkConfig();
+		final NetworkConfig cfg = from != null && settings.init != null ? from.network() : networkConfig();
 		final List<CaseData> all = data.cases();
 		final List<String> validationIds = from != null ? ids(from.training().getAsJsonObject("state").getAsJsonArray("validation"))
 			: split(all, settings.validationFraction, settings.seed);
@@ -294,6 +291,7 @@ public final class SupervisedTrainer {
 		final int[] shape = sampler.sampleShape();
 		cfg.build().checkInput(new Shape(1, 1, shape[2], shape[1], shape[0]));
 		final long total = settings.iterations > 0 ? settings.iterations : settings.epochs * sampler.stepsPerEpoch();
+		settings.resolveFineTuning(total);
 		// by default once per epoch, but at most about 20 times a run: tiny cohorts have one-step epochs
 		final long cadence = Math.max(sampler.stepsPerEpoch(), (total + 19) / 20);
 		final long validateEvery = val.isEmpty() ? 0 : settings.validateEvery > 0 ? settings.validateEvery : cadence;
@@ -325,7 +323,7 @@ public final class SupervisedTrainer {
 					if (p.getValue().requiresGradient()) p.getValue().getArray().setRequiresGradient(true);
 				}
 			}
-			net.setBackboneFrozen(settings.linear);
+			net.setBackboneStatisticsFixed(settings.linear);
 			final List<Parameter> params = new ArrayList<>();
 			for (final Pair<String, Parameter> p : net.getParameters()) params.add(p.getValue());
 			params.addAll(obj.open(root, net, total));
@@ -347,6 +345,8 @@ public final class SupervisedTrainer {
 					}
 					final Batch batch = loader.next();
 					final double lr = schedule.at(step);
+					// a frozen backbone takes no gradient: the backward pass stops at the head
+					if (settings.init != null) net.setBackboneFrozen(settings.backboneFactor(step) == 0);
 					final long s0 = System.nanoTime();
 					final double loss = trainStep(obj, ps, root, batch, step);
 					if (!Double.isFinite(loss)) {
@@ -355,7 +355,15 @@ public final class SupervisedTrainer {
 							"the images for extreme values%s", step + 1, loss, checkpointPath(out), lr, obj.lastTermsText()));
 					}
 					final double[] factors = factors(net, params.size(), step);
-					if (settings.gradientClip > 0) Optimiser.clipGlobalNorm(learning(params, factors), settings.gradientClip);
+					if (settings.gradientClip > 0) {
+						final double norm = Optimiser.clipGlobalNorm(learning(params, factors), settings.gradientClip);
+						if (!Double.isFinite(norm)) {
+							throw new DivergedException(String.format(Locale.ROOT, "training stopped at step %d: the gradients became %s " +
+								"(the loss was %.4g). The weights were not updated; the last checkpoint (%s) is kept. Lower the learning rate " +
+								"(now %.2g) or check the images for extreme values%s", step + 1, norm, loss, checkpointPath(out), lr, obj
+									.lastTermsText()));
+						}
+					}
 					opt.step(params, (float) lr, factors);
 					obj.afterUpdate(step);
 					step++;

@@ -35,15 +35,16 @@ public final class TrainingHistory {
 			return new Validation(step, Double.NaN, new double[0], loss);
 		}
 
-		/** Whether this validation is a held-out loss rather than Dice. */
+		/** Whether this validation is a held-out loss rather than Dice (it has no per-class Dice). */
 		public boolean byLoss() {
-			return !Double.isNaN(loss);
+			return dice.length == 0;
 		}
 
-		/** Whether this validation is better than {@code other} (null: always). */
+		/** Whether this validation is better than {@code other} (null: always); a NaN value is the worst. */
 		public boolean betterThan(final Validation other) {
 			if (other == null) return true;
-			return byLoss() ? loss < other.loss : meanDice > other.meanDice;
+			final double a = byLoss() ? -loss : meanDice, b = other.byLoss() ? -other.loss : other.meanDice;
+			return !Double.isNaN(a) && (Double.isNaN(b) || a > b);
 		}
 	}
 
@@ -98,7 +99,10 @@ public final class TrainingHistory {
 			final JsonObject a = new JsonObject();
 			a.addProperty("step", r.step());
 			if (!Double.isNaN(r.meanDice())) a.addProperty("mean_dice", r.meanDice());
-			if (r.byLoss()) a.addProperty("loss", r.loss());
+			if (r.byLoss()) {
+				a.addProperty("held_out_loss", true);
+				if (!Double.isNaN(r.loss())) a.addProperty("loss", r.loss());
+			}
 			final JsonArray d = new JsonArray();
 			for (final double x : r.dice()) d.add(Double.isNaN(x) ? null : x);
 			a.add("dice", d);
@@ -122,7 +126,8 @@ public final class TrainingHistory {
 			for (int i = 0; i < dice.length; i++) dice[i] = d.get(i).isJsonNull() ? Double.NaN : d.get(i).getAsDouble();
 			// absent (or null) for a validation by loss
 			final double mean = !a.has("mean_dice") || a.get("mean_dice").isJsonNull() ? Double.NaN : a.get("mean_dice").getAsDouble();
-			h.add(new Validation(a.get("step").getAsLong(), mean, dice, a.has("loss") ? a.get("loss").getAsDouble() : Double.NaN));
+			h.add(new Validation(a.get("step").getAsLong(), mean, a.has("held_out_loss") ? new double[0] : dice, a.has("loss") ? a.get("loss")
+				.getAsDouble() : Double.NaN));
 		}
 		return h;
 	}

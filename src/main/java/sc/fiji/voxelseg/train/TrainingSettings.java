@@ -86,13 +86,19 @@ public final class TrainingSettings {
 	 * learns. Needs {@link #init}.
 	 */
 	public boolean linear;
-	/** Fine-tuning from {@link #init}: steps during which the backbone is frozen and only the head learns. */
+	/**
+	 * Fine-tuning from {@link #init}: steps during which the backbone is frozen (no gradient reaches
+	 * it, it is not updated; its batch-norm statistics follow the batches, as in PyTorch's training
+	 * mode) and only the head learns. {@link #DEFAULT}: a third of the run, resolved when training starts.
+	 */
 	public long freezeSteps;
 	/**
 	 * Fine-tuning from {@link #init}: steps after {@link #freezeSteps} over which the backbone's
 	 * learning rate rises exponentially from {@link #rampStart} times the head's to the head's.
 	 */
 	public long rampSteps;
+	/** {@link #freezeSteps} and {@link #rampSteps}: the paper's share of the run, resolved when training starts. */
+	public static final long DEFAULT = -1;
 	/** The backbone's learning-rate factor at the start of the ramp (the paper: 3e-5 / 3e-4). */
 	public double rampStart = 0.1;
 
@@ -126,6 +132,7 @@ public final class TrainingSettings {
 	 * 1. The head's factor is always 1.
 	 */
 	public double backboneFactor(final long step) {
+		if (freezeSteps < 0 || rampSteps < 0) throw new IllegalStateException("resolve the default freeze and ramp first");
 		if (linear || step < freezeSteps) return 0;
 		if (rampSteps <= 0 || step >= freezeSteps + rampSteps) return 1;
 		return Math.pow(rampStart, 1 - (double) (step - freezeSteps) / rampSteps);
@@ -148,16 +155,26 @@ public final class TrainingSettings {
 		baseWidth = backbone.baseWidth();
 		kernel = backbone.kernel();
 		norm = backbone.norm();
-		init = pretrained;
+		// absolute: a resumed run, or one started elsewhere, names the same file
+		init = java.nio.file.Path.of(pretrained).toAbsolutePath().toString();
 		linear = linearHead;
 		optimiser = Optimiser.Kind.ADAM;
 		learningRate = PRETRAINED_LEARNING_RATE;
 		weightDecay = 0;
 		schedule = LearningRateSchedule.Kind.CONSTANT;
 		batchSize = PRETRAINED_BATCH;
-		freezeSteps = linearHead ? 0 : defaultFreeze(iterations);
-		rampSteps = linearHead ? 0 : defaultRamp(iterations);
+		freezeSteps = linearHead ? 0 : DEFAULT;
+		rampSteps = linearHead ? 0 : DEFAULT;
 		return this;
+	}
+
+	/**
+	 * Replaces {@link #DEFAULT} freeze and ramp lengths by the paper's shares of a run of
+	 * {@code total} steps; the resolved values are what checkpoints record.
+	 */
+	public void resolveFineTuning(final long total) {
+		if (freezeSteps == DEFAULT) freezeSteps = defaultFreeze(total);
+		if (rampSteps == DEFAULT) rampSteps = defaultRamp(total);
 	}
 
 	/** The paper's freeze, scaled to a run of {@code iterations} steps: the first third (15,000 of 45,000). */
@@ -326,6 +343,15 @@ public final class TrainingSettings {
 		return lambda > 0 ? lambda : featureLayers == 1 ? 100 : 10;
 	}
 
+	/** The network these settings describe, for {@code classes} output classes (options left at 0 take the architecture's defaults). */
+	public sc.fiji.voxelseg.nn.NetworkConfig network(final int classes) {
+		sc.fiji.voxelseg.nn.NetworkConfig c = sc.fiji.voxelseg.nn.NetworkConfig.defaults(architecture, 1, classes).withNorm(norm);
+		if (levels > 0) c = c.withLevels(levels);
+		if (baseWidth > 0) c = c.withBaseWidth(baseWidth);
+		if (kernel > 0) c = c.withKernel(kernel);
+		return c;
+	}
+
 	/** @throws IllegalArgumentException naming the first setting out of range */
 	public TrainingSettings validate() {
 		if (batchSize < 1) throw new IllegalArgumentException("batch size must be at least 1, not " + batchSize);
@@ -361,14 +387,23 @@ public final class TrainingSettings {
 		if (!(gradientClip >= 0 && Double.isFinite(gradientClip))) {
 			throw new IllegalArgumentException("the gradient clipping norm must not be negative (0: no clipping), not " + gradientClip);
 		}
-		if (freezeSteps < 0 || rampSteps < 0) throw new IllegalArgumentException("freeze and ramp steps must not be negative");
+		if (freezeSteps < DEFAULT || rampSteps < DEFAULT) throw new IllegalArgumentException("freeze and ramp steps must not be negative");
+		if (linear && (freezeSteps != 0 || rampSteps != 0)) {
+			throw new IllegalArgumentException("freeze and ramp steps are for fine-tuning; linear evaluation keeps the backbone frozen " +
+				"throughout");
+		}
+		if (init != null && semiSupervised != null) {
+			throw new IllegalArgumentException("semi-supervised training from a pretrained backbone is not supported: train without --init, " +
+				"or fine-tune the backbone with supervised training");
+		}
 		if (!(rampStart > 0 && rampStart <= 1)) throw new IllegalArgumentException("the ramp's first factor must be in (0, 1], not " + rampStart);
-		if ((linear || freezeSteps > 0 || rampSteps > 0) && (init == null || init.isBlank())) {
+		if ((linear || freezeSteps != 0 || rampSteps != 0) && (init == null || init.isBlank())) {
 			throw new IllegalArgumentException("linear evaluation and a frozen or ramped backbone need a pretrained backbone: give --init " +
 				"PRETRAINED.zip");
 		}
 		if (pretraining != null) {
 			pretraining.validate();
+			if (architecture != null && norm != null) pretraining.checkCrop(network(2).divisor(), network(2).levels());
 			if (semiSupervised != null || representation != Representation.NONE || init != null) {
 				throw new IllegalArgumentException("pretraining learns from images alone: it takes no semi-supervised, representation or " +
 					"--init setting");
@@ -403,9 +438,10 @@ public final class TrainingSettings {
 				.unlabeledBatch, passes(), semiSupervised.terms(),
 				semiSupervised.emaDecay, semiSupervised.confidence);
 		}
-		if (pretraining != null) return s + ", self-supervised pretraining: " + pretraining.summary();
+		if (pretraining != null) return s + ", self-supervised pretraining: " + pretraining.summary(architecture);
 		final String from = init == null ? "" : linear ? ", linear evaluation on a frozen pretrained backbone" : String.format(Locale.ROOT,
-			", from a pretrained backbone (frozen %d steps, ramp %d)", freezeSteps, rampSteps);
+			", from a pretrained backbone (frozen %s steps, ramp %s)", freezeSteps == DEFAULT ? "a third of the" : Long.toString(freezeSteps),
+			rampSteps == DEFAULT ? "1,200/45,000 of the" : Long.toString(rampSteps));
 		if (representation == null || representation == Representation.NONE) return s + from;
 		return s + from + String.format(Locale.ROOT, ", %s loss on %d layer(s), λ %.3g, heads %d, %s grid", representation.id(),
 			featureLayers, featureWeight(), headWidth, featureGrid.id());

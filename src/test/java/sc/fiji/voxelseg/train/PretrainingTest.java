@@ -133,15 +133,21 @@ class PretrainingTest {
 		assertTrue(compareBackbone(ModelBundle.load(pretrained), ModelBundle.load(tuned), false) > 0, "the backbone learns after the freeze");
 	}
 
-	/** A fine-tuning run cancelled in the middle of the ramp and resumed ends bit for bit where the uninterrupted one ends. */
+	/**
+	 * A fine-tuning run cancelled in the middle of the ramp and resumed ends bit for bit where the
+	 * uninterrupted one ends, although the backbone file is gone by then: the checkpoint holds the
+	 * network.
+	 */
 	@Test
 	void resumeInTheRampContinuesIt(@TempDir final Path dir) throws Exception {
 		final TrainingSettings s = downstream().fineTune(1, 3).iterations(5);
-		final Path full = dir.resolve("full.zip"), part = dir.resolve("part.zip");
+		final Path full = dir.resolve("full.zip"), part = dir.resolve("part.zip"), copy = dir.resolve("backbone.zip");
 		new SupervisedTrainer(liver, s, full, Progress.NONE).train();
-		final SupervisedTrainer.Result cut = new SupervisedTrainer(liver, downstream().fineTune(1, 3).iterations(5), part, new CancelAfter(
-			3)).train();
+		java.nio.file.Files.copy(pretrained, copy);
+		final SupervisedTrainer.Result cut = new SupervisedTrainer(liver, downstream().init(copy.toString()).fineTune(1, 3).iterations(5),
+			part, new CancelAfter(3)).train();
 		assertTrue(cut.cancelled());
+		java.nio.file.Files.delete(copy);
 		SupervisedTrainer.resume(SupervisedTrainer.checkpointPath(part), liver, part, Progress.NONE);
 		final ModelBundle a = ModelBundle.load(SupervisedTrainer.checkpointPath(full)), b = ModelBundle.load(SupervisedTrainer
 			.checkpointPath(part));
@@ -176,6 +182,81 @@ class PretrainingTest {
 			dir.resolve("p.zip"), Progress.NONE).memoryLimit(2L << 30).train());
 		assertTrue(e.getMessage().contains("needs about") && e.getMessage().contains("available"), e.getMessage());
 		assertTrue(!java.nio.file.Files.exists(dir.resolve("p.zip")));
+	}
+
+	/**
+	 * Worked by hand: the pyramid vectors of paired voxels. Four views (2 pairs) of 4 × 4 × 2 crops;
+	 * level 0 holds {@code 1000 n + 100 z + 10 y + x} at view n, level 1 (2 × 2 × 1)
+	 * {@code 1000 n + 500 + 100 z + 10 y + x} in its own coordinates. Crop index 27 is (x 3, y 2, z 1),
+	 * so for the B views (first view 2) pair 0 reads 2123 and, at (1, 1, 0) on level 1, 2511; index
+	 * 0 of pair 1 reads 3000 and 3500.
+	 */
+	@Test
+	void pairedVoxelsReadEveryLevelAtTheirOwnPosition() {
+		try (NDManager m = NDManager.newBaseManager()) {
+			final float[] l0 = new float[4 * 2 * 4 * 4], l1 = new float[4 * 1 * 2 * 2];
+			for (int n = 0; n < 4; n++) {
+				for (int z = 0; z < 2; z++) for (int y = 0; y < 4; y++) for (int x = 0; x < 4; x++) l0[((n * 2 + z) * 4 + y) * 4 + x] = 1000 * n + 100 * z + 10 * y + x;
+				for (int y = 0; y < 2; y++) for (int x = 0; x < 2; x++) l1[(n * 2 + y) * 2 + x] = 1000 * n + 500 + 10 * y + x;
+			}
+			final ai.djl.ndarray.NDArray[] levels = { m.create(l0, new ai.djl.ndarray.types.Shape(4, 1, 2, 4, 4)), m.create(l1,
+				new ai.djl.ndarray.types.Shape(4, 1, 1, 2, 2)) };
+			final Batch b = new Batch(0, new float[4 * 32], null, 4, 4, 4, 2);
+			final float[] rows = PretrainRegime.rows(levels, new int[][] { { 27 }, { 0 } }, 2, b).toFloatArray();
+			org.junit.jupiter.api.Assertions.assertArrayEquals(new float[] { 2123, 2511, 3000, 3500 }, rows);
+		}
+	}
+
+	/**
+	 * From a pretrained backbone with the default freeze and ramp, the run resolves them to the
+	 * paper's shares of its length (a third: 2 of 6 steps; 1,200/45,000 of 6 rounds to 0) and its
+	 * checkpoint records the resolved values. Settings the backbone cannot serve are refused.
+	 */
+	@Test
+	void defaultFreezeIsAThirdOfTheRun(@TempDir final Path dir) throws Exception {
+		final ModelBundle backbone = ModelBundle.load(pretrained);
+		final TrainingSettings s = new TrainingSettings().fromPretrained(pretrained.toString(), backbone.network(), false).batchSize(2)
+			.validationFraction(0).augmentation(Augmentation.none()).iterations(6);
+		assertEquals(TrainingSettings.DEFAULT, s.freezeSteps);
+		assertTrue(java.nio.file.Path.of(s.init).isAbsolute());
+		new SupervisedTrainer(liver, s, dir.resolve("t.zip"), Progress.NONE).train();
+		final TrainingSettings saved = TrainingSettings.fromJson(ModelBundle.load(SupervisedTrainer.checkpointPath(dir.resolve("t.zip")))
+			.training().getAsJsonObject("settings"));
+		assertEquals(2, saved.freezeSteps);
+		assertEquals(0, saved.rampSteps);
+		assertThrows(IllegalArgumentException.class, () -> new TrainingSettings().fromPretrained(pretrained.toString(), backbone.network(),
+			true).fineTune(3, 0).validate(), "freeze steps with linear evaluation");
+		final TrainingSettings semi = TrainingSettings.semiSupervisedDefaults().init(pretrained.toString());
+		assertThrows(IllegalArgumentException.class, semi::validate, "semi-supervised from a backbone");
+	}
+
+	/**
+	 * Bad pretraining input: a crop the network cannot take is refused by the settings themselves
+	 * (before any image is read), naming a crop that fits; two images of one name are refused.
+	 */
+	@Test
+	void badCropsAndDuplicateNamesAreRefused(@TempDir final Path dir) {
+		final TrainingSettings s = tiny();
+		s.pretraining.crop = new int[] { 16, 18, 8 };
+		final IllegalArgumentException e = assertThrows(IllegalArgumentException.class, s::validate);
+		assertTrue(e.getMessage().contains("multiples of 4") && e.getMessage().contains("16,20,8"), e.getMessage());
+		final List<CaseData> twice = List.of(images.get(0), images.get(0));
+		final IllegalArgumentException d = assertThrows(IllegalArgumentException.class, () -> new Pretrainer(twice, TinyCohort.PLAN, tiny(),
+			dir.resolve("p.zip"), Progress.NONE));
+		assertTrue(d.getMessage().contains("two images are named " + images.get(0).id()), d.getMessage());
+	}
+
+	/** Worked by hand: a held-out loss that is NaN is the worst validation, so a later finite one is the best. */
+	@Test
+	void aNaNHeldOutLossIsNeverTheBest() {
+		final TrainingHistory h = new TrainingHistory();
+		h.add(TrainingHistory.Validation.ofLoss(1, Double.NaN));
+		h.add(TrainingHistory.Validation.ofLoss(2, 3.0));
+		h.add(TrainingHistory.Validation.ofLoss(3, 4.0));
+		assertEquals(2, h.best().step());
+		final TrainingHistory back = TrainingHistory.fromJson(h.toJson());
+		assertTrue(back.validations().get(0).byLoss() && Double.isNaN(back.validations().get(0).loss()));
+		assertEquals(2, back.best().step());
 	}
 
 	/** Worked by hand: frozen for 10 steps, then a ramp of 4 from 0.1: 0, 0.1, 0.1^(3/4), 0.1^(1/2), 0.1^(1/4), then 1. */
