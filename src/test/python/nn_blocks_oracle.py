@@ -8,6 +8,8 @@ usage: nn_blocks_oracle.py OUT.npz MODE
   instancenorm    F.instance_norm without and with affine weight and bias
   upsample        F.interpolate(mode='trilinear', align_corners=False) to several sizes
   batchnorm       nn.BatchNorm3d(momentum 0.1): one training step, then inference
+  globalpool      F.adaptive_avg_pool3d(x, 1).flatten(1) and autograd of sum(y * r), for a map with
+                  per-channel offsets (2,3,4,5,6) and one with unit and odd axes (1,4,3,1,7)
 Prints a JSON summary (the array names) on stdout.
 """
 import json
@@ -88,6 +90,15 @@ elif mode == "batchnorm":
     x2 = torch.randn(2, 3, 3, 2, 4)
     put("x_eval", x2)
     put("y_eval", bn(x2))
+elif mode == "globalpool":
+    for name, shape in (("a", (2, 3, 4, 5, 6)), ("b", (1, 4, 3, 1, 7))):
+        # per sample and channel offsets, so that every mean differs
+        x = (torch.randn(*shape) + 3 * torch.randn(shape[0], shape[1], 1, 1, 1)).requires_grad_()
+        y = F.adaptive_avg_pool3d(x, 1).flatten(1)
+        r = torch.randn(y.shape)
+        (y * r).sum().backward()
+        for n, t in [("x", x), ("r", r), ("y", y), ("grad_x", x.grad)]:
+            put(name + "." + n, t)
 else:
     raise SystemExit("unknown mode " + mode)
 

@@ -35,7 +35,9 @@ import sc.fiji.voxelseg.nn.Scalars;
  * voxels of the other classes). τ = {@value #TEMPERATURE} (the paper gives none; 0.1 is SupCon's
  * and seeds 002 and 004's value). Anchors without a positive are left out; the layer's term is
  * {@code Σ_c w_c · mean over c's anchors of ℓ_i}, the class weighting of the Siamese loss, so that
- * the baseline differs from it only in the loss.
+ * the baseline differs from it only in the loss. It is
+ * {@link ConditionalContrastiveLoss}'s SupCon with these class weights in place of its unweighted
+ * mean over anchors, and shares its computation.
  * <p>
  * <b>Class weights (eq. 6).</b> {@code w_c = (|P|/|P_c|) / Σ_c' (|P|/|P_c'|)} over the classes
  * present, 0 for absent ones; they sum to 1. The paper defines P as the set of all voxel vectors of
@@ -117,31 +119,19 @@ public final class VoxelRepresentationLoss {
 		final double temperature)
 	{
 		final int s = labels.length, k = weights.length;
-		final NDManager m = z.getManager();
 		final int[] size = new int[k], anchors = new int[k];
 		for (final int l : labels) size[l]++;
 		for (final int l : labels) if (size[l] > 1) anchors[l]++;
 		// A[i][j] = a_i / |P(i)| for j a positive of anchor i, with a_i = w_c / (anchors of class c)
-		final float[] a = new float[s * s], offDiagonal = new float[s * s];
+		final float[] a = new float[s * s];
 		for (int i = 0; i < s; i++) {
 			final int c = labels[i];
 			final float ai = size[c] > 1 ? (float) (weights[c] / anchors[c] / (size[c] - 1)) : 0;
 			for (int j = 0; j < s; j++) {
-				if (j == i) continue;
-				offDiagonal[i * s + j] = 1;
-				if (labels[j] == c) a[i * s + j] = ai;
+				if (j != i && labels[j] == c) a[i * s + j] = ai;
 			}
 		}
-		final NDArray zn = normalizeRows(z);
-		// s_ij/τ ≤ 1/τ, so exp(s/τ - 1/τ) cannot overflow, and with |s| ≤ 1 the smallest term
-		// exp(-2/τ) is far above float underflow for any τ ≥ 0.03
-		final float inv = (float) (1 / temperature);
-		final NDArray logits = Scalars.mul(zn.matMul(zn.transpose()), inv);
-		final NDArray mask = m.create(offDiagonal, new Shape(s, s)).toDevice(z.getDevice(), false);
-		final NDArray logDenominator = logits.sub(inv).exp().mul(mask).sum(new int[] { 1 }, true).log().add(inv);
-		final NDArray logProb = logits.sub(logDenominator);
-		final NDArray weight = m.create(a, new Shape(s, s)).toDevice(z.getDevice(), false);
-		return logProb.mul(weight).sum().neg();
+		return ConditionalContrastiveLoss.pairwiseLogLikelihood(normalizeRows(z), a, temperature);
 	}
 
 	/** K × S: row c holds 1/|c| at the columns of class c (all zeros for an absent class). */
