@@ -9,7 +9,7 @@ import sc.fiji.voxelseg.preprocess.PreprocessingPlan;
 import sc.fiji.voxelseg.train.CaseData;
 import sc.fiji.voxelseg.train.PretrainSettings;
 import sc.fiji.voxelseg.train.Pretrainer;
-import sc.fiji.voxelseg.train.SupervisedTrainer;
+import sc.fiji.voxelseg.train.Trainer;
 import sc.fiji.voxelseg.train.TrainingHistory;
 import sc.fiji.voxelseg.train.TrainingSettings;
 import sc.fiji.voxelseg.nn.TorchEngine;
@@ -43,7 +43,7 @@ public class PretrainBench {
 		s.pretraining.pairs = pairs;
 		s.pretraining.voxels = voxels;
 		final Path out = Files.createTempDirectory("voxelseg-pretrain-bench");
-		final SupervisedTrainer.Result res = new Pretrainer(images, new PreprocessingPlan(List.of()), s, out.resolve("p.zip"),
+		final Trainer.Result res = new Pretrainer(images, new PreprocessingPlan(List.of()), s, out.resolve("p.zip"),
 			Progress.NONE).memoryLimit(Long.MAX_VALUE / 4).train();
 		final List<Double> times = new ArrayList<>();
 		for (final TrainingHistory.StepRecord rec : res.history().steps()) if (rec.step() > 0) times.add(rec.seconds());

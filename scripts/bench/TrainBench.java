@@ -23,7 +23,7 @@ import sc.fiji.voxelseg.train.Optimiser;
 
 /**
  * VoxelSeg's side of scripts/bench/train.sh: the seed's 3D U-Net (NetworkConfig.unet(1, 9)), one
- * training step as SupervisedTrainer takes it (scoped forward, soft Dice, backward, Adam) or one
+ * training step as Trainer takes it (scoped forward, soft Dice, backward, Adam) or one
  * inference pass, timed. Usage: train|infer BATCH STEPS [X Y Z] [none|siamese|contrastive]; threads
  * from -Dvoxelseg.threads. With a representation, the training step adds seed 000's voxel-level
  * loss on the three deepest encoder maps (|F| = 3, λ 10, heads of width 64) as the trainer does.

@@ -25,7 +25,7 @@ import sc.fiji.voxelseg.preprocess.PreprocessingPlan;
 import sc.fiji.voxelseg.preprocess.Step;
 import sc.fiji.voxelseg.train.Augmentation;
 import sc.fiji.voxelseg.train.Sampling;
-import sc.fiji.voxelseg.train.SupervisedTrainer;
+import sc.fiji.voxelseg.train.Trainer;
 import sc.fiji.voxelseg.train.TrainingData;
 import sc.fiji.voxelseg.train.TrainingHistory;
 import sc.fiji.voxelseg.train.TrainingSettings;
@@ -82,8 +82,8 @@ final class DemoCommand implements Main.Subcommand {
 			.learningRate(lr).loss(SegmentationLoss.DICE_CE).validationFraction(0.2).validateEvery(Math.max(1,
 				iterations / 4)).sampling(Sampling.whole()).augmentation(Augmentation.defaults().withoutFlips()).device(device);
 		final Path model = dir.resolve("model");
-		java.nio.file.Files.deleteIfExists(SupervisedTrainer.checkpointPath(model));
-		final SupervisedTrainer.Result r = new SupervisedTrainer(data, settings, model, progress).train();
+		java.nio.file.Files.deleteIfExists(Trainer.checkpointPath(model));
+		final Trainer.Result r = new Trainer(data, settings, model, progress).train();
 		final TrainingHistory.Validation best = r.history().best();
 		out.printf(Locale.ROOT, "3. trained %s for %d steps on %d cases (%.1f s): model %s%n", settings.summary(), r.steps(),
 			data.cases().size(), (System.nanoTime() - t2) / 1e9, model);
@@ -94,7 +94,7 @@ final class DemoCommand implements Main.Subcommand {
 			}
 			out.println();
 		}
-		out.println("   curve " + SupervisedTrainer.curvePath(model) + ", history " + SupervisedTrainer.historyPath(model));
+		out.println("   curve " + Trainer.curvePath(model) + ", history " + Trainer.historyPath(model));
 		// 4. segment unseen phantom cases (another seed) and evaluate against their labels
 		final long t3 = System.nanoTime();
 		final TrainingDataset test = PhantomCohort.write(cfg.withSeed(cfg.seed() + 1000).withCases(testCases), dir.resolve("test"),

@@ -14,7 +14,7 @@ import sc.fiji.voxelseg.train.CaseData;
 import sc.fiji.voxelseg.train.Optimiser;
 import sc.fiji.voxelseg.train.PretrainSettings;
 import sc.fiji.voxelseg.train.Pretrainer;
-import sc.fiji.voxelseg.train.SupervisedTrainer;
+import sc.fiji.voxelseg.train.Trainer;
 import sc.fiji.voxelseg.train.TrainingSettings;
 import sc.fiji.voxelseg.train.UnlabeledImages;
 
@@ -50,8 +50,8 @@ final class PretrainCommand implements Main.Subcommand {
 		final TerminalProgress progress = new TerminalProgress(System.err);
 		final List<CaseData> images = new ArrayList<>();
 		for (final String f : folders) images.addAll(UnlabeledImages.load(Path.of(f), plan, progress));
-		final Path ckpt = SupervisedTrainer.checkpointPath(bundle);
-		final SupervisedTrainer.Result r;
+		final Path ckpt = Trainer.checkpointPath(bundle);
+		final Trainer.Result r;
 		if (resume) {
 			if (!Files.exists(ckpt)) throw new Args.UsageException("--resume: no checkpoint " + ckpt + " to continue from");
 			r = Pretrainer.resume(ckpt, images, plan, bundle, progress);
@@ -64,8 +64,8 @@ final class PretrainCommand implements Main.Subcommand {
 		}
 		out.printf(Locale.ROOT, "%s after %d steps on %d images: pretrained backbone %s (train --init %s)%n", r.cancelled() ? "cancelled"
 			: "pretrained", r.steps(), images.size(), bundle, bundle);
-		out.println("checkpoint " + r.checkpoint() + ", curve " + SupervisedTrainer.curvePath(bundle) + ", history " +
-			SupervisedTrainer.historyPath(bundle));
+		out.println("checkpoint " + r.checkpoint() + ", curve " + Trainer.curvePath(bundle) + ", history " +
+			Trainer.historyPath(bundle));
 	}
 
 	/** The settings from the options; a value out of range is a usage error. */

@@ -22,7 +22,7 @@ import sc.fiji.voxelseg.train.CaseData;
 import sc.fiji.voxelseg.train.Sampling;
 import sc.fiji.voxelseg.train.SemiSupervisedSettings;
 import sc.fiji.voxelseg.train.SemiSupervisedTrainer;
-import sc.fiji.voxelseg.train.SupervisedTrainer;
+import sc.fiji.voxelseg.train.Trainer;
 import sc.fiji.voxelseg.train.TrainingData;
 import sc.fiji.voxelseg.train.TrainingHistory;
 import sc.fiji.voxelseg.train.TrainingSettings;
@@ -80,25 +80,25 @@ final class TrainCommand implements Main.Subcommand {
 		final TerminalProgress progress = new TerminalProgress(System.err);
 		final TrainingData td = TrainingData.load(TrainingDataset.read(data), plan, progress);
 		final List<CaseData> unlabeled = semi && unlabeledDir != null ? UnlabeledImages.load(unlabeledDir, plan, progress) : List.of();
-		final SupervisedTrainer.Result r;
-		final Path ckpt = SupervisedTrainer.checkpointPath(bundle);
+		final Trainer.Result r;
+		final Path ckpt = Trainer.checkpointPath(bundle);
 		if (resume) {
 			if (!Files.exists(ckpt)) throw new Args.UsageException("--resume: no checkpoint " + ckpt + " to continue from");
-			r = semi ? SemiSupervisedTrainer.resume(ckpt, td, unlabeled, bundle, progress) : SupervisedTrainer.resume(ckpt, td, bundle,
+			r = semi ? SemiSupervisedTrainer.resume(ckpt, td, unlabeled, bundle, progress) : Trainer.resume(ckpt, td, bundle,
 				progress);
 		}
 		else {
 			if (Files.exists(ckpt)) {
 				throw new Args.UsageException(ckpt + " exists from an earlier run: add --resume to continue it, or choose another --out");
 			}
-			r = semi ? new SemiSupervisedTrainer(td, unlabeled, s, bundle, progress).train() : new SupervisedTrainer(td, s, bundle, progress)
+			r = semi ? new SemiSupervisedTrainer(td, unlabeled, s, bundle, progress).train() : new Trainer(td, s, bundle, progress)
 				.train();
 		}
 		final TrainingHistory.Validation best = r.history().best();
 		out.printf(Locale.ROOT, "%s after %d steps: model %s%s%n", r.cancelled() ? "cancelled" : "trained", r.steps(), bundle,
 			best == null ? "" : String.format(Locale.ROOT, " (best mean validation Dice %.3f at step %d)", best.meanDice(), best.step()));
-		out.println("checkpoint " + r.checkpoint() + ", curve " + SupervisedTrainer.curvePath(bundle) + ", history " +
-			SupervisedTrainer.historyPath(bundle));
+		out.println("checkpoint " + r.checkpoint() + ", curve " + Trainer.curvePath(bundle) + ", history " +
+			Trainer.historyPath(bundle));
 	}
 
 	/** Switches of {@code train}: options without a value. */
@@ -128,7 +128,7 @@ final class TrainCommand implements Main.Subcommand {
 	private static PreprocessingPlan plan(final Args a) throws java.io.IOException {
 		final String init = a.get("init", null), out = a.get("out", null);
 		if (a.flag("resume") && out != null) {
-			final Path ckpt = SupervisedTrainer.checkpointPath(Path.of(out));
+			final Path ckpt = Trainer.checkpointPath(Path.of(out));
 			if (Files.exists(ckpt)) return PreprocessCommand.plan(a, ModelBundle.load(ckpt).plan());
 		}
 		return PreprocessCommand.plan(a, init != null ? pretrained(init).plan() : PreprocessingPlan.seedsCt());

@@ -38,7 +38,7 @@ final class Commands {
 	 * refuses a resume without a checkpoint and a fresh run that would overwrite one.
 	 */
 	static Path checkpointToResume(final Path out, final boolean resume) {
-		final Path ckpt = sc.fiji.voxelseg.train.SupervisedTrainer.checkpointPath(out);
+		final Path ckpt = sc.fiji.voxelseg.train.Trainer.checkpointPath(out);
 		if (resume) {
 			if (!java.nio.file.Files.exists(ckpt)) throw new IllegalArgumentException("no checkpoint " + ckpt + " to resume from");
 			return ckpt;
@@ -48,7 +48,7 @@ final class Commands {
 	}
 
 	/** The status line after training: cancelled or trained, steps, bundle and best validation Dice. */
-	static String trainingSummary(final sc.fiji.voxelseg.train.SupervisedTrainer.Result r, final Path out) {
+	static String trainingSummary(final sc.fiji.voxelseg.train.Trainer.Result r, final Path out) {
 		final sc.fiji.voxelseg.train.TrainingHistory.Validation best = r.history().best();
 		return (r.cancelled() ? "Cancelled" : "Trained") + " after " + r.steps() + " steps: " + out + (best == null ? ""
 			: String.format(java.util.Locale.ROOT, " (best mean validation Dice %.3f)", best.meanDice()));

@@ -16,7 +16,7 @@ import sc.fiji.voxelseg.preprocess.PreprocessingPlan;
 import sc.fiji.voxelseg.train.CaseData;
 import sc.fiji.voxelseg.train.PretrainSettings;
 import sc.fiji.voxelseg.train.Pretrainer;
-import sc.fiji.voxelseg.train.SupervisedTrainer;
+import sc.fiji.voxelseg.train.Trainer;
 import sc.fiji.voxelseg.train.TrainingSettings;
 import sc.fiji.voxelseg.train.UnlabeledImages;
 
@@ -85,7 +85,7 @@ public class PretrainCommand extends ContextCommand {
 	public void run() {
 		final StatusProgress progress = new StatusProgress(status, this::isCanceled);
 		final Path out = output.toPath();
-		final SupervisedTrainer.Result r = Commands.call(() -> {
+		final Trainer.Result r = Commands.call(() -> {
 			final PreprocessingPlan plan = Commands.plan(preprocessing, plan_file);
 			final List<CaseData> images = UnlabeledImages.load(images_dir.toPath(), plan, progress);
 			final Path ckpt = Commands.checkpointToResume(out, resume);

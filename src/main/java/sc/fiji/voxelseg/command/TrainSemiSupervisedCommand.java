@@ -20,7 +20,7 @@ import sc.fiji.voxelseg.train.CaseData;
 import sc.fiji.voxelseg.train.Optimiser;
 import sc.fiji.voxelseg.train.SemiSupervisedSettings;
 import sc.fiji.voxelseg.train.SemiSupervisedTrainer;
-import sc.fiji.voxelseg.train.SupervisedTrainer;
+import sc.fiji.voxelseg.train.Trainer;
 import sc.fiji.voxelseg.train.TrainingData;
 import sc.fiji.voxelseg.train.TrainingSettings;
 import sc.fiji.voxelseg.train.UnlabeledImages;
@@ -127,7 +127,7 @@ public class TrainSemiSupervisedCommand extends ContextCommand {
 	public void run() {
 		final StatusProgress progress = new StatusProgress(status, this::isCanceled);
 		final Path out = output.toPath();
-		final SupervisedTrainer.Result r = Commands.call(() -> {
+		final Trainer.Result r = Commands.call(() -> {
 			final PreprocessingPlan plan = Commands.plan(preprocessing, plan_file);
 			final Path root = data_dir.toPath();
 			final TrainingData data = TrainingData.load(TrainingDataset.read(root), plan, progress);

@@ -23,7 +23,7 @@ import sc.fiji.voxelseg.nn.Architecture;
 import sc.fiji.voxelseg.preprocess.PreprocessingPlan;
 import sc.fiji.voxelseg.train.Representation;
 import sc.fiji.voxelseg.train.Sampling;
-import sc.fiji.voxelseg.train.SupervisedTrainer;
+import sc.fiji.voxelseg.train.Trainer;
 import sc.fiji.voxelseg.train.TrainingData;
 import sc.fiji.voxelseg.train.TrainingSettings;
 
@@ -119,10 +119,10 @@ public class TrainSupervisedCommand extends ContextCommand {
 	public void run() {
 		final StatusProgress progress = new StatusProgress(status, this::isCanceled);
 		final Path out = output.toPath();
-		final SupervisedTrainer.Result r = Commands.call(() -> {
+		final Trainer.Result r = Commands.call(() -> {
 			final TrainingData data = data(Commands.plan(preprocessing, plan_file), progress);
 			final Path ckpt = Commands.checkpointToResume(out, resume);
-			return ckpt != null ? SupervisedTrainer.resume(ckpt, data, out, progress) : new SupervisedTrainer(data, settings(), out, progress)
+			return ckpt != null ? Trainer.resume(ckpt, data, out, progress) : new Trainer(data, settings(), out, progress)
 				.train();
 		});
 		summary = Commands.trainingSummary(r, out);

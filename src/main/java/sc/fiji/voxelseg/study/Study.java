@@ -232,7 +232,7 @@ public final class Study {
 			final List<String> o = new ArrayList<>(List.of("--data", view.dataset().toString(), "--out", model.toString(), "--seed", Long
 				.toString(c.seed()), "--iterations", Long.toString(design.steps()), "--val", "0"));
 			o.addAll(design.trainOptions(c.arm()));
-			if (Files.exists(sc.fiji.voxelseg.train.SupervisedTrainer.checkpointPath(model))) o.add("--resume");
+			if (Files.exists(sc.fiji.voxelseg.train.Trainer.checkpointPath(model))) o.add("--resume");
 			final long t = System.nanoTime();
 			runner.train(o, slot, dir.resolve("train.log"));
 			trainSeconds = (System.nanoTime() - t) / 1e9;

@@ -13,7 +13,7 @@ import java.util.function.Function;
 
 import sc.fiji.voxelseg.report.BoxPlot;
 import sc.fiji.voxelseg.report.LinePlot;
-import sc.fiji.voxelseg.train.SupervisedTrainer;
+import sc.fiji.voxelseg.train.Trainer;
 import sc.fiji.voxelseg.util.AtomicFiles;
 
 /**
@@ -279,7 +279,7 @@ public final class StudyReport {
 		boolean any = false;
 		for (final StudyDesign.Cell c : design.cells()) {
 			if (!c.arm().equals(arm)) continue;
-			final Path h = SupervisedTrainer.historyPath(c.dir(design.out()).resolve("model.zip"));
+			final Path h = Trainer.historyPath(c.dir(design.out()).resolve("model.zip"));
 			if (!Files.isRegularFile(h)) continue;
 			final List<String> lines = Files.readAllLines(h);
 			final List<Double> x = new ArrayList<>(), y = new ArrayList<>();

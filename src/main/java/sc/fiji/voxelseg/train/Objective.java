@@ -10,7 +10,8 @@ import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
 
 /**
- * What a trainer minimises, given the network's forward output (logits and hidden features, see
+ * What the supervised regime minimises (not a trainer extension point: regimes are, see
+ * {@link Regime}), given the network's forward output (logits and hidden features, see
  * {@link sc.fiji.voxelseg.nn.SegmentationNetwork}) and the labels. The supervised objective is a
  * segmentation loss; representation-learning objectives add terms on the hidden features and may
  * own parameters (projection heads) that the trainer optimises with the network's.

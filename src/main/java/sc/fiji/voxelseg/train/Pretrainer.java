@@ -10,7 +10,7 @@ import sc.fiji.voxelseg.util.Progress;
 
 /**
  * Self-supervised dense pretraining (seed 004, see {@link PretrainRegime}) of a backbone on images
- * without labels. It runs in the trainer loop of {@link SupervisedTrainer}: the same files beside
+ * without labels. It runs in the trainer loop of {@link Trainer}: the same files beside
  * the bundle (checkpoint, history CSV and curve), atomic checkpoints that also hold the projection
  * MLP and the restorative head, exact resume, divergence, cancellation and memory handling. The
  * validation fraction of the images is held out: the loss on fixed views of them validates the
@@ -23,7 +23,7 @@ import sc.fiji.voxelseg.util.Progress;
  */
 public final class Pretrainer {
 
-	private final SupervisedTrainer trainer;
+	private final Trainer trainer;
 
 	/**
 	 * @param images preprocessed images (see {@link UnlabeledImages}), at least one
@@ -44,7 +44,7 @@ public final class Pretrainer {
 			}
 		}
 		settings.batchSize = 2 * settings.pretraining.pairs;
-		trainer = new SupervisedTrainer(TrainingData.unlabeled(images, plan), settings, out, progress);
+		trainer = new Trainer(TrainingData.unlabeled(images, plan), settings, out, progress);
 		final TrainingSettings s = trainer.settings();
 		trainer.regime((cfg, train, validation) -> new PretrainRegime(s, train, validation));
 	}
@@ -56,7 +56,7 @@ public final class Pretrainer {
 	}
 
 	/** Pretrains from freshly initialised weights. */
-	public SupervisedTrainer.Result train() throws IOException, InterruptedException {
+	public Trainer.Result train() throws IOException, InterruptedException {
 		return trainer.train();
 	}
 
@@ -65,10 +65,10 @@ public final class Pretrainer {
 	 *
 	 * @throws IllegalArgumentException if the checkpoint is not of a pretraining run
 	 */
-	public static SupervisedTrainer.Result resume(final Path checkpoint, final List<CaseData> images, final PreprocessingPlan plan,
+	public static Trainer.Result resume(final Path checkpoint, final List<CaseData> images, final PreprocessingPlan plan,
 		final Path out, final Progress progress) throws IOException, InterruptedException
 	{
-		final ModelBundle b = SupervisedTrainer.loadCheckpoint(checkpoint);
+		final ModelBundle b = Trainer.loadCheckpoint(checkpoint);
 		final TrainingSettings s = TrainingSettings.fromJson(b.training().getAsJsonObject("settings"));
 		if (s.pretraining == null) {
 			throw new IllegalArgumentException("checkpoint " + checkpoint + " is of a segmentation run: resume it with train --resume");

@@ -11,14 +11,14 @@ import sc.fiji.voxelseg.nn.NetworkConfig;
 import sc.fiji.voxelseg.nn.SegmentationNetwork;
 
 /**
- * What distinguishes one training regime (supervised, semi-supervised) inside the trainer's common
- * loop, which owns the network, its optimiser, the schedule, validation, checkpoints and reports.
- * Per step the loop calls {@link #backward} inside the step's memory scope; if the loss is finite
- * it applies its optimiser to the network's parameters and {@link #parameters} and then calls
- * {@link #afterUpdate}. Whatever else the regime owns (a teacher, a discriminator and its
+ * What distinguishes one training regime (supervised, semi-supervised, pretraining) inside the
+ * {@link Trainer}'s common loop, which owns the network, its optimiser, the schedule, validation,
+ * checkpoints and reports: the trainer's one extension point. Per step the loop calls
+ * {@link #backward} inside the step's memory scope; if the loss is finite it applies its optimiser
+ * to the network's parameters and those {@link #open} returned and then calls {@link #afterUpdate}. Whatever else the regime owns (a teacher, a discriminator and its
  * optimiser) travels in checkpoints through {@link #saveState}.
  */
-interface Regime extends AutoCloseable {
+public interface Regime extends AutoCloseable {
 
 	/** The batches, for the training cases left after the validation split. */
 	BatchSource batches();

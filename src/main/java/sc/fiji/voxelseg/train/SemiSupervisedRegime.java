@@ -316,7 +316,7 @@ final class SemiSupervisedRegime implements Regime {
 		final int nl = labeledBatch, n = b.n();
 		final int[] full = { b.nz(), b.ny(), b.nx() };
 		final int v = b.nx() * b.ny() * b.nz();
-		final NDArray x = SupervisedTrainer.images(root, b);
+		final NDArray x = Trainer.images(root, b);
 		final NDArray y = root.create(ByteBuffer.wrap(Arrays.copyOf(b.labels(), nl * v)), new Shape(nl, b.nz(), b.ny(), b.nx()),
 			DataType.UINT8);
 		final byte[] labeled = Arrays.copyOf(b.labels(), nl * v);

@@ -13,7 +13,7 @@ import sc.fiji.voxelseg.util.Progress;
 /**
  * Semi-supervised training (seed 003, see {@link SemiSupervisedRegime}) of a student network with
  * a mean teacher, a voxel-wise feature discriminator and BYOL voxel features. It runs in the
- * trainer loop of {@link SupervisedTrainer}: same files beside the bundle, validation on labeled
+ * trainer loop of {@link Trainer}: same files beside the bundle, validation on labeled
  * cases held out, atomic checkpoints (which here also hold the teacher, the feature heads, the
  * discriminator and its optimiser), exact resume, divergence and cancellation handling.
  * <p>
@@ -25,7 +25,7 @@ import sc.fiji.voxelseg.util.Progress;
  */
 public final class SemiSupervisedTrainer {
 
-	private final SupervisedTrainer trainer;
+	private final Trainer trainer;
 
 	/**
 	 * @param data the labeled cohort (validation cases are drawn from it)
@@ -40,7 +40,7 @@ public final class SemiSupervisedTrainer {
 			throw new IllegalArgumentException("these settings are for supervised training: set semiSupervised " +
 				"(e.g. TrainingSettings.semiSupervisedDefaults())");
 		}
-		trainer = new SupervisedTrainer(data, settings, out, progress);
+		trainer = new Trainer(data, settings, out, progress);
 		final TrainingSettings s = trainer.settings();
 		final List<CaseData> extra = List.copyOf(unlabeled);
 		trainer.regime((cfg, train, validation) -> {
@@ -59,7 +59,7 @@ public final class SemiSupervisedTrainer {
 	}
 
 	/** Trains from freshly initialised weights. */
-	public SupervisedTrainer.Result train() throws IOException, InterruptedException {
+	public Trainer.Result train() throws IOException, InterruptedException {
 		return trainer.train();
 	}
 
@@ -70,10 +70,10 @@ public final class SemiSupervisedTrainer {
 	 * @throws IllegalArgumentException if the checkpoint is of a supervised run, or of another
 	 *           network or class table
 	 */
-	public static SupervisedTrainer.Result resume(final Path checkpoint, final TrainingData data, final List<CaseData> unlabeled,
+	public static Trainer.Result resume(final Path checkpoint, final TrainingData data, final List<CaseData> unlabeled,
 		final Path out, final Progress progress) throws IOException, InterruptedException
 	{
-		final ModelBundle b = SupervisedTrainer.loadCheckpoint(checkpoint);
+		final ModelBundle b = Trainer.loadCheckpoint(checkpoint);
 		final TrainingSettings s = TrainingSettings.fromJson(b.training().getAsJsonObject("settings"));
 		if (s.semiSupervised == null) {
 			throw new IllegalArgumentException("checkpoint " + checkpoint + " is of a supervised run: resume it without --mode semi");

@@ -44,7 +44,7 @@ class PretrainingTest {
 		liver = TinyCohort.liver(3);
 		images = new ArrayList<>(liver.cases());
 		pretrained = shared.resolve("pretrained.zip");
-		final SupervisedTrainer.Result r = new Pretrainer(images, TinyCohort.PLAN, tiny().iterations(4), pretrained, Progress.NONE).train();
+		final Trainer.Result r = new Pretrainer(images, TinyCohort.PLAN, tiny().iterations(4), pretrained, Progress.NONE).train();
 		assertEquals(4, r.steps());
 	}
 
@@ -82,7 +82,7 @@ class PretrainingTest {
 		for (final TrainingHistory.Validation v : h.validations()) assertTrue(v.byLoss() && Double.isFinite(v.loss()) && v.loss() > 0);
 		assertEquals(h.best().step(), h.validations().stream().min(java.util.Comparator.comparingDouble(TrainingHistory.Validation::loss))
 			.get().step());
-		final List<String> csv = java.nio.file.Files.readAllLines(SupervisedTrainer.historyPath(pretrained));
+		final List<String> csv = java.nio.file.Files.readAllLines(Trainer.historyPath(pretrained));
 		assertTrue(csv.get(0).endsWith(",val_loss"), csv.get(0));
 		assertTrue(csv.get(2).matches(".*,[0-9.e+-]+$"), "the held-out loss at step 2: " + csv.get(2));
 		final IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> SegmentationModel.load(pretrained, Device
@@ -95,12 +95,12 @@ class PretrainingTest {
 	void pretrainingResumesExactly(@TempDir final Path dir) throws Exception {
 		final Path full = dir.resolve("full.zip"), part = dir.resolve("part.zip");
 		new Pretrainer(images, TinyCohort.PLAN, tiny().iterations(4), full, Progress.NONE).train();
-		final SupervisedTrainer.Result cut = new Pretrainer(images, TinyCohort.PLAN, tiny().iterations(4), part, new CancelAfter(2)).train();
+		final Trainer.Result cut = new Pretrainer(images, TinyCohort.PLAN, tiny().iterations(4), part, new CancelAfter(2)).train();
 		assertTrue(cut.cancelled());
-		final SupervisedTrainer.Result rest = Pretrainer.resume(SupervisedTrainer.checkpointPath(part), images, TinyCohort.PLAN, part,
+		final Trainer.Result rest = Pretrainer.resume(Trainer.checkpointPath(part), images, TinyCohort.PLAN, part,
 			Progress.NONE);
 		assertEquals(4, rest.steps());
-		final ModelBundle a = ModelBundle.load(SupervisedTrainer.checkpointPath(full)), b = ModelBundle.load(SupervisedTrainer
+		final ModelBundle a = ModelBundle.load(Trainer.checkpointPath(full)), b = ModelBundle.load(Trainer
 			.checkpointPath(part));
 		assertArrayEquals(a.weights(), b.weights(), "weights");
 		assertArrayEquals(a.optimiserState(), b.optimiserState(), "optimiser state");
@@ -114,7 +114,7 @@ class PretrainingTest {
 	@Test
 	void linearEvaluationLeavesTheBackboneAndItsStatistics(@TempDir final Path dir) throws Exception {
 		final Path out = dir.resolve("linear.zip");
-		new SupervisedTrainer(liver, downstream().linear(true).iterations(3), out, Progress.NONE).train();
+		new Trainer(liver, downstream().linear(true).iterations(3), out, Progress.NONE).train();
 		assertEquals(0, compareBackbone(ModelBundle.load(pretrained), ModelBundle.load(out), true), "backbone arrays that moved");
 	}
 
@@ -126,10 +126,10 @@ class PretrainingTest {
 	@Test
 	void fineTuningFreezesThenTrainsTheBackbone(@TempDir final Path dir) throws Exception {
 		final Path frozen = dir.resolve("frozen.zip"), tuned = dir.resolve("tuned.zip");
-		new SupervisedTrainer(liver, downstream().fineTune(2, 2).iterations(2), frozen, Progress.NONE).train();
+		new Trainer(liver, downstream().fineTune(2, 2).iterations(2), frozen, Progress.NONE).train();
 		assertEquals(0, compareBackbone(ModelBundle.load(pretrained), ModelBundle.load(frozen), false),
 			"trainable backbone parameters that moved while frozen");
-		new SupervisedTrainer(liver, downstream().fineTune(2, 2).iterations(4), tuned, Progress.NONE).train();
+		new Trainer(liver, downstream().fineTune(2, 2).iterations(4), tuned, Progress.NONE).train();
 		assertTrue(compareBackbone(ModelBundle.load(pretrained), ModelBundle.load(tuned), false) > 0, "the backbone learns after the freeze");
 	}
 
@@ -142,14 +142,14 @@ class PretrainingTest {
 	void resumeInTheRampContinuesIt(@TempDir final Path dir) throws Exception {
 		final TrainingSettings s = downstream().fineTune(1, 3).iterations(5);
 		final Path full = dir.resolve("full.zip"), part = dir.resolve("part.zip"), copy = dir.resolve("backbone.zip");
-		new SupervisedTrainer(liver, s, full, Progress.NONE).train();
+		new Trainer(liver, s, full, Progress.NONE).train();
 		java.nio.file.Files.copy(pretrained, copy);
-		final SupervisedTrainer.Result cut = new SupervisedTrainer(liver, downstream().init(copy.toString()).fineTune(1, 3).iterations(5),
+		final Trainer.Result cut = new Trainer(liver, downstream().init(copy.toString()).fineTune(1, 3).iterations(5),
 			part, new CancelAfter(3)).train();
 		assertTrue(cut.cancelled());
 		java.nio.file.Files.delete(copy);
-		SupervisedTrainer.resume(SupervisedTrainer.checkpointPath(part), liver, part, Progress.NONE);
-		final ModelBundle a = ModelBundle.load(SupervisedTrainer.checkpointPath(full)), b = ModelBundle.load(SupervisedTrainer
+		Trainer.resume(Trainer.checkpointPath(part), liver, part, Progress.NONE);
+		final ModelBundle a = ModelBundle.load(Trainer.checkpointPath(full)), b = ModelBundle.load(Trainer
 			.checkpointPath(part));
 		assertArrayEquals(a.weights(), b.weights(), "weights");
 		assertArrayEquals(a.optimiserState(), b.optimiserState(), "optimiser state");
@@ -158,13 +158,13 @@ class PretrainingTest {
 	/** Network options that contradict the backbone are refused, naming each; a segmentation bundle is no backbone. */
 	@Test
 	void contradictingOptionsAndSegmentationBundlesAreRefused(@TempDir final Path dir) throws Exception {
-		final IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new SupervisedTrainer(liver, downstream()
+		final IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new Trainer(liver, downstream()
 			.baseWidth(8).architecture(Architecture.UNET), dir.resolve("x.zip"), Progress.NONE).networkConfig());
 		assertTrue(e.getMessage().contains("architecture unet") && e.getMessage().contains("base width 8"), e.getMessage());
 		final Path seg = dir.resolve("seg.zip");
-		new SupervisedTrainer(liver, new TrainingSettings().architecture(Architecture.FPN).levels(3).baseWidth(4).batchSize(2)
+		new Trainer(liver, new TrainingSettings().architecture(Architecture.FPN).levels(3).baseWidth(4).batchSize(2)
 			.validationFraction(0).iterations(1), seg, Progress.NONE).train();
-		final IllegalArgumentException f = assertThrows(IllegalArgumentException.class, () -> new SupervisedTrainer(liver,
+		final IllegalArgumentException f = assertThrows(IllegalArgumentException.class, () -> new Trainer(liver,
 			downstream().init(seg.toString()), dir.resolve("y.zip"), Progress.NONE).networkConfig());
 		assertTrue(f.getMessage().contains("segmentation model, not a pretrained backbone"), f.getMessage());
 	}
@@ -219,8 +219,8 @@ class PretrainingTest {
 			.validationFraction(0).augmentation(Augmentation.none()).iterations(6);
 		assertEquals(TrainingSettings.DEFAULT, s.freezeSteps);
 		assertTrue(java.nio.file.Path.of(s.init).isAbsolute());
-		new SupervisedTrainer(liver, s, dir.resolve("t.zip"), Progress.NONE).train();
-		final TrainingSettings saved = TrainingSettings.fromJson(ModelBundle.load(SupervisedTrainer.checkpointPath(dir.resolve("t.zip")))
+		new Trainer(liver, s, dir.resolve("t.zip"), Progress.NONE).train();
+		final TrainingSettings saved = TrainingSettings.fromJson(ModelBundle.load(Trainer.checkpointPath(dir.resolve("t.zip")))
 			.training().getAsJsonObject("settings"));
 		assertEquals(2, saved.freezeSteps);
 		assertEquals(0, saved.rampSteps);

@@ -148,23 +148,23 @@ class RepresentationTrainingTest {
 		try {
 			final TrainingSettings s = small(Representation.SIAMESE).iterations(6).validateEvery(3).checkpointEvery(2).augmentation(
 				Augmentation.defaults());
-			final SupervisedTrainer.Result full = new SupervisedTrainer(organs, s, dir.resolve("full"), Progress.NONE).train();
+			final Trainer.Result full = new Trainer(organs, s, dir.resolve("full"), Progress.NONE).train();
 
 			final Progress cancelAfter3 = new CancelAfter(3);
 			final Path out = dir.resolve("part");
-			final SupervisedTrainer.Result part = new SupervisedTrainer(organs, s, out, cancelAfter3).train();
+			final Trainer.Result part = new Trainer(organs, s, out, cancelAfter3).train();
 			assertTrue(part.cancelled());
 			assertEquals(3, part.steps());
-			assertNotNull(ModelBundle.load(SupervisedTrainer.checkpointPath(out)).objectiveState(), "the checkpoint holds the heads");
-			final SupervisedTrainer.Result rest = SupervisedTrainer.resume(SupervisedTrainer.checkpointPath(out), organs, out, Progress.NONE);
+			assertNotNull(ModelBundle.load(Trainer.checkpointPath(out)).objectiveState(), "the checkpoint holds the heads");
+			final Trainer.Result rest = Trainer.resume(Trainer.checkpointPath(out), organs, out, Progress.NONE);
 			assertFalse(rest.cancelled());
 			assertEquals(6, rest.steps());
 			for (int i = 0; i < 6; i++) {
 				final double expected = full.history().steps().get(i).loss();
 				assertEquals(expected, rest.history().steps().get(i).loss(), "loss at step " + i);
 			}
-			final ModelBundle a = ModelBundle.load(SupervisedTrainer.checkpointPath(dir.resolve("full")));
-			final ModelBundle b = ModelBundle.load(SupervisedTrainer.checkpointPath(out));
+			final ModelBundle a = ModelBundle.load(Trainer.checkpointPath(dir.resolve("full")));
+			final ModelBundle b = ModelBundle.load(Trainer.checkpointPath(out));
 			// bit for bit: network, optimiser state, and the regime's own state (teacher, heads, discriminator)
 			org.junit.jupiter.api.Assertions.assertArrayEquals(a.weights(), b.weights(), "weights");
 			org.junit.jupiter.api.Assertions.assertArrayEquals(a.optimiserState(), b.optimiserState(), "optimiser state");

@@ -128,7 +128,7 @@ class SemiSupervisedTrainingTest {
 		ai.djl.pytorch.jni.JniUtils.setNumThreads(1);
 		try {
 			final TrainingSettings s = small().iterations(6).validateEvery(3).checkpointEvery(2);
-			final SupervisedTrainer.Result full = new SemiSupervisedTrainer(liver, List.of(), s, dir.resolve("full"), Progress.NONE).train();
+			final Trainer.Result full = new SemiSupervisedTrainer(liver, List.of(), s, dir.resolve("full"), Progress.NONE).train();
 			final List<TrainingHistory.StepRecord> h = full.history().steps();
 			final double first = (h.get(0).loss() + h.get(1).loss() + h.get(2).loss()) / 3, last = (h.get(3).loss() + h.get(4).loss() + h.get(
 				5).loss()) / 3;
@@ -142,21 +142,21 @@ class SemiSupervisedTrainingTest {
 			}
 			final Progress cancelAfter3 = new CancelAfter(3);
 			final Path out = dir.resolve("part");
-			final SupervisedTrainer.Result part = new SemiSupervisedTrainer(liver, List.of(), s, out, cancelAfter3).train();
+			final Trainer.Result part = new SemiSupervisedTrainer(liver, List.of(), s, out, cancelAfter3).train();
 			assertTrue(part.cancelled());
 			assertEquals(3, part.steps());
-			final Path ckpt = SupervisedTrainer.checkpointPath(out);
+			final Path ckpt = Trainer.checkpointPath(out);
 			assertNotNull(ModelBundle.load(ckpt).objectiveState(), "the checkpoint holds teacher, heads and discriminator");
-			final IllegalArgumentException sup = assertThrows(IllegalArgumentException.class, () -> SupervisedTrainer.resume(ckpt, liver, out,
+			final IllegalArgumentException sup = assertThrows(IllegalArgumentException.class, () -> Trainer.resume(ckpt, liver, out,
 				Progress.NONE));
 			assertTrue(sup.getMessage().contains("semi-supervised"), sup.getMessage());
-			final SupervisedTrainer.Result rest = SemiSupervisedTrainer.resume(ckpt, liver, List.of(), out, Progress.NONE);
+			final Trainer.Result rest = SemiSupervisedTrainer.resume(ckpt, liver, List.of(), out, Progress.NONE);
 			assertEquals(6, rest.steps());
 			for (int i = 0; i < 6; i++) {
 				final double expected = full.history().steps().get(i).loss();
 				assertEquals(expected, rest.history().steps().get(i).loss(), "loss at step " + i);
 			}
-			final ModelBundle a = ModelBundle.load(SupervisedTrainer.checkpointPath(dir.resolve("full"))), b = ModelBundle.load(ckpt);
+			final ModelBundle a = ModelBundle.load(Trainer.checkpointPath(dir.resolve("full"))), b = ModelBundle.load(ckpt);
 			// bit for bit: network, optimiser state, and the regime's own state (teacher, heads, discriminator)
 			org.junit.jupiter.api.Assertions.assertArrayEquals(a.weights(), b.weights(), "weights");
 			org.junit.jupiter.api.Assertions.assertArrayEquals(a.optimiserState(), b.optimiserState(), "optimiser state");
@@ -331,8 +331,8 @@ class SemiSupervisedTrainingTest {
 						loss[run] = r.backward(ps, root, b, 0);
 						final Batch labeled = new Batch(0, java.util.Arrays.copyOf(b.images(), 2 * b.nx() * b.ny() * b.nz()), java.util.Arrays
 							.copyOf(b.labels(), 2 * b.nx() * b.ny() * b.nz()), 2, b.nx(), b.ny(), b.nz());
-						alone = s.loss.compute(SegmentationNetwork.logits(net.forward(ps, new ai.djl.ndarray.NDList(SupervisedTrainer.images(
-							root, labeled)), true)), SupervisedTrainer.labels(root, labeled)).getFloat();
+						alone = s.loss.compute(SegmentationNetwork.logits(net.forward(ps, new ai.djl.ndarray.NDList(Trainer.images(
+							root, labeled)), true)), Trainer.labels(root, labeled)).getFloat();
 					}
 					grad[run] = net.getParameters().get(0).getValue().getArray().getGradient().toFloatArray();
 					r.close();

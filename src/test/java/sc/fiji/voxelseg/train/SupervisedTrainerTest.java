@@ -48,7 +48,7 @@ class SupervisedTrainerTest {
 	@Test
 	void learnsTheLiverWellAboveChance(@TempDir final Path dir) throws Exception {
 		final Path out = dir.resolve("model");
-		final SupervisedTrainer.Result r = new SupervisedTrainer(liver, small().iterations(60).validateEvery(10).learningRate(1e-2), out,
+		final Trainer.Result r = new Trainer(liver, small().iterations(60).validateEvery(10).learningRate(1e-2), out,
 			Progress.NONE).train();
 		assertEquals(60, r.steps());
 		assertEquals(60, r.history().steps().size());
@@ -57,7 +57,7 @@ class SupervisedTrainerTest {
 		double chance = 0;
 		int n = 0;
 		for (final CaseData c : liver.cases()) {
-			if (!SupervisedTrainer.split(liver.cases(), 0.25, 42).contains(c.id())) continue;
+			if (!Trainer.split(liver.cases(), 0.25, 42).contains(c.id())) continue;
 			final long[] h = c.histogram(2);
 			chance += 2.0 * h[1] / (h[1] + c.voxels());
 			n++;
@@ -68,8 +68,8 @@ class SupervisedTrainerTest {
 		assertTrue(r.history().steps().get(59).loss() < r.history().steps().get(0).loss(), "loss fell");
 		// the best model, the checkpoint and the reports exist and the bundle loads
 		assertTrue(Files.isRegularFile(out.resolve(ModelBundle.DESCRIPTION)));
-		assertTrue(Files.isRegularFile(SupervisedTrainer.checkpointPath(out)));
-		assertTrue(Files.readAllLines(SupervisedTrainer.historyPath(out)).size() == 61);
+		assertTrue(Files.isRegularFile(Trainer.checkpointPath(out)));
+		assertTrue(Files.readAllLines(Trainer.historyPath(out)).size() == 61);
 		final ModelBundle b = ModelBundle.load(out);
 		assertEquals(liver.classes(), b.classes());
 		assertEquals(liver.plan(), b.plan());
@@ -92,14 +92,14 @@ class SupervisedTrainerTest {
 		ai.djl.pytorch.jni.JniUtils.setNumThreads(intraOpThreads);
 		try {
 			final TrainingSettings s = small().iterations(8).validateEvery(4).checkpointEvery(2).augmentation(Augmentation.defaults());
-			final SupervisedTrainer.Result full = new SupervisedTrainer(liver, s, dir.resolve("full"), Progress.NONE).train();
+			final Trainer.Result full = new Trainer(liver, s, dir.resolve("full"), Progress.NONE).train();
 
 			final Progress cancelAfter5 = new CancelAfter(5);
 			final Path out = dir.resolve("part");
-			final SupervisedTrainer.Result part = new SupervisedTrainer(liver, s, out, cancelAfter5).train();
+			final Trainer.Result part = new Trainer(liver, s, out, cancelAfter5).train();
 			assertTrue(part.cancelled());
 			assertEquals(5, part.steps());
-			final SupervisedTrainer.Result rest = SupervisedTrainer.resume(SupervisedTrainer.checkpointPath(out), liver, out, Progress.NONE);
+			final Trainer.Result rest = Trainer.resume(Trainer.checkpointPath(out), liver, out, Progress.NONE);
 			assertFalse(rest.cancelled());
 			assertEquals(8, rest.steps());
 			assertEquals(8, rest.history().steps().size());
@@ -109,8 +109,8 @@ class SupervisedTrainerTest {
 				assertEquals(full.history().steps().get(i).loss(), rest.history().steps().get(i).loss(), "loss at step " + i);
 			}
 			// bit for bit: the final weights and the optimiser state
-			final ModelBundle a = ModelBundle.load(SupervisedTrainer.checkpointPath(dir.resolve("full"))), b = ModelBundle.load(
-				SupervisedTrainer.checkpointPath(out));
+			final ModelBundle a = ModelBundle.load(Trainer.checkpointPath(dir.resolve("full"))), b = ModelBundle.load(
+				Trainer.checkpointPath(out));
 			assertArrayEquals(a.weights(), b.weights(), "weights");
 			assertArrayEquals(a.optimiserState(), b.optimiserState(), "optimiser state");
 			assertSameOutputs(a, b, 0);
@@ -123,15 +123,15 @@ class SupervisedTrainerTest {
 	@Test
 	void nonFiniteLossStopsAndKeepsTheLastCheckpoint(@TempDir final Path dir) throws Exception {
 		final Path out = dir.resolve("model");
-		final SupervisedTrainer t = new SupervisedTrainer(liver, small().iterations(10).checkpointEvery(2).validationFraction(0), out,
+		final Trainer t = new Trainer(liver, small().iterations(10).checkpointEvery(2).validationFraction(0), out,
 			Progress.NONE).objective((ps, output, labels, step) -> {
 				final NDArray l = SegmentationLoss.DICE.compute(SegmentationNetwork.logits(output), labels);
 				return step == 4 ? l.mul(Float.NaN) : l;
 			});
-		final SupervisedTrainer.DivergedException e = assertThrows(SupervisedTrainer.DivergedException.class, t::train);
+		final Trainer.DivergedException e = assertThrows(Trainer.DivergedException.class, t::train);
 		assertTrue(e.getMessage().contains("step 5") && e.getMessage().contains("NaN") && e.getMessage().contains("learning rate"), e
 			.getMessage());
-		final ModelBundle ckpt = ModelBundle.load(SupervisedTrainer.checkpointPath(out));
+		final ModelBundle ckpt = ModelBundle.load(Trainer.checkpointPath(out));
 		assertEquals(4, ckpt.training().getAsJsonObject("state").get("step").getAsLong());
 	}
 
@@ -152,19 +152,19 @@ class SupervisedTrainerTest {
 		final Path out = dir.resolve("model");
 		final long[] calls = { 0 };
 		final MemoryGuard failing = new MemoryGuard(1L << 40, () -> ++calls[0] >= 3 ? 1L << 40 : 1L << 30, () -> 1L << 33);
-		final SupervisedTrainer t = new SupervisedTrainer(liver, small().iterations(6).checkpointEvery(100).validationFraction(0), out,
+		final Trainer t = new Trainer(liver, small().iterations(6).checkpointEvery(100).validationFraction(0), out,
 			Progress.NONE).memoryGuard(failing);
 		final MemoryGuard.MemoryExhaustedException e = assertThrows(MemoryGuard.MemoryExhaustedException.class, t::train);
 		assertTrue(e.getMessage().startsWith("training stopped after step 3 of 6: memory nearly exhausted") && e.getMessage().contains(
 			"--resume") && !e.getMessage().contains("\n"), e.getMessage());
-		assertEquals(3, ModelBundle.load(SupervisedTrainer.checkpointPath(out)).training().getAsJsonObject("state").get("step").getAsLong());
-		final SupervisedTrainer.Result rest = SupervisedTrainer.resume(SupervisedTrainer.checkpointPath(out), liver, out, Progress.NONE);
+		assertEquals(3, ModelBundle.load(Trainer.checkpointPath(out)).training().getAsJsonObject("state").get("step").getAsLong());
+		final Trainer.Result rest = Trainer.resume(Trainer.checkpointPath(out), liver, out, Progress.NONE);
 		assertEquals(6, rest.steps());
 	}
 
 	@Test
 	void refusesAConfigurationThatDoesNotFit(@TempDir final Path dir) {
-		final SupervisedTrainer t = new SupervisedTrainer(liver, small().iterations(1), dir.resolve("m"), Progress.NONE).memoryLimit(
+		final Trainer t = new Trainer(liver, small().iterations(1), dir.resolve("m"), Progress.NONE).memoryLimit(
 			1L << 20);
 		final IllegalArgumentException e = assertThrows(IllegalArgumentException.class, t::train);
 		assertTrue(e.getMessage().contains("needs about") && e.getMessage().contains("available"), e.getMessage());
@@ -174,7 +174,7 @@ class SupervisedTrainerTest {
 	@Test
 	void refusesWholeVolumeBatchesOfMixedShapesAndSizesTheNetworkCannotTake(@TempDir final Path dir) {
 		final TrainingSettings s = small().iterations(1).sampling(Sampling.patches(30, 32, 16, 0.3));
-		final IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new SupervisedTrainer(liver, s, dir
+		final IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new Trainer(liver, s, dir
 			.resolve("m"), Progress.NONE).train());
 		assertTrue(e.getMessage().contains("multiples of 4"), e.getMessage());
 	}

@@ -33,7 +33,13 @@ import sc.fiji.voxelseg.nn.TorchEngine;
 import sc.fiji.voxelseg.util.Progress;
 
 /**
- * Supervised training of a segmentation network on a preprocessed cohort.
+ * The trainer every training regime runs on: supervised, representation learning (seed 000),
+ * semi-supervised (seed 003, {@link SemiSupervisedTrainer}) and self-supervised pretraining (seed
+ * 004, {@link Pretrainer}). It owns the loop, the split, the pre-flight memory check, resume,
+ * validation (Dice on held-out cases, or the regime's own, see {@link Regime#validatesItself}),
+ * per-parameter learning-rate factors and freezing from a pretrained backbone, gradient clipping,
+ * checkpoints and reports. Its one extension point is the {@link Regime} ({@link #regime}), which
+ * draws the batches and takes the forward and backward passes; without one, the run is supervised.
  * <p>
  * Files, for an output bundle {@code OUT} (a folder, or {@code OUT.zip}):
  * <ul>
@@ -49,7 +55,7 @@ import sc.fiji.voxelseg.util.Progress;
  * optimiser touches the weights, and the last checkpoint stays as it was. Cancellation is checked
  * between steps and writes a checkpoint first.
  */
-public final class SupervisedTrainer {
+public final class Trainer {
 
 	/** How a run ended. */
 	public record Result(long steps, boolean cancelled, TrainingHistory history, Path bundle, Path checkpoint) {}
@@ -72,13 +78,16 @@ public final class SupervisedTrainer {
 	private RegimeFactory regimeFactory;
 	private long memoryLimit = -1;
 
-	/** Builds the regime of a run for its training cases (those left after the validation split). */
-	interface RegimeFactory {
+	/**
+	 * Builds the regime of a run for its training cases and the validation cases held out of them
+	 * (the split is the trainer's, so that a resumed run keeps it).
+	 */
+	public interface RegimeFactory {
 
 		Regime create(NetworkConfig cfg, List<CaseData> train, List<CaseData> validation);
 	}
 
-	public SupervisedTrainer(final TrainingData data, final TrainingSettings settings, final Path out, final Progress progress) {
+	public Trainer(final TrainingData data, final TrainingSettings settings, final Path out, final Progress progress) {
 		this.data = data;
 		this.settings = settings.validate();
 		this.out = out;
@@ -86,16 +95,16 @@ public final class SupervisedTrainer {
 	}
 
 	/**
-	 * Replaces the default objective (the settings' segmentation loss, plus the representation loss
-	 * of {@link RepresentationObjective} when the settings choose one).
+	 * Replaces the supervised regime's loss (the settings' segmentation loss, plus the representation
+	 * loss of {@link RepresentationObjective} when the settings choose one).
 	 */
-	public SupervisedTrainer objective(final Objective o) {
+	Trainer objective(final Objective o) {
 		objective = o;
 		return this;
 	}
 
-	/** Replaces the supervised regime (semi-supervised training plugs in here). */
-	SupervisedTrainer regime(final RegimeFactory f) {
+	/** Replaces the supervised regime: semi-supervised training and pretraining plug in here. */
+	public Trainer regime(final RegimeFactory f) {
 		regimeFactory = f;
 		return this;
 	}
@@ -110,14 +119,14 @@ public final class SupervisedTrainer {
 
 	/** Memory the run may use for the pre-flight check; by default what the machine has available. */
 	/** Replaces the guard that stops training as memory runs out (tests give one with a fake reading). */
-	SupervisedTrainer memoryGuard(final MemoryGuard g) {
+	Trainer memoryGuard(final MemoryGuard g) {
 		guard = g;
 		return this;
 	}
 
 	private MemoryGuard guard;
 
-	public SupervisedTrainer memoryLimit(final long bytes) {
+	public Trainer memoryLimit(final long bytes) {
 		memoryLimit = bytes;
 		return this;
 	}
@@ -218,22 +227,19 @@ public final class SupervisedTrainer {
 		return f;
 	}
 
+	/** The run's checkpoint beside {@code out} (see {@link RunFiles}). */
 	public static Path checkpointPath(final Path out) {
-		return sibling(out, ".checkpoint.zip");
+		return new RunFiles(out).checkpoint();
 	}
 
+	/** The run's history CSV beside {@code out}. */
 	public static Path historyPath(final Path out) {
-		return sibling(out, ".history.csv");
+		return new RunFiles(out).history();
 	}
 
+	/** The run's training curve beside {@code out}. */
 	public static Path curvePath(final Path out) {
-		return sibling(out, ".training.png");
-	}
-
-	private static Path sibling(final Path out, final String suffix) {
-		final String name = out.getFileName().toString();
-		final String stem = ModelBundle.isZip(out) ? name.substring(0, name.length() - 4) : name;
-		return out.toAbsolutePath().resolveSibling(stem + suffix);
+		return new RunFiles(out).curve();
 	}
 
 	/** Trains from freshly initialised weights. */
@@ -261,7 +267,7 @@ public final class SupervisedTrainer {
 			throw new IllegalArgumentException("checkpoint " + checkpoint + " is of a self-supervised pretraining run: resume it with " +
 				"voxelseg pretrain --resume");
 		}
-		final SupervisedTrainer t = new SupervisedTrainer(data, s, out, progress);
+		final Trainer t = new Trainer(data, s, out, progress);
 		// from a pretrained backbone the checkpoint holds the network: the backbone file is not needed again
 		b.requireCompatible(s.init == null ? t.networkConfig() : null, data.classes(), "checkpoint " + checkpoint);
 		return t.run(b);
@@ -269,11 +275,7 @@ public final class SupervisedTrainer {
 
 	/** A checkpoint bundle, refusing a model bundle without training state. */
 	static ModelBundle loadCheckpoint(final Path checkpoint) throws IOException {
-		final ModelBundle b = ModelBundle.load(checkpoint);
-		if (b.optimiserState() == null || !b.training().has("state")) {
-			throw new IOException(checkpoint + " is a model bundle without training state, not a checkpoint; train anew instead");
-		}
-		return b;
+		return RunFiles.loadCheckpoint(checkpoint);
 	}
 
 	Result run(final ModelBundle from) throws IOException, InterruptedException {
