@@ -48,9 +48,16 @@ public final class TrainingCurve {
 	public static LinePlot plotHeldOutLoss(final List<? extends Number> steps, final List<? extends Number> loss,
 		final List<? extends Number> valSteps, final List<? extends Number> valLoss)
 	{
-		final LinePlot p = plot(steps, loss, List.of(), List.of()).y2Label("");
+		Objects.requireNonNull(steps, "steps");
+		Objects.requireNonNull(loss, "loss");
+		if (loss.size() != steps.size()) throw new IllegalArgumentException("a training curve needs " +
+			"one loss value per step, not " + loss.size() + " for " + steps.size() + " steps");
 		if (valLoss.size() != valSteps.size()) throw new IllegalArgumentException("a training curve needs one held-out loss per " +
 			"validation step, not " + valLoss.size() + " for " + valSteps.size() + " steps");
+		if (steps.isEmpty() && valSteps.isEmpty()) throw new IllegalArgumentException(
+			"a training curve needs loss or held-out loss values; both lists are empty");
+		final LinePlot p = new LinePlot("Training").xLabel("step").yLabel("loss");
+		if (!steps.isEmpty()) p.series("training loss", steps, loss).lineWidth(1).colour(LOSS);
 		if (!valSteps.isEmpty()) p.series("held-out loss", valSteps, valLoss).markers(true).colour(DICE);
 		return p;
 	}

@@ -627,7 +627,7 @@ public final class Trainer {
 			names.add(lc == null ? "class_" + c : lc.name());
 		}
 		history.writeCsv(historyPath(out), names);
-		TrainingReport.writeCurve(curvePath(out), history);
+		TrainingReport.writeCurve(curvePath(out), history, settings.pretraining != null);
 	}
 
 	static String duration(final double seconds) {

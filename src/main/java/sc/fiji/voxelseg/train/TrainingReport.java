@@ -12,7 +12,11 @@ final class TrainingReport {
 
 	private TrainingReport() {}
 
-	static void writeCurve(final Path png, final TrainingHistory history) throws IOException {
+	/**
+	 * @param byLoss whether the run validates by a held-out loss (pretraining), so that the chart has
+	 *          no Dice axis even before its first validation
+	 */
+	static void writeCurve(final Path png, final TrainingHistory history, final boolean byLoss) throws IOException {
 		if (history.steps().isEmpty()) return;
 		final List<Long> steps = new ArrayList<>();
 		final List<Double> loss = new ArrayList<>();
@@ -30,7 +34,7 @@ final class TrainingReport {
 			valSteps.add(v.step());
 			dice.add(v.meanDice());
 		}
-		if (valLoss.isEmpty()) {
+		if (valLoss.isEmpty() && !byLoss) {
 			TrainingCurve.write(png, steps, loss, valSteps, dice);
 			return;
 		}
