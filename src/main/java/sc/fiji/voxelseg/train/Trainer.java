@@ -291,7 +291,7 @@ public final class Trainer {
 				settings.seed));
 		final BatchSource sampler = regime.batches();
 		final int[] shape = sampler.sampleShape();
-		cfg.build().checkInput(new Shape(1, 1, shape[2], shape[1], shape[0]));
+		cfg.build().checkInput(new Shape(1, cfg.inChannels(), shape[2], shape[1], shape[0]));
 		final long total = settings.iterations > 0 ? settings.iterations : settings.epochs * sampler.stepsPerEpoch();
 		settings.resolveFineTuning(total);
 		// by default once per epoch, but at most about 20 times a run: tiny cohorts have one-step epochs
@@ -316,7 +316,7 @@ public final class Trainer {
 			if (from == null) {
 				TorchEngine.seed(settings.seed);
 				net = cfg.build();
-				net.initialize(root, DataType.FLOAT32, new Shape(sampler.batchSize(), 1, shape[2], shape[1], shape[0]));
+				net.initialize(root, DataType.FLOAT32, new Shape(sampler.batchSize(), cfg.inChannels(), shape[2], shape[1], shape[0]));
 				if (settings.init != null) loadBackbone(net, pretrained(), root);
 			}
 			else {
