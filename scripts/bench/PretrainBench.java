@@ -43,8 +43,13 @@ public class PretrainBench {
 		s.pretraining.pairs = pairs;
 		s.pretraining.voxels = voxels;
 		final Path out = Files.createTempDirectory("voxelseg-pretrain-bench");
-		final Trainer.Result res = new Pretrainer(images, new PreprocessingPlan(List.of()), s, out.resolve("p.zip"),
-			Progress.NONE).memoryLimit(Long.MAX_VALUE / 4).train();
+		// the trainer's pre-flight estimate, from its start-of-training status line
+		final long[] estimate = { -1 };
+		final Progress status = m -> {
+			final java.util.regex.Matcher x = java.util.regex.Pattern.compile("about (\\d+) MiB needed").matcher(m);
+			if (x.find()) estimate[0] = Long.parseLong(x.group(1)) << 20;
+		};
+		final Trainer.Result res = new Pretrainer(images, new PreprocessingPlan(List.of()), s, out.resolve("p.zip"), status).train();
 		final List<Double> times = new ArrayList<>();
 		for (final TrainingHistory.StepRecord rec : res.history().steps()) if (rec.step() > 0) times.add(rec.seconds());
 		Collections.sort(times);
@@ -54,8 +59,8 @@ public class PretrainBench {
 		for (final String line : Files.readAllLines(Path.of("/proc/self/status"))) {
 			if (line.startsWith("VmHWM:")) hwm = Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
 		}
-		System.out.printf(java.util.Locale.ROOT, "{\"median_s\": %.4f, \"peak_rss\": %d, \"loss\": %.4f, \"engine\": \"%s\", \"threads\": %d}%n",
-			median, hwm, res.history().steps().get(res.history().steps().size() - 1).loss(), TorchEngine.engine().getVersion(), TorchEngine
+		System.out.printf(java.util.Locale.ROOT, "{\"median_s\": %.4f, \"peak_rss\": %d, \"estimate\": %d, \"loss\": %.4f, \"engine\": \"%s\", \"threads\": %d}%n",
+			median, hwm, estimate[0], res.history().steps().get(res.history().steps().size() - 1).loss(), TorchEngine.engine().getVersion(), TorchEngine
 				.threads());
 	}
 }

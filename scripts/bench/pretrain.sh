@@ -31,16 +31,18 @@ done
 import json, statistics, sys
 threads, steps = sys.argv[1:3]
 print("self-supervised pretraining step, %s threads, median over rounds of each run's median of %s steps" % (threads, steps))
-print("%-8s %-36s %10s %10s %7s %13s %13s %7s" % ("", "FPN levels,width crop pairs voxels", "VoxelSeg s", "PyTorch s", "time",
-      "VoxelSeg RSS", "PyTorch RSS", "RSS"))
+print("%-8s %-36s %10s %10s %7s %13s %13s %7s %13s" % ("", "FPN levels,width crop pairs voxels", "VoxelSeg s", "PyTorch s", "time",
+      "VoxelSeg RSS", "PyTorch RSS", "RSS", "pre-flight"))
 for r in sys.argv[3:]:
     name, cfg, ours, peer = r.split("|")
     o, p = json.loads(ours), json.loads(peer)
     to, tp = statistics.median(x["median_s"] for x in o), statistics.median(x["median_s"] for x in p)
     mo, mp = max(x["peak_rss"] for x in o), max(x["peak_rss"] for x in p)
-    print("%-8s %-36s %10.3f %10.3f %6.2fx %10.2f GiB %10.2f GiB %6.2fx" % (name, cfg, to, tp, to / tp, mo / 2**30, mp / 2**30,
-          mo / mp))
+    est = max(x["estimate"] for x in o)
+    print("%-8s %-36s %10.3f %10.3f %6.2fx %10.2f GiB %10.2f GiB %6.2fx %10.2f GiB" % (name, cfg, to, tp, to / tp, mo / 2**30,
+          mp / 2**30, mo / mp, est / 2**30))
     print("         per round, VoxelSeg / PyTorch s: %s" % "   ".join("%.3f / %.3f" % (a["median_s"], b["median_s"]) for a, b in zip(o, p)))
-print("(VoxelSeg / PyTorch: below 1 means VoxelSeg is faster or smaller; libtorch %s via DJL against torch %s)" % (
+print("(VoxelSeg / PyTorch: below 1 means VoxelSeg is faster or smaller; pre-flight: the trainer's memory estimate for the run,")
+print(" which refuses a run that does not fit; libtorch %s via DJL against torch %s)" % (
     json.loads(sys.argv[3].split("|")[2])[0]["engine"], json.loads(sys.argv[3].split("|")[3])[0]["torch"]))
 PY
