@@ -204,7 +204,7 @@ final class PretrainRegime implements Regime {
 			final NDArray target = root.create(FloatBuffer.wrap(views.clean()), shape);
 			final NDArray mse = restored.sub(target).square().mean();
 			lastRestore = mse.getFloat();
-			loss = loss.add(mse.mul((float) settings.restoreWeight));
+			loss = loss.add(sc.fiji.voxelseg.nn.Scalars.mul(mse, settings.restoreWeight));
 		}
 		return loss;
 	}
