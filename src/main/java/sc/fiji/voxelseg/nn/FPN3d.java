@@ -5,7 +5,6 @@ import java.util.List;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.pooling.Pool;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 
@@ -40,20 +39,12 @@ public final class FPN3d extends SegmentationNetwork {
 	public FPN3d(final NetworkConfig c) {
 		super(c);
 		final int l = c.levels();
-		encoders = new ConvStack[l];
+		encoders = UNet3d.encoder(c, this::addChildBlock);
 		decoders = new ConvStack[l - 1];
 		laterals = new Conv3dBlock[l - 1];
 		skips = new Conv3dBlock[l - 1];
 		balanced = new Conv3dBlock[l];
 		heads = new Conv3dBlock[l];
-		int in = c.inChannels();
-		for (int i = 0; i < l; i++) {
-			final int w = c.width(i), mid = Math.max(w / 2, in);
-			encoders[i] = addChildBlock("enc" + i, new ConvStack(List.of(
-				ConvUnit.same(in, mid, c.kernel(), c.norm(), ConvUnit.Activation.RELU),
-				ConvUnit.same(mid, w, c.kernel(), c.norm(), ConvUnit.Activation.RELU))));
-			in = w;
-		}
 		for (int i = l - 2; i >= 0; i--) {
 			final int w = c.width(i);
 			laterals[i] = addChildBlock("lateral" + i, new Conv3dBlock(c.width(i + 1), w, 1, 1, 0, true));
@@ -72,16 +63,8 @@ public final class FPN3d extends SegmentationNetwork {
 		checkInput(x.getShape());
 		final int l = config.levels();
 		final boolean tb = trainsBackbone(training);
-		final NDArray[] enc = new NDArray[l];
-		NDArray y = x;
-		for (int i = 0; i < l; i++) {
-			if (i > 0) {
-				final NDArray pooled = Pool.maxPool3d(y, new Shape(2, 2, 2), new Shape(2, 2, 2), new Shape(0, 0, 0), false);
-				y = release(encoders[i].forward(ps, new NDList(pooled), tb).head(), pooled);
-			}
-			else y = encoders[i].forward(ps, new NDList(y), tb).head();
-			enc[i] = y;
-		}
+		final NDArray[] enc = UNet3d.encode(encoders, ps, x, tb);
+		NDArray y = enc[l - 1];
 		final NDArray[] dec = new NDArray[l - 1];
 		for (int i = l - 2; i >= 0; i--) {
 			final NDArray lat = laterals[i].forward(ps, new NDList(y), tb).head();

@@ -40,17 +40,9 @@ public final class UNet3d extends SegmentationNetwork {
 	public UNet3d(final NetworkConfig c) {
 		super(c);
 		final int l = c.levels();
-		encoders = new ConvStack[l];
+		encoders = encoder(c, this::addChildBlock);
 		decoders = new ConvStack[l - 1];
 		ups = new ConvTranspose3dBlock[l - 1];
-		int in = c.inChannels();
-		for (int i = 0; i < l; i++) {
-			final int w = c.width(i), mid = Math.max(w / 2, in);
-			encoders[i] = addChildBlock("enc" + i, new ConvStack(List.of(
-				ConvUnit.same(in, mid, c.kernel(), c.norm(), ConvUnit.Activation.RELU),
-				ConvUnit.same(mid, w, c.kernel(), c.norm(), ConvUnit.Activation.RELU))));
-			in = w;
-		}
 		for (int i = l - 2; i >= 0; i--) {
 			final int w = c.width(i);
 			ups[i] = addChildBlock("up" + i, new ConvTranspose3dBlock(c.width(i + 1), w));
@@ -67,16 +59,8 @@ public final class UNet3d extends SegmentationNetwork {
 		checkInput(x.getShape());
 		final int l = config.levels();
 		final boolean trainBackbone = trainsBackbone(training);
-		final NDArray[] enc = new NDArray[l];
-		NDArray y = x;
-		for (int i = 0; i < l; i++) {
-			if (i > 0) {
-				final NDArray pooled = Pool.maxPool3d(y, new Shape(2, 2, 2), new Shape(2, 2, 2), new Shape(0, 0, 0), false);
-				y = release(encoders[i].forward(ps, new NDList(pooled), trainBackbone).head(), pooled);
-			}
-			else y = encoders[i].forward(ps, new NDList(y), trainBackbone).head();
-			enc[i] = y;
-		}
+		final NDArray[] enc = encode(encoders, ps, x, trainBackbone);
+		NDArray y = enc[l - 1];
 		final NDArray[] dec = new NDArray[l - 1];
 		final boolean pair = TorchEngine.channelsLast(x.getDevice());
 		for (int i = l - 2; i >= 0; i--) {
@@ -88,6 +72,39 @@ public final class UNet3d extends SegmentationNetwork {
 			dec[i] = y;
 		}
 		return output(head.forward(ps, new NDList(headInput(y)), training).head(), enc, dec);
+	}
+
+	/**
+	 * The U-Net's encoder levels, registered as children {@code enc0 … enc(l-1)} through
+	 * {@code add}: at level {@code i} two units to {@code max(w_i/2, in)} and {@code w_i} channels.
+	 * The feature pyramid network shares it.
+	 */
+	static ConvStack[] encoder(final NetworkConfig c, final java.util.function.BiFunction<String, ConvStack, ConvStack> add) {
+		final ConvStack[] encoders = new ConvStack[c.levels()];
+		int in = c.inChannels();
+		for (int i = 0; i < encoders.length; i++) {
+			final int w = c.width(i), mid = Math.max(w / 2, in);
+			encoders[i] = add.apply("enc" + i, new ConvStack(List.of(
+				ConvUnit.same(in, mid, c.kernel(), c.norm(), ConvUnit.Activation.RELU),
+				ConvUnit.same(mid, w, c.kernel(), c.norm(), ConvUnit.Activation.RELU))));
+			in = w;
+		}
+		return encoders;
+	}
+
+	/** The encoder maps by level (0 = full resolution), 2×2×2 max-pooling between levels. */
+	static NDArray[] encode(final ConvStack[] encoders, final ParameterStore ps, final NDArray x, final boolean training) {
+		final NDArray[] enc = new NDArray[encoders.length];
+		NDArray y = x;
+		for (int i = 0; i < encoders.length; i++) {
+			if (i > 0) {
+				final NDArray pooled = Pool.maxPool3d(y, new Shape(2, 2, 2), new Shape(2, 2, 2), new Shape(0, 0, 0), false);
+				y = release(encoders[i].forward(ps, new NDList(pooled), training).head(), pooled);
+			}
+			else y = encoders[i].forward(ps, new NDList(y), training).head();
+			enc[i] = y;
+		}
+		return enc;
 	}
 
 	@Override
