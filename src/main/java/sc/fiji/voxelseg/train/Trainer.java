@@ -214,17 +214,23 @@ public final class Trainer {
 	 * ({@link TrainingSettings#backboneFactor}) for the network's parameters outside its head, 1 for
 	 * the head and the regime's own; null when training does not start from a pretrained backbone.
 	 */
-	private double[] factors(final SegmentationNetwork net, final int count, final long step) {
+	private double[] factors(final boolean[] backbone, final long step) {
 		if (settings.init == null) return null;
-		final double[] f = new double[count];
-		java.util.Arrays.fill(f, 1);
-		final double backbone = settings.backboneFactor(step);
-		int i = 0;
-		for (final Pair<String, Parameter> p : net.getParameters()) {
-			if (!SegmentationNetwork.isHead(strip(p.getKey()))) f[i] = backbone;
-			i++;
-		}
+		final double[] f = new double[backbone.length];
+		final double b = settings.backboneFactor(step);
+		for (int i = 0; i < f.length; i++) f[i] = backbone[i] ? b : 1;
 		return f;
+	}
+
+	/**
+	 * Which of the optimised parameters (the network's, then the regime's) belong to the network's
+	 * backbone, worked out once from their names.
+	 */
+	private static boolean[] backboneParameters(final SegmentationNetwork net, final int count) {
+		final boolean[] b = new boolean[count];
+		int i = 0;
+		for (final Pair<String, Parameter> p : net.getParameters()) b[i++] = !SegmentationNetwork.isHead(strip(p.getKey()));
+		return b;
 	}
 
 	/** The run's checkpoint beside {@code out} (see {@link RunFiles}). */
@@ -329,6 +335,7 @@ public final class Trainer {
 			final List<Parameter> params = new ArrayList<>();
 			for (final Pair<String, Parameter> p : net.getParameters()) params.add(p.getValue());
 			params.addAll(obj.open(root, net, total));
+			final boolean[] backbone = backboneParameters(net, params.size());
 			final Optimiser opt = optimiser(root);
 			if (from != null) {
 				opt.load(from.optimiserState(), params);
@@ -356,7 +363,7 @@ public final class Trainer {
 							"The weights were not updated; the last checkpoint (%s) is kept. Lower the learning rate (now %.2g) or check " +
 							"the images for extreme values%s", step + 1, loss, checkpointPath(out), lr, obj.lastTermsText()));
 					}
-					final double[] factors = factors(net, params.size(), step);
+					final double[] factors = factors(backbone, step);
 					if (settings.gradientClip > 0) {
 						final double norm = Optimiser.clipGlobalNorm(learning(params, factors), settings.gradientClip);
 						if (!Double.isFinite(norm)) {
