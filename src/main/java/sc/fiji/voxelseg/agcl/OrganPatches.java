@@ -133,26 +133,8 @@ public final class OrganPatches {
 	 */
 	public static List<OrganBox> organs(final byte[] labels, final int[] size) {
 		checkGrid(labels.length, size);
-		final int nx = size[0], ny = size[1], nz = size[2];
-		final int[][] box = new int[256][];
 		final long[] count = new long[256];
-		for (int z = 0, i = 0; z < nz; z++) {
-			for (int y = 0; y < ny; y++) {
-				for (int x = 0; x < nx; x++, i++) {
-					final int c = labels[i] & 0xff;
-					if (c == 0) continue;
-					int[] b = box[c];
-					if (b == null) box[c] = b = new int[] { x, y, z, x, y, z };
-					if (x < b[0]) b[0] = x;
-					if (y < b[1]) b[1] = y;
-					if (z < b[2]) b[2] = z;
-					if (x > b[3]) b[3] = x;
-					if (y > b[4]) b[4] = y;
-					if (z > b[5]) b[5] = z;
-					count[c]++;
-				}
-			}
-		}
+		final int[][] box = sc.fiji.voxelseg.infer.Components.classBoxes(labels, size[0], size[1], size[2], count);
 		final List<OrganBox> list = new ArrayList<>();
 		for (int c = 1; c < 256; c++) {
 			if (box[c] != null) list.add(new OrganBox(c, Arrays.copyOfRange(box[c], 0, 3), Arrays.copyOfRange(box[c], 3, 6), count[c]));

@@ -17,6 +17,18 @@ public final class Components {
 	 * parallel, each on its bounding box.
 	 */
 	public static void keepLargest(final byte[] labels, final int nx, final int ny, final int nz) {
+		final int[][] box = classBoxes(labels, nx, ny, nz, null);
+		IntStream.range(1, 256).parallel().filter(c -> box[c] != null).forEach(c -> keepLargest(labels, nx, ny, (byte) c, box[c]));
+	}
+
+	/**
+	 * The bounding box of each class 1..255 present in {@code labels} (x fastest,
+	 * {@code nx × ny × nz}), in one pass: {@code box[c] = {xmin, ymin, zmin, xmax, ymax, zmax}}
+	 * (inclusive), null for an absent class.
+	 *
+	 * @param counts if not null, 256 entries that receive each class's voxel count
+	 */
+	public static int[][] classBoxes(final byte[] labels, final int nx, final int ny, final int nz, final long[] counts) {
 		final int[][] box = new int[256][];
 		for (int z = 0, i = 0; z < nz; z++) {
 			for (int y = 0; y < ny; y++) {
@@ -31,10 +43,11 @@ public final class Components {
 					if (x > b[3]) b[3] = x;
 					if (y > b[4]) b[4] = y;
 					if (z > b[5]) b[5] = z;
+					if (counts != null) counts[c]++;
 				}
 			}
 		}
-		IntStream.range(1, 256).parallel().filter(c -> box[c] != null).forEach(c -> keepLargest(labels, nx, ny, (byte) c, box[c]));
+		return box;
 	}
 
 	private static void keepLargest(final byte[] labels, final int nx, final int ny, final byte c, final int[] b) {
