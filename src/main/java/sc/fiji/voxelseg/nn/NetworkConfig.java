@@ -111,6 +111,12 @@ public record NetworkConfig(Architecture architecture, int inChannels, int class
 		return 1 << (levels - 1);
 	}
 
+	/** The smallest size of at least {@code n} (and at least one divisor) that the network can take along an axis. */
+	public long fit(final long n) {
+		final int d = divisor();
+		return Math.max(d, (n + d - 1) / d * d);
+	}
+
 	/** Builds the network (parameters not yet initialised). */
 	public SegmentationNetwork build() {
 		switch (architecture) {

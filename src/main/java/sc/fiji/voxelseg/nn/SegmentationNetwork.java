@@ -153,13 +153,9 @@ public abstract class SegmentationNetwork extends NetBlock {
 			if (s.get(a) % div != 0 || s.get(a) == 0) {
 				throw new IllegalArgumentException("a " + config.levels() + "-level network needs spatial sizes that are multiples of " +
 					div + "; got " + s.get(4) + "×" + s.get(3) + "×" + s.get(2) + " (x×y×z). Resample or pad to e.g. " +
-					up(s.get(4), div) + "×" + up(s.get(3), div) + "×" + up(s.get(2), div));
+					config.fit(s.get(4)) + "×" + config.fit(s.get(3)) + "×" + config.fit(s.get(2)));
 			}
 		}
-	}
-
-	private static long up(final long n, final int d) {
-		return Math.max(d, (n + d - 1) / d * d);
 	}
 
 	@Override

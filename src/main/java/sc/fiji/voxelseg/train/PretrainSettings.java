@@ -66,23 +66,15 @@ public final class PretrainSettings {
 		return this;
 	}
 
-	/**
-	 * Refuses a crop the network cannot take, naming the option and sizes that would fit.
-	 *
-	 * @param divisor what the network's spatial sizes must be multiples of
-	 */
-	public void checkCrop(final int divisor, final int levels) {
+	/** Refuses a crop the network cannot take, naming the option and sizes that would fit. */
+	public void checkCrop(final sc.fiji.voxelseg.nn.NetworkConfig network) {
 		for (final int c : crop) {
-			if (c % divisor != 0) {
+			if (c % network.divisor() != 0) {
 				throw new IllegalArgumentException(String.format(Locale.ROOT, "crop %d,%d,%d: a %d-level network needs crop sizes that are " +
-					"multiples of %d, e.g. %d,%d,%d", crop[0], crop[1], crop[2], levels, divisor, up(crop[0], divisor), up(crop[1], divisor), up(
-						crop[2], divisor)));
+					"multiples of %d, e.g. %d,%d,%d", crop[0], crop[1], crop[2], network.levels(), network.divisor(), network.fit(crop[0]),
+					network.fit(crop[1]), network.fit(crop[2])));
 			}
 		}
-	}
-
-	private static int up(final int n, final int d) {
-		return Math.max(d, (n + d - 1) / d * d);
 	}
 
 	/** A short summary for logs; the pyramid is balanced only on the feature pyramid network. */

@@ -403,7 +403,7 @@ public final class TrainingSettings {
 		}
 		if (pretraining != null) {
 			pretraining.validate();
-			if (architecture != null && norm != null) pretraining.checkCrop(network(2).divisor(), network(2).levels());
+			if (architecture != null && norm != null) pretraining.checkCrop(network(2));
 			if (semiSupervised != null || representation != Representation.NONE || init != null) {
 				throw new IllegalArgumentException("pretraining learns from images alone: it takes no semi-supervised, representation or " +
 					"--init setting");
