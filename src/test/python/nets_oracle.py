@@ -60,6 +60,28 @@ def same(cin, cout, kernel, norm, act):
     return ConvUnit(cin, cout, kernel, 1, kernel // 2, norm, act)
 
 
+def add_encoder(module, cin, levels, base, kernel, norm):
+    """The U-Net's encoder, registered as enc0..: at level i units in -> max(w_i/2, in) -> w_i."""
+    c = cin
+    for i in range(levels):
+        w = base << i
+        mid = max(w // 2, c)
+        module.add_module("enc%d" % i, nn.Sequential(same(c, mid, kernel, norm, "relu"),
+                                                     same(mid, w, kernel, norm, "relu")))
+        c = w
+
+
+def encode(children, x, levels):
+    """The encoder maps by level, 2x2x2 max-pooling between levels."""
+    enc, y = [], x
+    for i in range(levels):
+        if i > 0:
+            y = F.max_pool3d(y, 2, 2)
+        y = children["enc%d" % i](y)
+        enc.append(y)
+    return enc
+
+
 class UNet3d(nn.Module):
     """Encoder level i: units in -> max(w_i/2, in) -> w_i with ReLU, 2x2x2 max-pooling between
     levels; decoder level i: ConvTranspose3d(w_{i+1}, w_i, 2, 2), cat((skip, up), 1), units
@@ -70,13 +92,7 @@ class UNet3d(nn.Module):
         super().__init__()
         self.levels = levels
         width = lambda i: base << i
-        c = cin
-        for i in range(levels):
-            w = width(i)
-            mid = max(w // 2, c)
-            self.add_module("enc%d" % i, nn.Sequential(same(c, mid, kernel, norm, "relu"),
-                                                       same(mid, w, kernel, norm, "relu")))
-            c = w
+        add_encoder(self, cin, levels, base, kernel, norm)
         for i in range(levels - 2, -1, -1):
             w = width(i)
             self.add_module("up%d" % i, nn.ConvTranspose3d(width(i + 1), w, 2, stride=2))
@@ -86,13 +102,9 @@ class UNet3d(nn.Module):
 
     def forward(self, x):
         m = dict(self.named_children())
-        enc, dec = [], [None] * (self.levels - 1)
-        y = x
-        for i in range(self.levels):
-            if i > 0:
-                y = F.max_pool3d(y, 2, 2)
-            y = m["enc%d" % i](y)
-            enc.append(y)
+        dec = [None] * (self.levels - 1)
+        enc = encode(m, x, self.levels)
+        y = enc[-1]
         for i in range(self.levels - 2, -1, -1):
             up = m["up%d" % i](y)
             y = m["dec%d" % i](torch.cat((enc[i], up), 1))
@@ -113,13 +125,7 @@ class FPN3d(nn.Module):
         super().__init__()
         self.levels = levels
         width = lambda i: base << i
-        c = cin
-        for i in range(levels):
-            w = width(i)
-            mid = max(w // 2, c)
-            self.add_module("enc%d" % i, nn.Sequential(same(c, mid, kernel, norm, "relu"),
-                                                       same(mid, w, kernel, norm, "relu")))
-            c = w
+        add_encoder(self, cin, levels, base, kernel, norm)
         for i in range(levels - 2, -1, -1):
             w = width(i)
             self.add_module("lateral%d" % i, nn.Conv3d(width(i + 1), w, 1))
@@ -134,13 +140,9 @@ class FPN3d(nn.Module):
     def forward(self, x):
         m = dict(self.named_children())
         up = nn.Upsample(scale_factor=2, mode="nearest")
-        enc, dec = [], [None] * (self.levels - 1)
-        y = x
-        for i in range(self.levels):
-            if i > 0:
-                y = F.max_pool3d(y, 2, 2)
-            y = m["enc%d" % i](y)
-            enc.append(y)
+        dec = [None] * (self.levels - 1)
+        enc = encode(m, x, self.levels)
+        y = enc[-1]
         for i in range(self.levels - 2, -1, -1):
             y = m["dec%d" % i](m["skip%d" % i](enc[i]) + up(m["lateral%d" % i](y)))
             dec[i] = y
