@@ -88,7 +88,13 @@ public final class ModelBundle {
 	private ModelBundle(final NetworkConfig network, final ClassTable classes, final PreprocessingPlan plan, final int[] inputShape,
 		final JsonObject training, final byte[] weights, final byte[] optimiser, final byte[] objective, final String created)
 	{
-		if (classes.maxIndex() + 1 != network.classes()) {
+		if (patches(training) != null) {
+			// a patch network predicts one organ's mask at a time: background and organ
+			if (network.classes() != 2) {
+				throw new IllegalArgumentException("a patch network has 2 outputs (background and the organ), not " + network.classes());
+			}
+		}
+		else if (classes.maxIndex() + 1 != network.classes()) {
 			throw new IllegalArgumentException("the class table has indices 0.." + classes.maxIndex() + " but the network has " +
 				network.classes() + " outputs");
 		}
@@ -171,9 +177,32 @@ public final class ModelBundle {
 	 * trained; {@code train --init} starts from its backbone.
 	 */
 	public boolean pretrained() {
+		final JsonObject s = settings(training);
+		if (s == null) return false;
+		final JsonObject p = patches(training);
+		return s.has("pretraining") && !s.get("pretraining").isJsonNull() || p != null && p.has("method") && !p.get("method").isJsonNull();
+	}
+
+	/**
+	 * Whether this is a cascade model (seed 002's second stage, or a cascade trained from random
+	 * weights): a network that segments one organ at a time in organ-centred patches with an attention
+	 * channel, which {@code segment --coarse} runs on a coarse model's segmentation. Its network has
+	 * two outputs, its class table the organs it was trained on, and its input shape is the patch.
+	 */
+	public boolean cascade() {
+		return patches(training) != null && !pretrained();
+	}
+
+	/** The patch settings of a patch model's training ({@code training.settings.patches}), or null. */
+	private static JsonObject patches(final JsonObject training) {
+		final JsonObject s = settings(training);
+		final JsonElement p = s == null ? null : s.get("patches");
+		return p != null && p.isJsonObject() ? p.getAsJsonObject() : null;
+	}
+
+	private static JsonObject settings(final JsonObject training) {
 		final JsonElement s = training == null ? null : training.get("settings");
-		return s != null && s.isJsonObject() && s.getAsJsonObject().has("pretraining") && !s.getAsJsonObject().get("pretraining")
-			.isJsonNull();
+		return s != null && s.isJsonObject() ? s.getAsJsonObject() : null;
 	}
 
 	/**
@@ -182,6 +211,10 @@ public final class ModelBundle {
 	 * @param what the bundle's name for the message
 	 */
 	public void requireSegmentation(final Object what) {
+		if (cascade()) {
+			throw new IllegalArgumentException(what + " is a cascade model: it segments one organ at a time in patches around a coarse " +
+				"segmentation. Run it with segment --model " + what + " --coarse COARSE_MODEL");
+		}
 		if (pretrained()) {
 			throw new IllegalArgumentException(what + " is a pretrained backbone (self-supervised pretraining), not a segmentation " +
 				"model: its head was never trained. Train a segmentation model from it with train --init " + what + " (fine-tuning, or " +

@@ -63,7 +63,7 @@ public final class FPN3d extends SegmentationNetwork {
 		checkInput(x.getShape());
 		final int l = config.levels();
 		final boolean tb = trainsBackbone(training);
-		final NDArray[] enc = UNet3d.encode(encoders, ps, x, tb);
+		final NDArray[] enc = encoderOutputs(UNet3d.encode(encoders, ps, x, trainsEncoder(training)));
 		NDArray y = enc[l - 1];
 		final NDArray[] dec = new NDArray[l - 1];
 		for (int i = l - 2; i >= 0; i--) {

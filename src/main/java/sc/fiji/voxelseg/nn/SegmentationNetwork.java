@@ -22,7 +22,7 @@ public abstract class SegmentationNetwork extends NetBlock {
 	public static final String HEAD = "head";
 
 	protected final NetworkConfig config;
-	private boolean backboneFrozen, backboneStatisticsFixed;
+	private boolean backboneFrozen, backboneStatisticsFixed, encoderFrozen;
 
 	protected SegmentationNetwork(final NetworkConfig config) {
 		this.config = config;
@@ -31,6 +31,38 @@ public abstract class SegmentationNetwork extends NetBlock {
 	/** Whether parameter {@code name} (as {@link #getParameters} names it) belongs to the head. */
 	public static boolean isHead(final String name) {
 		return name.startsWith(HEAD);
+	}
+
+	/**
+	 * Whether parameter {@code name} (as {@link #getParameters} names it, without DJL's child
+	 * positions) belongs to the encoder: the U-Net's and the feature pyramid's {@code enc} levels, the
+	 * VNet's {@code in} and {@code down} stages.
+	 */
+	public static boolean isEncoder(final String name) {
+		return name.startsWith("enc") || name.startsWith("in_") || name.startsWith("down");
+	}
+
+	/**
+	 * Freezes the encoder (seed 002's second stage): it runs in inference mode, keeping its batch-norm
+	 * statistics, and no gradient flows into it, so only the decoder and the head learn.
+	 */
+	public void setEncoderFrozen(final boolean frozen) {
+		encoderFrozen = frozen;
+	}
+
+	public boolean encoderFrozen() {
+		return encoderFrozen;
+	}
+
+	/** Whether the encoder runs in training mode in a forward pass of the given mode. */
+	protected boolean trainsEncoder(final boolean training) {
+		return trainsBackbone(training) && !encoderFrozen;
+	}
+
+	/** The encoder maps as the decoder reads them: cut from the encoder's graph when it is frozen (in place). */
+	protected NDArray[] encoderOutputs(final NDArray[] enc) {
+		if (encoderFrozen) for (int i = 0; i < enc.length; i++) enc[i] = enc[i].stopGradient();
+		return enc;
 	}
 
 	/**

@@ -59,7 +59,7 @@ public final class UNet3d extends SegmentationNetwork {
 		checkInput(x.getShape());
 		final int l = config.levels();
 		final boolean trainBackbone = trainsBackbone(training);
-		final NDArray[] enc = encode(encoders, ps, x, trainBackbone);
+		final NDArray[] enc = encoderOutputs(encode(encoders, ps, x, trainsEncoder(training)));
 		NDArray y = enc[l - 1];
 		final NDArray[] dec = new NDArray[l - 1];
 		final boolean pair = TorchEngine.channelsLast(x.getDevice());

@@ -67,8 +67,10 @@ public final class VNet extends SegmentationNetwork {
 		final int l = config.levels();
 		final boolean trainBackbone = trainsBackbone(training);
 		final NDArray[] enc = new NDArray[l];
-		enc[0] = down[0].input(ps, x, trainBackbone);
-		for (int i = 1; i < l; i++) enc[i] = down[i].down(ps, enc[i - 1], trainBackbone);
+		final boolean trainEncoder = trainsEncoder(training);
+		enc[0] = down[0].input(ps, x, trainEncoder);
+		for (int i = 1; i < l; i++) enc[i] = down[i].down(ps, enc[i - 1], trainEncoder);
+		encoderOutputs(enc);
 		final NDArray[] dec = new NDArray[l - 1];
 		NDArray y = enc[l - 1];
 		for (int i = l - 2; i >= 0; i--) {

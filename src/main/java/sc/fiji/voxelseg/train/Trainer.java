@@ -139,7 +139,7 @@ public final class Trainer {
 	 *           backbone, or the settings ask for another network (listing what differs)
 	 */
 	public NetworkConfig networkConfig() {
-		if (settings.init != null) return pretrained().network().withClasses(data.classCount());
+		if (settings.init != null) return pretrained().network().withClasses(settings.patches != null ? 2 : data.classCount());
 		return settings.network(data.classCount());
 	}
 
@@ -167,6 +167,10 @@ public final class Trainer {
 		if (settings.kernel > 0 && settings.kernel != n.kernel()) d.add("kernel " + settings.kernel + " (pretrained: " + n.kernel() + ")");
 		if (settings.norm != n.norm()) d.add("norm " + settings.norm.name().toLowerCase(java.util.Locale.ROOT) + " (pretrained: " + n.norm().name()
 			.toLowerCase(java.util.Locale.ROOT) + ")");
+		if (n.inChannels() != settings.inChannels()) {
+			d.add(n.inChannels() == 2 ? "input channels 1 (the backbone was pretrained on attention patches, image and organ mask: train " +
+				"it with --attention)" : "input channels 2 for attention patches (the backbone was pretrained on images alone)");
+		}
 		if (!d.isEmpty()) {
 			throw new IllegalArgumentException("the network options contradict the pretrained backbone " + p + ": " + String.join(", ", d) +
 				". Leave them out: --init takes the network from the backbone");
@@ -214,11 +218,12 @@ public final class Trainer {
 	 * ({@link TrainingSettings#backboneFactor}) for the network's parameters outside its head, 1 for
 	 * the head and the regime's own; null when training does not start from a pretrained backbone.
 	 */
-	private double[] factors(final boolean[] backbone, final long step) {
-		if (settings.init == null) return null;
+	private double[] factors(final boolean[] backbone, final boolean[] encoder, final long step) {
+		final boolean frozenEncoder = settings.patches != null && settings.patches.frozenEncoder;
+		if (settings.init == null && !frozenEncoder) return null;
 		final double[] f = new double[backbone.length];
-		final double b = settings.backboneFactor(step);
-		for (int i = 0; i < f.length; i++) f[i] = backbone[i] ? b : 1;
+		final double b = settings.init == null ? 1 : settings.backboneFactor(step);
+		for (int i = 0; i < f.length; i++) f[i] = frozenEncoder && encoder[i] ? 0 : backbone[i] ? b : 1;
 		return f;
 	}
 
@@ -230,6 +235,14 @@ public final class Trainer {
 		final boolean[] b = new boolean[count];
 		int i = 0;
 		for (final Pair<String, Parameter> p : net.getParameters()) b[i++] = !SegmentationNetwork.isHead(strip(p.getKey()));
+		return b;
+	}
+
+	/** Which of the optimised parameters (the network's, then the regime's) belong to the network's encoder. */
+	static boolean[] encoderParameters(final SegmentationNetwork net, final int count) {
+		final boolean[] b = new boolean[count];
+		int i = 0;
+		for (final Pair<String, Parameter> p : net.getParameters()) b[i++] = SegmentationNetwork.isEncoder(strip(p.getKey()));
 		return b;
 	}
 
@@ -269,9 +282,13 @@ public final class Trainer {
 			throw new IllegalArgumentException("checkpoint " + checkpoint + " is of a semi-supervised run: resume it as one (with its " +
 				"unlabeled images), e.g. train --mode semi --resume");
 		}
-		if (s.pretraining != null) {
-			throw new IllegalArgumentException("checkpoint " + checkpoint + " is of a self-supervised pretraining run: resume it with " +
-				"voxelseg pretrain --resume");
+		if (s.pretrains()) {
+			throw new IllegalArgumentException("checkpoint " + checkpoint + " is of a pretraining run: resume it with voxelseg pretrain " +
+				"--resume");
+		}
+		if (s.patches != null) {
+			throw new IllegalArgumentException("checkpoint " + checkpoint + " is of a run on attention patches: resume it with its " +
+				"attention maps, e.g. train --attention SOURCE --resume");
 		}
 		final Trainer t = new Trainer(data, s, out, progress);
 		// from a pretrained backbone the checkpoint holds the network: the backbone file is not needed again
@@ -335,7 +352,8 @@ public final class Trainer {
 			final List<Parameter> params = new ArrayList<>();
 			for (final Pair<String, Parameter> p : net.getParameters()) params.add(p.getValue());
 			params.addAll(obj.open(root, net, total));
-			final boolean[] backbone = backboneParameters(net, params.size());
+			final boolean[] backbone = backboneParameters(net, params.size()), encoder = encoderParameters(net, params.size());
+			net.setEncoderFrozen(settings.patches != null && settings.patches.frozenEncoder);
 			final Optimiser opt = optimiser(root);
 			if (from != null) {
 				opt.load(from.optimiserState(), params);
@@ -363,7 +381,7 @@ public final class Trainer {
 							"The weights were not updated; the last checkpoint (%s) is kept. Lower the learning rate (now %.2g) or check " +
 							"the images for extreme values%s", step + 1, loss, checkpointPath(out), lr, obj.lastTermsText()));
 					}
-					final double[] factors = factors(backbone, step);
+					final double[] factors = factors(backbone, encoder, step);
 					if (settings.gradientClip > 0) {
 						final double norm = Optimiser.clipGlobalNorm(learning(params, factors), settings.gradientClip);
 						if (!Double.isFinite(norm)) {
@@ -634,7 +652,7 @@ public final class Trainer {
 			names.add(lc == null ? "class_" + c : lc.name());
 		}
 		history.writeCsv(historyPath(out), names);
-		TrainingReport.writeCurve(curvePath(out), history, settings.pretraining != null);
+		TrainingReport.writeCurve(curvePath(out), history, settings.pretrains());
 	}
 
 	static String duration(final double seconds) {

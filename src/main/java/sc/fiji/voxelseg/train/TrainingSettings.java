@@ -72,6 +72,11 @@ public final class TrainingSettings {
 	/** Self-supervised dense pretraining (seed 004) with these settings, or null for training on labels. */
 	public PretrainSettings pretraining;
 	/**
+	 * Training on organ-centred patches with an attention channel (seed 002): contrastive pretraining
+	 * when its method is set, else a cascade model's segmentation; null for whole volumes.
+	 */
+	public PatchSettings patches;
+	/**
 	 * The global norm that gradients are clipped to before each optimiser step
 	 * ({@code torch.nn.utils.clip_grad_norm_}); 0 leaves them as they are.
 	 */
@@ -345,11 +350,23 @@ public final class TrainingSettings {
 
 	/** The network these settings describe, for {@code classes} output classes (options left at 0 take the architecture's defaults). */
 	public sc.fiji.voxelseg.nn.NetworkConfig network(final int classes) {
-		sc.fiji.voxelseg.nn.NetworkConfig c = sc.fiji.voxelseg.nn.NetworkConfig.defaults(architecture, 1, classes).withNorm(norm);
+		// a patch network reads the image and the organ's attention mask, and predicts that organ's mask
+		sc.fiji.voxelseg.nn.NetworkConfig c = sc.fiji.voxelseg.nn.NetworkConfig.defaults(architecture, inChannels(), patches != null ? 2
+			: classes).withNorm(norm);
 		if (levels > 0) c = c.withLevels(levels);
 		if (baseWidth > 0) c = c.withBaseWidth(baseWidth);
 		if (kernel > 0) c = c.withKernel(kernel);
 		return c;
+	}
+
+	/** Input channels of the network: 2 on attention patches (image and organ mask), else 1. */
+	public int inChannels() {
+		return patches != null ? 2 : 1;
+	}
+
+	/** Whether the run pretrains a backbone (self-supervised, or contrastive on patches) rather than segmenting. */
+	public boolean pretrains() {
+		return pretraining != null || patches != null && patches.pretraining();
 	}
 
 	/** @throws IllegalArgumentException naming the first setting out of range */
@@ -409,6 +426,21 @@ public final class TrainingSettings {
 					"--init setting");
 			}
 		}
+		if (patches != null) {
+			patches.validate();
+			if (architecture != null && norm != null) patches.checkPatch(network(2));
+			if (semiSupervised != null || representation != Representation.NONE || pretraining != null) {
+				throw new IllegalArgumentException("training on attention patches takes no semi-supervised, representation or " +
+					"self-supervised pretraining setting");
+			}
+			if (patches.pretraining() && init != null) {
+				throw new IllegalArgumentException("contrastive pretraining starts from random weights: it takes no --init");
+			}
+			if (patches.frozenEncoder && (linear || freezeSteps != 0 || rampSteps != 0)) {
+				throw new IllegalArgumentException("a frozen encoder (--mode decoder) takes no linear evaluation, freeze or ramp: the " +
+					"encoder stays frozen throughout and the decoder learns from the first step");
+			}
+		}
 		if (sampling == null || augmentation == null || loss == null || optimiser == null || schedule == null || architecture == null) {
 			throw new IllegalArgumentException("incomplete training settings");
 		}
@@ -439,6 +471,9 @@ public final class TrainingSettings {
 				semiSupervised.emaDecay, semiSupervised.confidence);
 		}
 		if (pretraining != null) return s + ", self-supervised pretraining: " + pretraining.summary(architecture);
+		if (patches != null) {
+			return s + (init == null ? "" : ", from a pretrained backbone") + ", " + patches.summary();
+		}
 		final String from = init == null ? "" : linear ? ", linear evaluation on a frozen pretrained backbone" : String.format(Locale.ROOT,
 			", from a pretrained backbone (frozen %s steps, ramp %s)", freezeSteps == DEFAULT ? "a third of the" : Long.toString(freezeSteps),
 			rampSteps == DEFAULT ? "1,200/45,000 of the" : Long.toString(rampSteps));

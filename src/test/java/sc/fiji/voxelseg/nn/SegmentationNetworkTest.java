@@ -229,6 +229,51 @@ class SegmentationNetworkTest {
 	}
 
 	/**
+	 * A frozen encoder (seed 002's second stage): after a training forward and backward pass, exactly
+	 * the parameters that {@link SegmentationNetwork#isEncoder} names have no gradient (every other
+	 * trainable one has some), and the encoder's batch-norm statistics have not moved.
+	 */
+	@Test
+	void frozenEncoderTakesNoGradientAndKeepsItsStatistics() {
+		for (final NetworkConfig c : List.of(UNET_SMALL, VNET_SMALL, FPN_SMALL)) {
+			try (NDManager m = NDManager.newBaseManager()) {
+				final SegmentationNetwork net = c.build();
+				final Shape in = new Shape(2, 1, 8, 8, 16);
+				net.initialize(m, DataType.FLOAT32, in);
+				net.setEncoderFrozen(true);
+				final List<float[]> before = new ArrayList<>();
+				for (final Pair<String, Parameter> p : net.getParameters()) before.add(p.getValue().getArray().toFloatArray());
+				for (final Pair<String, Parameter> p : net.getParameters()) {
+					if (p.getValue().requiresGradient()) p.getValue().getArray().setRequiresGradient(true);
+				}
+				TorchEngine.setGradMode(false);
+				try (ai.djl.training.GradientCollector gc = TorchEngine.engine().newGradientCollector()) {
+					final NDList out = net.forward(new ParameterStore(m, false), new NDList(m.randomNormal(in)), true);
+					final NDArray l = SegmentationNetwork.logits(out);
+					gc.backward(l.mul(l).mean());
+				}
+				int encoder = 0, i = 0;
+				for (final Pair<String, Parameter> p : net.getParameters()) {
+					final String name = p.getKey().replaceAll("(^|_)\\d\\d", "$1");
+					final boolean enc = SegmentationNetwork.isEncoder(name);
+					final NDArray a = p.getValue().getArray();
+					if (enc) encoder++;
+					if (!p.getValue().requiresGradient()) {
+						if (enc) assertEquals(java.util.Arrays.toString(before.get(i)), java.util.Arrays.toString(a.toFloatArray()),
+							c.describe() + " " + name + " statistics moved");
+					}
+					else {
+						final double g = a.getGradient().abs().sum().getFloat();
+						assertEquals(enc, g == 0, c.describe() + " " + name + " gradient " + g);
+					}
+					i++;
+				}
+				assertEquals(true, encoder > 4 && encoder < i, c.describe() + ": " + encoder + " encoder arrays of " + i);
+			}
+		}
+	}
+
+	/**
 	 * Loads the oracle's state_dict into the Java network (checking that names and shapes pair up in
 	 * order), runs it on the oracle's input, and compares the logits and every hidden map within 1e-4
 	 * (relative above 1), plus the output shapes the network announces and, after a training step, the

@@ -1,0 +1,169 @@
+package sc.fiji.voxelseg.train;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+
+import sc.fiji.voxelseg.image.Volume;
+import sc.fiji.voxelseg.infer.PredictOptions;
+import sc.fiji.voxelseg.infer.Predictor;
+import sc.fiji.voxelseg.io.TrainingDataset;
+import sc.fiji.voxelseg.io.VolumeIO;
+import sc.fiji.voxelseg.model.ModelBundle;
+import sc.fiji.voxelseg.util.Progress;
+
+/**
+ * The attention maps of training on organ-centred patches (seed 002, {@link PatchSettings#attention}):
+ * for every case of a dataset, a coarse label map on the model grid of the training data, made by
+ * the same preprocessing as the ground truth so that it lies on the same voxels. Three sources:
+ * <ul>
+ * <li>{@value PatchSettings#LABELS}: the ground truth itself, the oracle that measures what the
+ * coarse model's errors cost;</li>
+ * <li>a coarse VoxelSeg model bundle: its segmentation of each case's image. A model segments the
+ * cases it was trained on better than new ones, so these masks are optimistic; the cases a bundle
+ * was trained on are reported. Cross-fitted masks (each case segmented by a model that did not see
+ * it) avoid that: write them to a folder and give the folder;</li>
+ * <li>a folder of label maps, one per case, named like the case's image file (or its label file).</li>
+ * </ul>
+ */
+public final class AttentionMaps {
+
+	private AttentionMaps() {}
+
+	/**
+	 * Each case's attention map on the model grid, by case id.
+	 *
+	 * @param data the dataset's cases after the plan (their labels for {@value PatchSettings#LABELS})
+	 * @throws IOException naming the file that cannot be read
+	 * @throws IllegalArgumentException naming the source or case that does not fit
+	 */
+	public static Map<String, byte[]> load(final String source, final TrainingDataset ds, final TrainingData data, final Progress progress)
+		throws IOException
+	{
+		final Map<String, byte[]> maps = new HashMap<>();
+		if (PatchSettings.LABELS.equals(source)) {
+			for (final CaseData c : data.cases()) maps.put(c.id(), c.labels());
+			return maps;
+		}
+		final Path p = Path.of(source);
+		if (!Files.exists(p)) {
+			throw new IllegalArgumentException("attention source " + source + " does not exist: give 'labels', a coarse model bundle or a " +
+				"folder of label maps");
+		}
+		final List<TrainingData.Pair> pairs = new ArrayList<>();
+		if (Files.isDirectory(p) && !Files.exists(p.resolve(ModelBundle.DESCRIPTION))) {
+			for (final TrainingDataset.Case c : ds.cases()) {
+				final Path f = mapFile(p, c);
+				pairs.add(new TrainingData.Pair(c.id(), VolumeIO.read(c.image()), VolumeIO.read(f)));
+			}
+		}
+		else {
+			final ModelBundle b = ModelBundle.load(p);
+			b.requireSegmentation(source);
+			final Set<String> seen = trainedOn(b);
+			final List<String> optimistic = new ArrayList<>();
+			try (Predictor predictor = Predictor.load(p, "auto")) {
+				int i = 0;
+				for (final TrainingDataset.Case c : ds.cases()) {
+					progress.checkCanceled();
+					progress.status("Coarse segmentation of " + c.id() + " for its attention map");
+					progress.progress(i++, ds.size());
+					final Volume image = VolumeIO.read(c.image());
+					pairs.add(new TrainingData.Pair(c.id(), image, predictor.predict(image, PredictOptions.defaults(), Progress.NONE).labels()));
+					if (seen.contains(c.id())) optimistic.add(c.id());
+				}
+			}
+			if (!optimistic.isEmpty()) {
+				progress.warning(optimistic.size() + " of " + ds.size() + " cases were training cases of the coarse model " + source + ": " +
+					"their attention maps are better than those of new images. For realistic masks give a folder of cross-fitted " +
+					"segmentations instead");
+			}
+		}
+		final TrainingData prepared = TrainingData.of(pairs, data.classes(), data.plan(), progress);
+		for (final CaseData c : prepared.cases()) maps.put(c.id(), c.labels());
+		return maps;
+	}
+
+	/** The label map of case {@code c} in folder {@code dir}: named like its image, or like its label file. */
+	static Path mapFile(final Path dir, final TrainingDataset.Case c) {
+		final Path byImage = dir.resolve(c.image().getFileName().toString());
+		if (Files.isRegularFile(byImage)) return byImage;
+		final Path byLabel = dir.resolve(c.label().getFileName().toString());
+		if (Files.isRegularFile(byLabel)) return byLabel;
+		throw new IllegalArgumentException("the attention folder " + dir + " has no label map for case " + c.id() + " (looked for " + c
+			.image().getFileName() + " and " + c.label().getFileName() + ")");
+	}
+
+	/** The case ids a model bundle lists as its training cases. */
+	private static Set<String> trainedOn(final ModelBundle b) {
+		final Set<String> ids = new HashSet<>();
+		final JsonObject t = b.training();
+		final JsonElement state = t == null ? null : t.get("state");
+		if (state != null && state.isJsonObject() && state.getAsJsonObject().get("training") instanceof JsonArray a) {
+			a.forEach(e -> ids.add(e.getAsString()));
+		}
+		return ids;
+	}
+
+	/**
+	 * Each case's condition tag from a file: a CSV of {@code case,condition} rows (a header row
+	 * {@code case,...} is skipped), or a JSON list of objects with {@code id} and {@code phase} or
+	 * {@code condition}, such as the phantom cohort's {@code cases.json}.
+	 *
+	 * @throws IOException naming the file and line that cannot be read
+	 */
+	public static Map<String, String> conditions(final Path file) throws IOException {
+		if (!Files.isRegularFile(file)) throw new IOException("conditions file " + file + " does not exist");
+		final Map<String, String> m = new HashMap<>();
+		if (file.getFileName().toString().toLowerCase(java.util.Locale.ROOT).endsWith(".json")) {
+			final String text = Files.readString(file);
+			sc.fiji.voxelseg.util.Json.checkDepth(text, file.toString());
+			final JsonElement root;
+			try {
+				root = com.google.gson.JsonParser.parseString(text);
+			}
+			catch (final RuntimeException e) {
+				throw new IOException(file + " is not valid JSON: " + e.getMessage(), e);
+			}
+			if (!root.isJsonArray()) throw new IOException(file + " must be a JSON list of cases, each with id and phase (or condition)");
+			for (final JsonElement e : root.getAsJsonArray()) {
+				if (!e.isJsonObject()) throw new IOException(file + ": every entry must be an object with id and phase (or condition)");
+				final JsonObject o = e.getAsJsonObject();
+				final JsonElement id = o.get("id"), tag = o.has("condition") ? o.get("condition") : o.get("phase");
+				if (id == null || tag == null || !id.isJsonPrimitive() || !tag.isJsonPrimitive()) {
+					throw new IOException(file + ": entry " + o.get("id") + " needs an id and a phase (or condition)");
+				}
+				m.put(id.getAsString(), tag.getAsString());
+			}
+			return m;
+		}
+		final List<String> lines = Files.readAllLines(file);
+		for (int i = 0; i < lines.size(); i++) {
+			final String line = lines.get(i).strip();
+			if (line.isEmpty() || line.startsWith("#")) continue;
+			final String[] f = line.split("[,;\t]");
+			if (f.length < 2 || f[0].isBlank() || f[1].isBlank()) {
+				throw new IOException(file + " line " + (i + 1) + ": expected 'case,condition', got '" + line + "'");
+			}
+			if (m.isEmpty() && i == firstContent(lines) && f[0].strip().equalsIgnoreCase("case")) continue;
+			if (m.put(f[0].strip(), f[1].strip()) != null) throw new IOException(file + " line " + (i + 1) + ": case " + f[0].strip() + " is tagged twice");
+		}
+		if (m.isEmpty()) throw new IOException(file + " tags no case");
+		return m;
+	}
+
+	private static int firstContent(final List<String> lines) {
+		for (int i = 0; i < lines.size(); i++) if (!lines.get(i).isBlank() && !lines.get(i).strip().startsWith("#")) return i;
+		return -1;
+	}
+}
