@@ -10,7 +10,13 @@ import java.util.Set;
 
 import sc.fiji.voxelseg.nn.Architecture;
 import sc.fiji.voxelseg.preprocess.PreprocessingPlan;
+import sc.fiji.voxelseg.io.TrainingDataset;
+import sc.fiji.voxelseg.model.ModelBundle;
+import sc.fiji.voxelseg.train.AttentionMaps;
 import sc.fiji.voxelseg.train.CaseData;
+import sc.fiji.voxelseg.train.PatchSettings;
+import sc.fiji.voxelseg.train.PatchTrainer;
+import sc.fiji.voxelseg.train.TrainingData;
 import sc.fiji.voxelseg.train.Optimiser;
 import sc.fiji.voxelseg.train.PretrainSettings;
 import sc.fiji.voxelseg.train.Pretrainer;
@@ -34,12 +40,23 @@ final class PretrainCommand implements Main.Subcommand {
 			"[--restore-weight 10] [--no-restore] [--no-balance] [--aug default|none] [--projection 128] [--lr 3e-4] [--clip 1] " +
 			"[--val 0.02 (share of images held out; their loss picks the bundle)] [--checkpoint-every N] [--seed 42] [--device auto|cpu|gpu:N] [--plan plan.json | --preset pretrain-ct (default) | mri | " +
 			"preprocessing options as for preprocess] [--resume]\n" +
-			"  vox2vec: --no-balance --no-restore --aug none";
+			"  vox2vec: --no-balance --no-restore --aug none\n" +
+			"pretrain --method agcl|sscl|ce --data DATASET_DIR --attention labels|COARSE_BUNDLE|DIR_OF_LABEL_MAPS --out PRETRAINED[.zip] " +
+			"[--conditions FILE.csv|cases.json (each case's contrast phase; none: organ-only)] [--patch 64,64,32] [--batch 8 (patches; " +
+			"two views each)] [--iterations 2000] [--arch unet|vnet] [--levels L] [--width W] [--kernel K] [--norm batch|instance|none] " +
+			"[--temperature 0.1] [--projection 256] [--lr 1e-3] [--schedule poly|constant] [--val 0.1] [--checkpoint-every N] [--seed 42] " +
+			"[--device auto|cpu|gpu:N] [--plan plan.json | --preset seeds-ct (default) | preprocessing options as for preprocess] [--resume]\n" +
+			"  seed 002's contrastive pretraining on organ patches with an attention channel; train a cascade from it with train " +
+			"--mode decoder --init PRETRAINED --attention ...";
 	}
 
 	@Override
 	public void run(final List<String> argv, final PrintStream out) throws Exception {
 		final Args a = new Args(argv, FLAGS);
+		if (a.has("method")) {
+			patches(a, out);
+			return;
+		}
 		final List<String> folders = a.all("images");
 		if (folders.isEmpty()) throw new Args.UsageException("missing --images DIR (a folder of images without labels)");
 		final Path bundle = a.path("out");
@@ -66,6 +83,96 @@ final class PretrainCommand implements Main.Subcommand {
 			: "pretrained", r.steps(), images.size(), bundle, bundle);
 		out.println("checkpoint " + r.checkpoint() + ", curve " + Trainer.curvePath(bundle) + ", history " +
 			Trainer.historyPath(bundle));
+	}
+
+	/** Contrastive pretraining on organ patches (seed 002): AGCL, SSCL or CE. */
+	private static void patches(final Args a, final PrintStream out) throws Exception {
+		if (a.has("images")) {
+			throw new Args.UsageException("--method pretrains on organ patches of a labeled dataset: give --data DATASET_DIR, not --images");
+		}
+		for (final String k : new String[] { "crop", "pairs", "voxels", "restore-weight", "aug" }) {
+			if (a.has(k)) throw new Args.UsageException("--" + k + " is for self-supervised dense pretraining (without --method)");
+		}
+		for (final String k : new String[] { "no-restore", "no-balance" }) {
+			if (a.flag(k)) throw new Args.UsageException("--" + k + " is for self-supervised dense pretraining (without --method)");
+		}
+		final Path data = a.path("data"), bundle = a.path("out");
+		final String attention = a.get("attention", null);
+		if (attention == null) {
+			throw new Args.UsageException("--method needs --attention: labels (the ground truth, an oracle), a coarse model bundle, or a " +
+				"folder of label maps (e.g. cross-fitted segmentations)");
+		}
+		final boolean resume = a.flag("resume");
+		final Path ckpt = Trainer.checkpointPath(bundle);
+		// resuming, the run's own preprocessing unless options replace it
+		final PreprocessingPlan plan = PreprocessCommand.plan(a, resume && Files.exists(ckpt) ? ModelBundle.load(ckpt).plan()
+			: PreprocessingPlan.seedsCt());
+		final TrainingSettings s;
+		try {
+			s = PatchSettings.pretrainingDefaults(PatchSettings.Method.parse(a.get("method", null)));
+			s.architecture = Architecture.parse(a.get("arch", "unet"));
+			if (s.architecture == Architecture.FPN) throw new Args.UsageException("--method takes the encoder of a unet or vnet");
+			s.levels = a.getInt("levels", 0);
+			s.baseWidth = a.getInt("width", 0);
+			s.kernel = a.getInt("kernel", 0);
+			s.norm = TrainCommand.norm(a.get("norm", "batch"));
+			s.optimiser = Optimiser.Kind.parse(a.get("optimiser", "adam"));
+			s.learningRate = a.getDouble("lr", s.learningRate);
+			s.weightDecay = a.getDouble("weight-decay", s.weightDecay);
+			s.schedule = sc.fiji.voxelseg.train.LearningRateSchedule.Kind.parse(a.get("schedule", "poly"));
+			s.gradientClip = a.getDouble("clip", 0);
+			s.iterations = a.getLong("iterations", s.iterations);
+			s.batchSize = a.getInt("batch", s.batchSize);
+			s.checkpointEvery = a.getLong("checkpoint-every", 0);
+			s.validationFraction = a.getDouble("val", s.validationFraction);
+			s.seed = a.getLong("seed", 42);
+			s.device = a.get("device", "auto");
+			final PatchSettings p = s.patches;
+			p.attention = attention.equals(PatchSettings.LABELS) ? attention : Path.of(attention).toAbsolutePath().toString();
+			final String patch = a.get("patch", null);
+			if (patch != null) {
+				final long[] c = PreprocessCommand.longs(Args.triple("--patch", patch));
+				p.patch = new int[] { (int) Math.min(Integer.MAX_VALUE, c[0]), (int) Math.min(Integer.MAX_VALUE, c[1]), (int) Math.min(
+					Integer.MAX_VALUE, c[2]) };
+			}
+			p.temperature = a.getDouble("temperature", p.temperature);
+			p.projection = a.getInt("projection", p.projection);
+			final String conditions = a.get("conditions", null);
+			if (conditions != null) {
+				try {
+					p.conditions = AttentionMaps.conditions(Path.of(conditions));
+				}
+				catch (final java.io.IOException e) {
+					throw new Args.UsageException("--conditions: " + e.getMessage());
+				}
+			}
+			s.validate();
+		}
+		catch (final Args.UsageException e) {
+			throw e;
+		}
+		catch (final IllegalArgumentException e) {
+			throw new Args.UsageException(e.getMessage());
+		}
+		a.checkAllUsed();
+		final TerminalProgress progress = new TerminalProgress(System.err);
+		final TrainingDataset ds = TrainingDataset.read(data);
+		final TrainingData td = TrainingData.load(ds, plan, progress);
+		final java.util.Map<String, byte[]> maps = AttentionMaps.load(s.patches.attention, ds, td, progress);
+		final Trainer.Result r;
+		if (resume) {
+			if (!Files.exists(ckpt)) throw new Args.UsageException("--resume: no checkpoint " + ckpt + " to continue from");
+			r = PatchTrainer.resume(ckpt, td, maps, bundle, progress);
+		}
+		else {
+			if (Files.exists(ckpt)) {
+				throw new Args.UsageException(ckpt + " exists from an earlier run: add --resume to continue it, or choose another --out");
+			}
+			r = new PatchTrainer(td, maps, s, bundle, progress).train();
+		}
+		out.printf(Locale.ROOT, "%s after %d steps on %d cases: pretrained backbone %s (train --mode decoder --init %s --attention ...)%n",
+			r.cancelled() ? "cancelled" : "pretrained", r.steps(), td.cases().size(), bundle, bundle);
+		out.println("checkpoint " + r.checkpoint() + ", curve " + Trainer.curvePath(bundle) + ", history " + Trainer.historyPath(bundle));
 	}
 
 	/** The settings from the options; a value out of range is a usage error. */

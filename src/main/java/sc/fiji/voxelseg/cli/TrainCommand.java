@@ -21,6 +21,9 @@ import sc.fiji.voxelseg.train.Representation;
 import sc.fiji.voxelseg.train.CaseData;
 import sc.fiji.voxelseg.train.Sampling;
 import sc.fiji.voxelseg.train.SemiSupervisedSettings;
+import sc.fiji.voxelseg.train.AttentionMaps;
+import sc.fiji.voxelseg.train.PatchSettings;
+import sc.fiji.voxelseg.train.PatchTrainer;
 import sc.fiji.voxelseg.train.SemiSupervisedTrainer;
 import sc.fiji.voxelseg.train.Trainer;
 import sc.fiji.voxelseg.train.TrainingData;
@@ -54,7 +57,11 @@ final class TrainCommand implements Main.Subcommand {
 			"  from a pretrained backbone (voxelseg pretrain): --init PRETRAINED.zip (network and preprocessing from it) [--freeze STEPS " +
 			"(default a third of the iterations)] [--ramp STEPS (default iterations × 1200/45000)] [--ramp-start 0.1]; --mode linear: " +
 			"the head alone on the frozen backbone. Defaults from --init: adam lr 3e-4, batch 7, constant rate\n" +
-			"  [--clip NORM (global gradient norm; 0 = none)]";
+			"  [--clip NORM (global gradient norm; 0 = none)]\n" +
+			"  cascade on organ patches (seed 002, AGCL): --attention labels|COARSE_BUNDLE|DIR_OF_LABEL_MAPS [--patch 64,64,32] trains a " +
+			"model that segments one organ at a time in patches around a coarse segmentation (image + organ mask channels); " +
+			"--mode decoder [--init AGCL_PRETRAINED.zip]: the encoder frozen, only the decoder learns (the paper's second stage). " +
+			"Segment with segment --model BUNDLE --coarse COARSE_BUNDLE";
 	}
 
 	@Override
@@ -78,21 +85,23 @@ final class TrainCommand implements Main.Subcommand {
 		final Path unlabeledDir = unlabeledOption != null ? Path.of(unlabeledOption) : Files.isDirectory(data.resolve("imagesUnlabeled"))
 			? data.resolve("imagesUnlabeled") : null;
 		final TerminalProgress progress = new TerminalProgress(System.err);
-		final TrainingData td = TrainingData.load(TrainingDataset.read(data), plan, progress);
+		final TrainingDataset ds = TrainingDataset.read(data);
+		final TrainingData td = TrainingData.load(ds, plan, progress);
+		final java.util.Map<String, byte[]> attention = s.patches == null ? null : AttentionMaps.load(s.patches.attention, ds, td, progress);
 		final List<CaseData> unlabeled = semi && unlabeledDir != null ? UnlabeledImages.load(unlabeledDir, plan, progress) : List.of();
 		final Trainer.Result r;
 		final Path ckpt = Trainer.checkpointPath(bundle);
 		if (resume) {
 			if (!Files.exists(ckpt)) throw new Args.UsageException("--resume: no checkpoint " + ckpt + " to continue from");
-			r = semi ? SemiSupervisedTrainer.resume(ckpt, td, unlabeled, bundle, progress) : Trainer.resume(ckpt, td, bundle,
-				progress);
+			r = semi ? SemiSupervisedTrainer.resume(ckpt, td, unlabeled, bundle, progress) : attention != null ? PatchTrainer.resume(ckpt, td,
+				attention, bundle, progress) : Trainer.resume(ckpt, td, bundle, progress);
 		}
 		else {
 			if (Files.exists(ckpt)) {
 				throw new Args.UsageException(ckpt + " exists from an earlier run: add --resume to continue it, or choose another --out");
 			}
-			r = semi ? new SemiSupervisedTrainer(td, unlabeled, s, bundle, progress).train() : new Trainer(td, s, bundle, progress)
-				.train();
+			r = semi ? new SemiSupervisedTrainer(td, unlabeled, s, bundle, progress).train() : attention != null ? new PatchTrainer(td,
+				attention, s, bundle, progress).train() : new Trainer(td, s, bundle, progress).train();
 		}
 		final TrainingHistory.Validation best = r.history().best();
 		out.printf(Locale.ROOT, "%s after %d steps: model %s%s%n", r.cancelled() ? "cancelled" : "trained", r.steps(), bundle,
@@ -164,11 +173,18 @@ final class TrainCommand implements Main.Subcommand {
 
 	private static TrainingSettings parse(final Args a) {
 		final String mode = a.get("mode", "supervised").trim().toLowerCase(Locale.ROOT);
-		if (!mode.equals("supervised") && !mode.equals("semi") && !mode.equals("linear")) {
-			throw new Args.UsageException("unknown --mode '" + mode + "': use supervised, semi or linear");
+		if (!mode.equals("supervised") && !mode.equals("semi") && !mode.equals("linear") && !mode.equals("decoder")) {
+			throw new Args.UsageException("unknown --mode '" + mode + "': use supervised, semi, linear or decoder");
 		}
-		final boolean semi = mode.equals("semi"), linear = mode.equals("linear");
-		final String init = a.get("init", null);
+		final boolean semi = mode.equals("semi"), linear = mode.equals("linear"), decoder = mode.equals("decoder");
+		final String init = a.get("init", null), attention = a.get("attention", null);
+		if (decoder && attention == null) {
+			throw new Args.UsageException("--mode decoder trains a cascade's decoder on organ patches: give --attention labels, a coarse " +
+				"model bundle, or a folder of label maps");
+		}
+		if (attention != null && (semi || linear)) {
+			throw new Args.UsageException("--attention trains a cascade on organ patches: it does not combine with --mode " + mode);
+		}
 		if (linear && init == null) throw new Args.UsageException("--mode linear trains a head on a pretrained backbone: give --init PRETRAINED.zip");
 		final TrainingSettings s = semi ? TrainingSettings.semiSupervisedDefaults() : new TrainingSettings();
 		if (init != null) {
@@ -185,6 +201,7 @@ final class TrainCommand implements Main.Subcommand {
 					". Leave them out; the network comes from the backbone");
 			}
 			s.fromPretrained(init, n, linear);
+			if (decoder) s.fineTune(0, 0);
 		}
 		else {
 			s.architecture = Architecture.parse(a.get("arch", semi ? "vnet" : "unet"));
@@ -205,7 +222,7 @@ final class TrainCommand implements Main.Subcommand {
 		s.epochs = a.getInt("epochs", 500);
 		s.iterations = a.getLong("iterations", semi && !a.has("epochs") ? 6000 : 0);
 		s.gradientClip = a.getDouble("clip", 0);
-		if (init != null && !linear) {
+		if (init != null && !linear && !decoder) {
 			// the paper: frozen for 15,000 of 45,000 steps, then a ramp of 1,200
 			s.freezeSteps = a.getLong("freeze", TrainingSettings.DEFAULT);
 			s.rampSteps = a.getLong("ramp", TrainingSettings.DEFAULT);
@@ -214,7 +231,8 @@ final class TrainCommand implements Main.Subcommand {
 		else {
 			for (final String k : new String[] { "freeze", "ramp", "ramp-start" }) {
 				if (a.has(k)) throw new Args.UsageException("--" + k + " is for fine-tuning from a pretrained backbone" + (linear
-					? "; linear evaluation keeps the backbone frozen throughout" : ": give --init PRETRAINED.zip"));
+					? "; linear evaluation keeps the backbone frozen throughout" : decoder ? "; --mode decoder keeps the encoder frozen " +
+						"throughout" : ": give --init PRETRAINED.zip"));
 			}
 		}
 		s.validationFraction = a.getDouble("val", 0.2);
@@ -223,8 +241,16 @@ final class TrainCommand implements Main.Subcommand {
 		s.seed = a.getLong("seed", 42);
 		s.device = a.get("device", "auto");
 		final String patch = a.get("patch", null);
+		if (attention != null) {
+			if (a.has("foreground")) throw new Args.UsageException("--foreground is for patches of whole volumes; organ patches are centred in their organ");
+			s.patches = new PatchSettings();
+			s.patches.attention = attention.equals(PatchSettings.LABELS) ? attention : Path.of(attention).toAbsolutePath().toString();
+			s.patches.frozenEncoder = decoder;
+			if (patch != null) s.patches.patch = ints(Args.triple("--patch", patch));
+			else if (init != null) s.patches.patch = pretrained(init).inputShape();
+		}
 		final double fg = a.getDouble("foreground", 0.33);
-		if (patch != null) {
+		if (patch != null && attention == null) {
 			final double[] p = Args.triple("--patch", patch);
 			s.sampling = Sampling.patches((int) p[0], (int) p[1], (int) p[2], fg);
 		}
@@ -267,6 +293,12 @@ final class TrainCommand implements Main.Subcommand {
 		if (!pass.equals("separate") && !pass.equals("shared")) throw new Args.UsageException("unknown --student-pass '" + pass +
 			"': use separate (labeled and unlabeled volumes in their own passes, so batch norm sees them apart) or shared");
 		m.separatePasses = pass.equals("separate");
+	}
+
+	private static int[] ints(final double[] v) {
+		final int[] r = new int[v.length];
+		for (int i = 0; i < v.length; i++) r[i] = (int) Math.max(Integer.MIN_VALUE, Math.min(Integer.MAX_VALUE, v[i]));
+		return r;
 	}
 
 	static Norm norm(final String n) {

@@ -54,7 +54,7 @@ import sc.fiji.voxelseg.nn.TorchEngine;
  * ({@link GlobalPool#average}); AGCL and SSCL project it with an MLP to
  * {@link PatchSettings#projection} dimensions on the unit sphere ({@link ProjectionHead}) into
  * {@link ConditionalContrastiveLoss#supCon} with (organ, condition) labels (AGCL) or twin labels
- * (SSCL); CE classifies it into the organ classes with a linear layer and cross-entropy. The MLP and
+ * (SSCL); CE classifies it into the organ × condition classes with a linear layer and cross-entropy. The MLP and
  * the classifier belong to the regime: saved in checkpoints, never in the pretrained bundle.</li>
  * <li>Segmentation (no method): the patch as drawn, without further augmentation (the centre's
  * draw within the box already moves the organ within the patch), and the organ's ground-truth
@@ -78,7 +78,7 @@ final class PatchRegime implements Regime {
 
 	private final TrainingSettings settings;
 	private final PatchSettings p;
-	private final int classes;
+	private final int classes, conditionCount;
 	private final List<Source> train, heldOut;
 	/** The organ classes present in the training attention maps, and the training sources that hold each. */
 	private final int[] organs;
@@ -102,6 +102,7 @@ final class PatchRegime implements Regime {
 		p = s.patches;
 		this.classes = classes;
 		final List<String> tags = p.conditions == null ? List.of() : List.copyOf(new TreeSet<>(p.conditions.values()));
+		conditionCount = Math.max(1, tags.size());
 		this.train = sources(train, attention, tags);
 		this.heldOut = sources(heldOut, attention, tags);
 		final TreeSet<Integer> present = new TreeSet<>();
@@ -236,7 +237,7 @@ final class PatchRegime implements Regime {
 		final int c = network.encoderChannels()[0];
 		projector = new ProjectionHead(c, c, p.projection);
 		projector.initialize(root, DataType.FLOAT32, new Shape(2, c));
-		classifier = new LinearBlock(c, classes, true);
+		classifier = new LinearBlock(c, classes * conditionCount, true);
 		classifier.initialize(root, DataType.FLOAT32, new Shape(2, c));
 		final Block used = p.method == PatchSettings.Method.CE ? classifier : projector;
 		for (final Pair<String, Parameter> q : used.getParameters()) params.add(q.getValue());
@@ -269,9 +270,10 @@ final class PatchRegime implements Regime {
 		switch (p.method) {
 			case CE: {
 				final NDArray logits = classifier.forward(ps, new NDList(pooled), training).head();
-				final byte[] organ = new byte[rows.organs().length];
-				for (int i = 0; i < organ.length; i++) organ[i] = (byte) rows.organs()[i];
-				return SegmentationLoss.crossEntropy(logits, root.create(ByteBuffer.wrap(organ), new Shape(organ.length), DataType.UINT8), null);
+				// class condition · K + organ
+				final int[] target = new int[rows.organs().length];
+				for (int i = 0; i < target.length; i++) target[i] = rows.conditions()[i] * classes + rows.organs()[i];
+				return SegmentationLoss.crossEntropy(logits, root.create(target), null);
 			}
 			case SSCL:
 				return ConditionalContrastiveLoss.supCon(projector.project(ps, pooled, training), ConditionalContrastiveLoss.twinLabels(b.n() /

@@ -28,7 +28,7 @@ public final class PatchSettings {
 		AGCL,
 		/** Self-supervised contrastive: the augmented twin is the only positive. */
 		SSCL,
-		/** Cross-entropy on the organ class of the patch, through a linear classifier. */
+		/** Cross-entropy on the (organ, condition) class of the patch, through a linear classifier. */
 		CE;
 
 		public String id() {
@@ -64,6 +64,21 @@ public final class PatchSettings {
 	 * one condition, which makes AGCL organ-only SupCon.
 	 */
 	public Map<String, String> conditions;
+
+	/**
+	 * The training settings of contrastive pretraining on patches. The paper's learning rate, epochs
+	 * and patch size are in a supplement that is not available; these are VoxelSeg's: U-Net encoder,
+	 * Adam 1e-3 with the poly schedule, 8 patches (16 views) per batch, 2000 steps, a tenth of the
+	 * cases held out (their loss picks the bundle), 64×64×32 patches, τ 0.1, projection 256.
+	 */
+	public static TrainingSettings pretrainingDefaults(final Method method) {
+		final TrainingSettings s = new TrainingSettings().architecture(sc.fiji.voxelseg.nn.Architecture.UNET).optimiser(Optimiser.Kind.ADAM)
+			.learningRate(1e-3).schedule(LearningRateSchedule.Kind.POLY).iterations(2000).batchSize(8).validationFraction(0.1)
+			.augmentation(Augmentation.none());
+		s.patches = new PatchSettings();
+		s.patches.method = method;
+		return s;
+	}
 
 	/** Voxels per patch channel. */
 	public int patchVoxels() {
@@ -112,7 +127,7 @@ public final class PatchSettings {
 		final String loss = switch (method) {
 			case AGCL -> conditionCount() > 1 ? "AGCL (organ × " + conditionCount() + " conditions)" : "AGCL (organ only)";
 			case SSCL -> "SSCL (twin positives)";
-			case CE -> "organ cross-entropy";
+			case CE -> conditionCount() > 1 ? "organ × condition cross-entropy" : "organ cross-entropy";
 		};
 		return where + ", " + loss + (method == Method.CE ? "" : String.format(Locale.ROOT, ", τ %.2g, projection %d", temperature,
 			projection));
