@@ -3,6 +3,7 @@ package sc.fiji.voxelseg.command;
 import java.io.File;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 
 import org.scijava.ItemIO;
 import org.scijava.app.StatusService;
@@ -13,7 +14,12 @@ import org.scijava.plugin.Plugin;
 
 import sc.fiji.voxelseg.nn.Architecture;
 import sc.fiji.voxelseg.preprocess.PreprocessingPlan;
+import sc.fiji.voxelseg.io.TrainingDataset;
+import sc.fiji.voxelseg.train.AttentionMaps;
 import sc.fiji.voxelseg.train.CaseData;
+import sc.fiji.voxelseg.train.PatchSettings;
+import sc.fiji.voxelseg.train.PatchTrainer;
+import sc.fiji.voxelseg.train.TrainingData;
 import sc.fiji.voxelseg.train.PretrainSettings;
 import sc.fiji.voxelseg.train.Pretrainer;
 import sc.fiji.voxelseg.train.Trainer;
@@ -21,8 +27,10 @@ import sc.fiji.voxelseg.train.TrainingSettings;
 import sc.fiji.voxelseg.train.UnlabeledImages;
 
 /**
- * Self-supervised dense pretraining (seed 004) on a folder of images without labels, writing a
- * pretrained backbone that Train Supervised starts from (plus checkpoint, history CSV and curve).
+ * Pretraining of a backbone, writing a pretrained bundle that Train Supervised starts from (plus
+ * checkpoint, history CSV and curve): self-supervised dense pretraining (seed 004; methods full and
+ * vox2vec) on a folder of images without labels, or contrastive pretraining on organ patches with an
+ * attention channel (seed 002; methods agcl, sscl and ce) on a labeled dataset.
  */
 @Plugin(type = Command.class, menuPath = "Plugins>VoxelSeg>Train>Self-supervised pretraining...", label = "Self-supervised Pretraining")
 public class PretrainCommand extends ContextCommand {
@@ -30,8 +38,23 @@ public class PretrainCommand extends ContextCommand {
 	@Parameter
 	private StatusService status;
 
-	@Parameter(label = "Folder of images without labels", style = "directory")
+	@Parameter(label = "Folder of images without labels (full, vox2vec)", style = "directory", required = false)
 	private File images_dir;
+
+	@Parameter(label = "Labeled dataset folder (agcl, sscl, ce)", style = "directory", required = false)
+	private File dataset_dir;
+
+	@Parameter(label = "Attention (agcl, sscl, ce): labels, a coarse model, or a folder of label maps")
+	private String attention = "labels";
+
+	@Parameter(label = "Condition tags per case, CSV or cases.json (agcl, ce; empty: organ only)", required = false)
+	private File conditions;
+
+	@Parameter(label = "Organ patch size x,y,z (agcl, sscl, ce)")
+	private String patch = "64,64,32";
+
+	@Parameter(label = "Organ patches per batch (agcl, sscl, ce)", min = "1")
+	private int patches = 8;
 
 	@Parameter(label = "Pretrained bundle to write (folder or .zip)", style = "save")
 	private File output;
@@ -42,7 +65,7 @@ public class PretrainCommand extends ContextCommand {
 	@Parameter(label = "Plan file (for 'plan file')", required = false)
 	private File plan_file;
 
-	@Parameter(label = "Method", choices = { "full", "vox2vec" })
+	@Parameter(label = "Method", choices = { "full", "vox2vec", "agcl", "sscl", "ce" })
 	private String method = "full";
 
 	@Parameter(label = "Architecture", choices = { "fpn", "unet", "vnet" })
@@ -87,6 +110,8 @@ public class PretrainCommand extends ContextCommand {
 		final Path out = output.toPath();
 		final Trainer.Result r = Commands.call(() -> {
 			final PreprocessingPlan plan = Commands.plan(preprocessing, plan_file);
+			if (!method.equals("full") && !method.equals("vox2vec")) return onPatches(plan, out, progress);
+			if (images_dir == null) throw new IllegalArgumentException("method " + method + " learns from images alone: choose their folder");
 			final List<CaseData> images = UnlabeledImages.load(images_dir.toPath(), plan, progress);
 			final Path ckpt = Commands.checkpointToResume(out, resume);
 			return ckpt != null ? Pretrainer.resume(ckpt, images, plan, out, progress) : new Pretrainer(images, plan, settings(), out,
@@ -96,18 +121,40 @@ public class PretrainCommand extends ContextCommand {
 		status.showStatus(summary);
 	}
 
+	/** Contrastive pretraining on organ patches of the labeled dataset (seed 002). */
+	private Trainer.Result onPatches(final PreprocessingPlan plan, final Path out, final StatusProgress progress) throws Exception {
+		if (dataset_dir == null) throw new IllegalArgumentException("method " + method + " learns from organ patches: choose a labeled dataset folder");
+		final TrainingSettings s = PatchSettings.pretrainingDefaults(PatchSettings.Method.parse(method)).architecture(Architecture.parse(
+			architecture)).levels(levels).baseWidth(base_width).iterations(iterations).learningRate(learning_rate).batchSize(patches).seed(
+				seed).device(device);
+		if (s.architecture == Architecture.FPN) throw new IllegalArgumentException("method " + method + " takes the encoder of a unet or vnet");
+		s.patches.patch = triple("organ patch size", patch);
+		s.patches.attention = attention.trim();
+		if (conditions != null) s.patches.conditions = AttentionMaps.conditions(conditions.toPath());
+		s.validate();
+		final TrainingDataset ds = TrainingDataset.read(dataset_dir.toPath());
+		final TrainingData td = TrainingData.load(ds, plan, progress);
+		final Map<String, byte[]> maps = AttentionMaps.load(s.patches.attention, ds, td, progress);
+		final Path ckpt = Commands.checkpointToResume(out, resume);
+		return ckpt != null ? PatchTrainer.resume(ckpt, td, maps, out, progress) : new PatchTrainer(td, maps, s, out, progress).train();
+	}
+
+	private static int[] triple(final String what, final String v) {
+		final String[] c = v.trim().split("[,x×]");
+		if (c.length != 3) throw new IllegalArgumentException(what + " needs x,y,z, got '" + v + "'");
+		try {
+			return new int[] { Integer.parseInt(c[0].trim()), Integer.parseInt(c[1].trim()), Integer.parseInt(c[2].trim()) };
+		}
+		catch (final NumberFormatException e) {
+			throw new IllegalArgumentException(what + " needs three whole numbers x,y,z, got '" + v + "'");
+		}
+	}
+
 	private TrainingSettings settings() {
 		final TrainingSettings s = PretrainSettings.defaults().architecture(Architecture.parse(architecture)).levels(levels).baseWidth(
 			base_width).iterations(iterations).learningRate(learning_rate).seed(seed).device(device);
 		final PretrainSettings p = s.pretraining;
-		final String[] c = crop.trim().split("[,x×]");
-		if (c.length != 3) throw new IllegalArgumentException("crop size needs x,y,z, got '" + crop + "'");
-		try {
-			p.crop = new int[] { Integer.parseInt(c[0].trim()), Integer.parseInt(c[1].trim()), Integer.parseInt(c[2].trim()) };
-		}
-		catch (final NumberFormatException e) {
-			throw new IllegalArgumentException("crop size needs three whole numbers x,y,z, got '" + crop + "'");
-		}
+		p.crop = triple("crop size", crop);
 		p.pairs = pairs;
 		p.voxels = voxels;
 		final boolean vox2vec = method.equals("vox2vec");

@@ -23,6 +23,9 @@ import sc.fiji.voxelseg.nn.Architecture;
 import sc.fiji.voxelseg.preprocess.PreprocessingPlan;
 import sc.fiji.voxelseg.train.Representation;
 import sc.fiji.voxelseg.train.Sampling;
+import sc.fiji.voxelseg.train.AttentionMaps;
+import sc.fiji.voxelseg.train.PatchSettings;
+import sc.fiji.voxelseg.train.PatchTrainer;
 import sc.fiji.voxelseg.train.Trainer;
 import sc.fiji.voxelseg.train.TrainingData;
 import sc.fiji.voxelseg.train.TrainingSettings;
@@ -61,8 +64,13 @@ public class TrainSupervisedCommand extends ContextCommand {
 	@Parameter(label = "Pretrained backbone (optional; from Self-supervised pretraining)", required = false)
 	private File pretrained;
 
-	@Parameter(label = "With a pretrained backbone", choices = { "fine-tune", "linear (frozen backbone)" })
+	@Parameter(label = "With a pretrained backbone", choices = { "fine-tune", "linear (frozen backbone)",
+		"decoder (frozen encoder, organ patches)" })
 	private String from_pretrained = "fine-tune";
+
+	@Parameter(label = "Organ-patch cascade: attention from (empty: whole volumes; labels, a coarse model, or a folder of label maps)",
+		required = false)
+	private String attention = "";
 
 	@Parameter(label = "Base width (0 = default)", min = "0")
 	private int base_width = 0;
@@ -82,7 +90,7 @@ public class TrainSupervisedCommand extends ContextCommand {
 	@Parameter(label = "Learning rate")
 	private double learning_rate = 1e-3;
 
-	@Parameter(label = "Patch size x,y,z (empty = whole volumes)", required = false)
+	@Parameter(label = "Patch size x,y,z (empty = whole volumes, or the backbone's organ patches)", required = false)
 	private String patch = "";
 
 	@Parameter(label = "Validation fraction", min = "0", max = "0.9")
@@ -122,6 +130,16 @@ public class TrainSupervisedCommand extends ContextCommand {
 		final Trainer.Result r = Commands.call(() -> {
 			final TrainingData data = data(Commands.plan(preprocessing, plan_file), progress);
 			final Path ckpt = Commands.checkpointToResume(out, resume);
+			if (attention != null && !attention.isBlank()) {
+				// a cascade model on organ patches (seed 002)
+				final TrainingDataset ds = data_dir != null && !data_dir.getPath().isEmpty() ? TrainingDataset.read(data_dir.toPath()) : null;
+				if (ds == null && !attention.trim().equals(PatchSettings.LABELS)) {
+					throw new IllegalArgumentException("attention from a coarse model or a folder needs a dataset folder");
+				}
+				final java.util.Map<String, byte[]> maps = AttentionMaps.load(attention.trim(), ds, data, progress);
+				return ckpt != null ? PatchTrainer.resume(ckpt, data, maps, out, progress) : new PatchTrainer(data, maps, settings(), out,
+					progress).train();
+			}
 			return ckpt != null ? Trainer.resume(ckpt, data, out, progress) : new Trainer(data, settings(), out, progress)
 				.train();
 		});
@@ -143,19 +161,38 @@ public class TrainSupervisedCommand extends ContextCommand {
 			.loss(SegmentationLoss.parse(loss)).epochs(epochs).iterations(iterations).batchSize(batch).learningRate(learning_rate)
 			.validationFraction(validation).seed(seed).device(device).representation(Representation.parse(representation))
 			.featureLayers(feature_layers).lambda(lambda).headWidth(head_width).featureGrid(FeatureGrid.parse(feature_grid));
-		if (patch != null && !patch.isBlank()) {
-			final String[] p = patch.trim().split("[,x×]");
-			if (p.length != 3) throw new IllegalArgumentException("patch size needs x,y,z, got '" + patch + "'");
-			s.sampling(Sampling.patches(Integer.parseInt(p[0].trim()), Integer.parseInt(p[1].trim()), Integer.parseInt(p[2].trim()), 0.33));
+		final int[] size = patch == null || patch.isBlank() ? null : triple(patch);
+		final boolean cascade = attention != null && !attention.isBlank(), decoder = from_pretrained.startsWith("decoder");
+		if (decoder && !cascade) {
+			throw new IllegalArgumentException("the decoder on a frozen encoder trains a cascade on organ patches: give the attention source");
 		}
+		if (cascade) {
+			s.patches = new PatchSettings();
+			s.patches.attention = attention.trim();
+			s.patches.frozenEncoder = decoder;
+			if (size != null) s.patches.patch = size;
+			else if (pretrained != null && !pretrained.getPath().isEmpty()) s.patches.patch = loadPretrained().inputShape();
+		}
+		else if (size != null) s.sampling(Sampling.patches(size[0], size[1], size[2], 0.33));
 		if (pretrained != null && !pretrained.getPath().isEmpty()) {
 			// the network is the backbone's; the dialog's optimiser choices stay as given
 			final TrainingSettings p = new TrainingSettings().fromPretrained(pretrained.getPath(), loadPretrained().network(), from_pretrained
 				.startsWith("linear"));
 			s.architecture(p.architecture).levels(p.levels).baseWidth(p.baseWidth).kernel(p.kernel).norm(p.norm).init(p.init).linear(p.linear)
-				.fineTune(p.freezeSteps, p.rampSteps);
+				.fineTune(decoder ? 0 : p.freezeSteps, decoder ? 0 : p.rampSteps);
 		}
 		return s.validate();
+	}
+
+	private static int[] triple(final String v) {
+		final String[] p = v.trim().split("[,x×]");
+		if (p.length != 3) throw new IllegalArgumentException("patch size needs x,y,z, got '" + v + "'");
+		try {
+			return new int[] { Integer.parseInt(p[0].trim()), Integer.parseInt(p[1].trim()), Integer.parseInt(p[2].trim()) };
+		}
+		catch (final NumberFormatException e) {
+			throw new IllegalArgumentException("patch size needs three whole numbers x,y,z, got '" + v + "'");
+		}
 	}
 
 	private sc.fiji.voxelseg.model.ModelBundle loadPretrained() {

@@ -229,6 +229,37 @@ class CommandsTest {
 		assertTrue(trained.training().getAsJsonObject("settings").get("linear").getAsBoolean());
 	}
 
+	/**
+	 * Contrastive pretraining on organ patches (AGCL, organ × contrast phase) from the pretraining
+	 * dialog, then the decoder on the frozen encoder from Train Supervised: a pretrained two-channel
+	 * backbone, then a cascade model on the backbone's patches.
+	 */
+	@Test
+	void agclPretrainThenTrainTheDecoder() throws Exception {
+		final Path dir = tmp.resolve("agcl-cohort");
+		run("Generate Phantom Cohort", "output_dir=[" + dir + "],cases=3,seed=4,grid=64");
+		final Path plan = tmp.resolve("agcl-plan.json");
+		new sc.fiji.voxelseg.preprocess.PreprocessingPlan(java.util.List.of(sc.fiji.voxelseg.preprocess.Step.Window.of(
+			sc.fiji.voxelseg.preprocess.HuWindow.SOFT_TISSUE), new sc.fiji.voxelseg.preprocess.Step.ResampleToShape(new long[] { 32,
+				32, 16 }))).save(plan);
+		final Path backbone = tmp.resolve("agcl.zip");
+		final Module p = run("Self-supervised Pretraining", "dataset_dir=[" + dir + "],output=[" + backbone + "],preprocessing=[plan file]," +
+			"plan_file=[" + plan + "],method=agcl,architecture=unet,attention=labels,conditions=[" + dir.resolve("cases.json") + "]," +
+			"patch=[16,16,8],patches=2,levels=3,base_width=4,iterations=2,device=cpu");
+		assertTrue(((String) p.getOutput("summary")).startsWith("Pretrained after 2 steps"), (String) p.getOutput("summary"));
+		final var b = sc.fiji.voxelseg.model.ModelBundle.load(backbone);
+		assertTrue(b.pretrained());
+		assertEquals(2, b.network().inChannels());
+		final Path model = tmp.resolve("cascade.zip");
+		final Module m = run("Train Supervised", "data_dir=[" + dir + "],output=[" + model + "],preprocessing=[plan file],plan_file=[" +
+			plan + "],pretrained=[" + backbone + "],from_pretrained=[decoder (frozen encoder, organ patches)],attention=labels," +
+			"iterations=2,batch=2,validation=0,device=cpu");
+		assertTrue(((String) m.getOutput("summary")).startsWith("Trained after 2 steps"), (String) m.getOutput("summary"));
+		final var cascade = sc.fiji.voxelseg.model.ModelBundle.load(model);
+		assertTrue(cascade.cascade());
+		assertTrue(cascade.training().getAsJsonObject("settings").getAsJsonObject("patches").get("frozenEncoder").getAsBoolean());
+	}
+
 	@Test
 	void trainSupervisedOnAFolderAndOnOpenImages() throws Exception {
 		final Path dir = tmp.resolve("cohort");
