@@ -58,6 +58,12 @@ public final class FPN3d extends SegmentationNetwork {
 	}
 
 	@Override
+	public NDArray[] encoderMaps(final ParameterStore ps, final NDArray x, final boolean training) {
+		checkInput(x.getShape());
+		return encoderOutputs(UNet3d.encode(encoders, ps, x, trainsEncoder(training)));
+	}
+
+	@Override
 	protected NDList forwardInternal(final ParameterStore ps, final NDList inputs, final boolean training, final PairList<String, Object> params) {
 		final NDArray x = inputs.head();
 		checkInput(x.getShape());

@@ -2,6 +2,7 @@ package sc.fiji.voxelseg.nn;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
+import ai.djl.training.ParameterStore;
 import ai.djl.ndarray.types.Shape;
 
 /**
@@ -144,6 +145,13 @@ public abstract class SegmentationNetwork extends NetBlock {
 
 	/** Channels of the decoder maps, deepest first (output indices levels+1..2·levels-1). */
 	public abstract int[] decoderChannels();
+
+	/**
+	 * The encoder maps alone, by level (0 = full resolution, the last the deepest), without the
+	 * decoder and the head: what a patch-level representation reads (seed 002), at the encoder's cost
+	 * only. The same maps as a full forward pass of the same mode gives.
+	 */
+	public abstract NDArray[] encoderMaps(ParameterStore ps, NDArray x, boolean training);
 
 	/**
 	 * The forward output in the documented order from the logits and the encoder and decoder maps

@@ -74,6 +74,12 @@ public final class UNet3d extends SegmentationNetwork {
 		return output(head.forward(ps, new NDList(headInput(y)), training).head(), enc, dec);
 	}
 
+	@Override
+	public NDArray[] encoderMaps(final ParameterStore ps, final NDArray x, final boolean training) {
+		checkInput(x.getShape());
+		return encoderOutputs(encode(encoders, ps, x, trainsEncoder(training)));
+	}
+
 	/**
 	 * The U-Net's encoder levels, registered as children {@code enc0 … enc(l-1)} through
 	 * {@code add}: at level {@code i} two units to {@code max(w_i/2, in)} and {@code w_i} channels.

@@ -67,10 +67,7 @@ public final class VNet extends SegmentationNetwork {
 		final int l = config.levels();
 		final boolean trainBackbone = trainsBackbone(training);
 		final NDArray[] enc = new NDArray[l];
-		final boolean trainEncoder = trainsEncoder(training);
-		enc[0] = down[0].input(ps, x, trainEncoder);
-		for (int i = 1; i < l; i++) enc[i] = down[i].down(ps, enc[i - 1], trainEncoder);
-		encoderOutputs(enc);
+		encode(ps, x, trainsEncoder(training), enc);
 		final NDArray[] dec = new NDArray[l - 1];
 		NDArray y = enc[l - 1];
 		for (int i = l - 2; i >= 0; i--) {
@@ -78,6 +75,19 @@ public final class VNet extends SegmentationNetwork {
 			dec[i] = y;
 		}
 		return output(head.forward(ps, new NDList(headInput(y)), training).head(), enc, dec);
+	}
+
+	@Override
+	public NDArray[] encoderMaps(final ParameterStore ps, final NDArray x, final boolean training) {
+		checkInput(x.getShape());
+		return encode(ps, x, trainsEncoder(training), new NDArray[config.levels()]);
+	}
+
+	/** The input stage and the down stages into {@code enc}, by level; cut from their graph when the encoder is frozen. */
+	private NDArray[] encode(final ParameterStore ps, final NDArray x, final boolean training, final NDArray[] enc) {
+		enc[0] = down[0].input(ps, x, training);
+		for (int i = 1; i < enc.length; i++) enc[i] = down[i].down(ps, enc[i - 1], training);
+		return encoderOutputs(enc);
 	}
 
 	@Override

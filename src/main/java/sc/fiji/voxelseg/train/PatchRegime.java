@@ -50,7 +50,8 @@ import sc.fiji.voxelseg.nn.TorchEngine;
  * <ul>
  * <li>Pretraining ({@link PatchSettings#method} set): two views of each patch
  * ({@link OrganPatches#view}: crop-and-resize, rotation about z, scaling), the batch 2B × 2 × D × H
- * × W with views A then views B. Each view's deepest encoder map is globally averaged
+ * × W with views A then views B. Each view's deepest encoder map (the encoder alone runs: the
+ * decoder is not part of the representation) is globally averaged
  * ({@link GlobalPool#average}); AGCL and SSCL project it with an MLP to
  * {@link PatchSettings#projection} dimensions on the unit sphere ({@link ProjectionHead}) into
  * {@link ConditionalContrastiveLoss#supCon} with (organ, condition) labels (AGCL) or twin labels
@@ -260,13 +261,16 @@ final class PatchRegime implements Regime {
 	/** The loss of a batch; the network's forward output goes into {@code out}. */
 	private NDArray loss(final ParameterStore ps, final NDManager root, final Batch b, final boolean training, final NDList out) {
 		final NDArray x = root.create(FloatBuffer.wrap(b.images()), new Shape(b.n(), 2, b.nz(), b.ny(), b.nx()));
-		out.addAll(net.forward(ps, new NDList(x), training));
 		if (!p.pretraining()) {
+			out.addAll(net.forward(ps, new NDList(x), training));
 			final NDArray y = root.create(ByteBuffer.wrap(b.labels()), new Shape(b.n(), b.nz(), b.ny(), b.nx()), DataType.UINT8);
 			return settings.loss.compute(SegmentationNetwork.logits(out), y);
 		}
+		// the representation is the deepest encoder map: the decoder is not run
+		final NDArray[] enc = net.encoderMaps(ps, x, training);
+		for (int i = 0; i < enc.length - 1; i++) out.add(enc[i]);
 		final Rows rows = (Rows) b.extra();
-		final NDArray pooled = GlobalPool.average(net.encoder(out, 1));
+		final NDArray pooled = GlobalPool.average(enc[enc.length - 1]);
 		switch (p.method) {
 			case CE: {
 				final NDArray logits = classifier.forward(ps, new NDList(pooled), training).head();

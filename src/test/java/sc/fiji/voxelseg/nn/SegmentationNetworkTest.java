@@ -228,6 +228,28 @@ class SegmentationNetworkTest {
 		}
 	}
 
+	/** The encoder alone gives the encoder maps of the full forward pass, bit for bit, in both modes. */
+	@Test
+	void encoderMapsEqualTheFullPass() {
+		for (final NetworkConfig c : List.of(UNET_SMALL, VNET_SMALL, FPN_SMALL)) {
+			for (final boolean training : new boolean[] { false, true }) {
+				try (NDManager m = NDManager.newBaseManager()) {
+					final SegmentationNetwork net = c.build();
+					final Shape in = new Shape(2, 1, 8, 8, 16);
+					net.initialize(m, DataType.FLOAT32, in);
+					final NDArray x = m.randomNormal(in);
+					final NDList out = net.forward(new ParameterStore(m, false), new NDList(x), training);
+					final NDArray[] enc = net.encoderMaps(new ParameterStore(m, false), x, training);
+					assertEquals(c.levels(), enc.length);
+					for (int i = 0; i < enc.length; i++) {
+						assertEquals(java.util.Arrays.toString(net.encoder(out, c.levels() - i).toFloatArray()), java.util.Arrays.toString(enc[i]
+							.toFloatArray()), c.describe() + " level " + i + (training ? " training" : ""));
+					}
+				}
+			}
+		}
+	}
+
 	/**
 	 * A frozen encoder (seed 002's second stage): after a training forward and backward pass, exactly
 	 * the parameters that {@link SegmentationNetwork#isEncoder} names have no gradient (every other
