@@ -52,6 +52,21 @@ final class PretrainCommand implements Main.Subcommand {
 
 	@Override
 	public void run(final List<String> argv, final PrintStream out) throws Exception {
+		if (argv.contains("--dry-run")) {
+			// checks the options without data (a study's stage gives --data and --out itself)
+			final List<String> rest = new ArrayList<>(argv);
+			rest.remove("--dry-run");
+			final Args a = new Args(rest, FLAGS);
+			if (a.has("method")) patchSettings(a);
+			else settings(a);
+			PreprocessCommand.plan(a, a.has("method") ? PreprocessingPlan.seedsCt() : PreprocessingPlan.pretrainCt());
+			for (final String k : new String[] { "data", "out" }) a.get(k, null);
+			a.all("images");
+			a.flag("resume");
+			a.checkAllUsed();
+			out.println("pretrain options valid");
+			return;
+		}
 		final Args a = new Args(argv, FLAGS);
 		if (a.has("method")) {
 			patches(a, out);
@@ -87,6 +102,36 @@ final class PretrainCommand implements Main.Subcommand {
 
 	/** Contrastive pretraining on organ patches (seed 002): AGCL, SSCL or CE. */
 	private static void patches(final Args a, final PrintStream out) throws Exception {
+		final Path data = a.path("data"), bundle = a.path("out");
+		final boolean resume = a.flag("resume");
+		final Path ckpt = Trainer.checkpointPath(bundle);
+		// resuming, the run's own preprocessing unless options replace it
+		final PreprocessingPlan plan = PreprocessCommand.plan(a, resume && Files.exists(ckpt) ? ModelBundle.load(ckpt).plan()
+			: PreprocessingPlan.seedsCt());
+		final TrainingSettings s = patchSettings(a);
+		a.checkAllUsed();
+		final TerminalProgress progress = new TerminalProgress(System.err);
+		final TrainingDataset ds = TrainingDataset.read(data);
+		final TrainingData td = TrainingData.load(ds, plan, progress);
+		final java.util.Map<String, byte[]> maps = AttentionMaps.load(s.patches.attention, ds, td, progress);
+		final Trainer.Result r;
+		if (resume) {
+			if (!Files.exists(ckpt)) throw new Args.UsageException("--resume: no checkpoint " + ckpt + " to continue from");
+			r = PatchTrainer.resume(ckpt, td, maps, bundle, progress);
+		}
+		else {
+			if (Files.exists(ckpt)) {
+				throw new Args.UsageException(ckpt + " exists from an earlier run: add --resume to continue it, or choose another --out");
+			}
+			r = new PatchTrainer(td, maps, s, bundle, progress).train();
+		}
+		out.printf(Locale.ROOT, "%s after %d steps on %d cases: pretrained backbone %s (train --mode decoder --init %s --attention ...)%n",
+			r.cancelled() ? "cancelled" : "pretrained", r.steps(), td.cases().size(), bundle, bundle);
+		out.println("checkpoint " + r.checkpoint() + ", curve " + Trainer.curvePath(bundle) + ", history " + Trainer.historyPath(bundle));
+	}
+
+	/** The settings of contrastive pretraining on patches from the options; a bad one is a usage error. */
+	private static TrainingSettings patchSettings(final Args a) {
 		if (a.has("images")) {
 			throw new Args.UsageException("--method pretrains on organ patches of a labeled dataset: give --data DATASET_DIR, not --images");
 		}
@@ -96,17 +141,11 @@ final class PretrainCommand implements Main.Subcommand {
 		for (final String k : new String[] { "no-restore", "no-balance" }) {
 			if (a.flag(k)) throw new Args.UsageException("--" + k + " is for self-supervised dense pretraining (without --method)");
 		}
-		final Path data = a.path("data"), bundle = a.path("out");
 		final String attention = a.get("attention", null);
 		if (attention == null) {
 			throw new Args.UsageException("--method needs --attention: labels (the ground truth, an oracle), a coarse model bundle, or a " +
 				"folder of label maps (e.g. cross-fitted segmentations)");
 		}
-		final boolean resume = a.flag("resume");
-		final Path ckpt = Trainer.checkpointPath(bundle);
-		// resuming, the run's own preprocessing unless options replace it
-		final PreprocessingPlan plan = PreprocessCommand.plan(a, resume && Files.exists(ckpt) ? ModelBundle.load(ckpt).plan()
-			: PreprocessingPlan.seedsCt());
 		final TrainingSettings s;
 		try {
 			s = PatchSettings.pretrainingDefaults(PatchSettings.Method.parse(a.get("method", null)));
@@ -154,25 +193,7 @@ final class PretrainCommand implements Main.Subcommand {
 		catch (final IllegalArgumentException e) {
 			throw new Args.UsageException(e.getMessage());
 		}
-		a.checkAllUsed();
-		final TerminalProgress progress = new TerminalProgress(System.err);
-		final TrainingDataset ds = TrainingDataset.read(data);
-		final TrainingData td = TrainingData.load(ds, plan, progress);
-		final java.util.Map<String, byte[]> maps = AttentionMaps.load(s.patches.attention, ds, td, progress);
-		final Trainer.Result r;
-		if (resume) {
-			if (!Files.exists(ckpt)) throw new Args.UsageException("--resume: no checkpoint " + ckpt + " to continue from");
-			r = PatchTrainer.resume(ckpt, td, maps, bundle, progress);
-		}
-		else {
-			if (Files.exists(ckpt)) {
-				throw new Args.UsageException(ckpt + " exists from an earlier run: add --resume to continue it, or choose another --out");
-			}
-			r = new PatchTrainer(td, maps, s, bundle, progress).train();
-		}
-		out.printf(Locale.ROOT, "%s after %d steps on %d cases: pretrained backbone %s (train --mode decoder --init %s --attention ...)%n",
-			r.cancelled() ? "cancelled" : "pretrained", r.steps(), td.cases().size(), bundle, bundle);
-		out.println("checkpoint " + r.checkpoint() + ", curve " + Trainer.curvePath(bundle) + ", history " + Trainer.historyPath(bundle));
+		return s;
 	}
 
 	/** The settings from the options; a value out of range is a usage error. */

@@ -24,27 +24,33 @@ final class StudyCommand implements Main.Subcommand {
 	@Override
 	public String usage() {
 		return "study --data DATASET --out DIR --arm NAME=\"train options\" [--arm ...] --fractions 0.1,0.2 --seeds 0,1,2,3,4 " +
-			"--steps N [--folds K] [--reference NAME] [--train \"options for every arm\"] [--withheld unlabeled|drop] [--parallel 2] [--report-only (results and report from the finished cells)]";
+			"--steps N [--folds K] [--reference NAME] [--train \"options for every arm\"] [--withheld unlabeled|drop] [--parallel 2] [--report-only (results and report from the finished cells)]\n" +
+			"  [--stage NAME=\"pretrain options\" ...]: a pretraining run per fraction and seed on that cell's labeled cases, not scored. " +
+			"In an arm's or a stage's options, @NAME is the bundle of arm or stage NAME of the same fraction and seed (e.g. --init @agcl, " +
+			"--attention @plain), and --coarse MODEL (e.g. --coarse @plain) segments the arm's test cases as a cascade";
 	}
 
 	@Override
 	public void run(final List<String> argv, final PrintStream out) throws Exception {
-		final Map<String, List<String>> arms = new LinkedHashMap<>();
+		final Map<String, List<String>> arms = new LinkedHashMap<>(), stages = new LinkedHashMap<>();
 		final List<String> rest = new ArrayList<>();
 		for (int i = 0; i < argv.size(); i++) {
 			final String s = argv.get(i);
 			final String value;
-			if (s.equals("--arm")) {
-				if (i + 1 >= argv.size()) throw new Args.UsageException("option --arm needs a value NAME=\"train options\"");
+			final boolean stage = s.equals("--stage") || s.startsWith("--stage=");
+			if (s.equals("--arm") || s.equals("--stage")) {
+				if (i + 1 >= argv.size()) throw new Args.UsageException("option " + s + " needs a value NAME=\"" + (stage ? "pretrain" : "train") +
+					" options\"");
 				value = argv.get(++i);
 			}
 			else if (s.startsWith("--arm=")) value = s.substring(6);
+			else if (s.startsWith("--stage=")) value = s.substring(8);
 			else {
 				rest.add(s);
 				continue;
 			}
 			try {
-				StudyDesign.addArm(arms, value);
+				StudyDesign.addArm(stage ? stages : arms, value);
 			}
 			catch (final IllegalArgumentException e) {
 				throw new Args.UsageException(e.getMessage());
@@ -70,7 +76,7 @@ final class StudyCommand implements Main.Subcommand {
 			if (!withheld.equals("unlabeled") && !withheld.equals("drop")) throw new Args.UsageException("--withheld '" + withheld +
 				"': use unlabeled (the withheld training cases join the unlabeled pool) or drop");
 			design = new StudyDesign(data, dir, arms, common, fractions, seeds, steps, a.getInt("folds", 0), a.get("reference", null), a
-				.getInt("parallel", StudyDesign.defaultParallel()), withheld.equals("drop"));
+				.getInt("parallel", StudyDesign.defaultParallel()), withheld.equals("drop"), stages);
 		}
 		catch (final IllegalArgumentException e) {
 			throw new Args.UsageException(e.getMessage());

@@ -63,6 +63,36 @@ public final class LauncherRunner implements Study.CellRunner {
 		require(List.of("segment", "--model", model.toString(), "--in", images.toString(), "--out", predictions.toString()), slot, log);
 	}
 
+	@Override
+	public void segment(final Path model, final Path coarse, final Path images, final Path predictions, final Study.Slot slot,
+		final Path log) throws Exception
+	{
+		if (coarse == null) segment(model, images, predictions, slot, log);
+		else require(List.of("segment", "--model", model.toString(), "--coarse", coarse.toString(), "--in", images.toString(), "--out",
+			predictions.toString()), slot, log);
+	}
+
+	@Override
+	public void checkPretrain(final List<String> options) throws Exception {
+		final List<String> cmd = new ArrayList<>(List.of("pretrain", "--dry-run"));
+		cmd.addAll(options);
+		final Path log = Files.createTempFile("voxelseg-check", ".log");
+		try {
+			final int code = launch(cmd, new Study.Slot(1, 1), log);
+			if (code != 0) throw new IllegalArgumentException(lastError(log));
+		}
+		finally {
+			Files.deleteIfExists(log);
+		}
+	}
+
+	@Override
+	public void pretrain(final List<String> options, final Study.Slot slot, final Path log) throws Exception {
+		final List<String> cmd = new ArrayList<>(List.of("pretrain"));
+		cmd.addAll(options);
+		require(cmd, slot, log);
+	}
+
 	private void require(final List<String> args, final Study.Slot slot, final Path log) throws IOException, InterruptedException {
 		final int code = launch(args, slot, log);
 		if (code != 0) throw new IOException(args.get(0) + " exited with " + code + ": " + lastError(log) + " (log " + log + ")");

@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -62,6 +63,25 @@ public final class Study {
 
 		/** Segments every image of {@code images} into {@code predictions}, skipping those already written. */
 		void segment(Path model, Path images, Path predictions, Slot slot, Path log) throws Exception;
+
+		/**
+		 * Segments as {@link #segment(Path, Path, Path, Slot, Path)}, as a cascade on {@code coarse}'s
+		 * segmentation when it is not null ({@code segment --coarse}).
+		 */
+		default void segment(final Path model, final Path coarse, final Path images, final Path predictions, final Slot slot,
+			final Path log) throws Exception
+		{
+			if (coarse != null) throw new UnsupportedOperationException("this runner segments no cascades");
+			segment(model, images, predictions, slot, log);
+		}
+
+		/** Checks a stage's {@code pretrain} options without training. */
+		default void checkPretrain(final List<String> options) throws Exception {}
+
+		/** Pretrains with the given {@code pretrain} options (a stage), writing its output to {@code log}. */
+		default void pretrain(final List<String> options, final Slot slot, final Path log) throws Exception {
+			throw new UnsupportedOperationException("this runner runs no pretraining stages");
+		}
 	}
 
 	/**
@@ -98,8 +118,10 @@ public final class Study {
 	{
 		final StudySplits splits = new StudySplits(design);
 		for (final String arm : design.arms().keySet()) {
+			// an arm that uses another cell's bundle is checked when it runs, as that bundle does not exist yet
+			if (!design.references(arm).isEmpty()) continue;
 			try {
-				runner.check(design.trainOptions(arm));
+				runner.check(withoutCoarse(design.trainOptions(arm), null));
 			}
 			catch (final IllegalArgumentException e) {
 				throw new BadArmException("arm " + arm + ": " + e.getMessage());
@@ -109,6 +131,21 @@ public final class Study {
 			}
 			catch (final Exception e) {
 				throw new IOException("arm " + arm + ": its options could not be checked: " + e.getMessage(), e);
+			}
+		}
+		for (final Map.Entry<String, List<String>> stage : design.stages().entrySet()) {
+			if (!design.references(stage.getKey()).isEmpty()) continue;
+			try {
+				runner.checkPretrain(stage.getValue());
+			}
+			catch (final IllegalArgumentException e) {
+				throw new BadArmException("stage " + stage.getKey() + ": " + e.getMessage());
+			}
+			catch (final InterruptedException | IOException e) {
+				throw e;
+			}
+			catch (final Exception e) {
+				throw new IOException("stage " + stage.getKey() + ": its options could not be checked: " + e.getMessage(), e);
 			}
 		}
 		Files.createDirectories(design.out());
@@ -123,7 +160,7 @@ public final class Study {
 		throws IOException, InterruptedException
 	{
 		Json.write(design.out().resolve("study.json"), designJson(design));
-		final List<StudyDesign.Cell> cells = design.cells();
+		final List<StudyDesign.Cell> cells = design.runOrder();
 		final Slot slot = new Slot(Math.max(1, Runtime.getRuntime().availableProcessors() / design.parallel()), design.parallel());
 		final long t0 = System.nanoTime();
 		final List<String> failed = Collections.synchronizedList(new ArrayList<>());
@@ -132,20 +169,38 @@ public final class Study {
 		final ExecutorService pool = Executors.newFixedThreadPool(design.parallel());
 		try {
 			final List<Future<?>> futures = new ArrayList<>();
+			final Map<StudyDesign.Cell, Future<?>> byCell = new java.util.HashMap<>();
 			for (final StudyDesign.Cell c : cells) {
-				futures.add(pool.submit(() -> {
+				// the cells it uses were submitted before it, so they run (or ran) before it starts waiting: no deadlock
+				final List<StudyDesign.Cell> needs = new ArrayList<>();
+				for (final String r : design.references(c.arm())) needs.add(new StudyDesign.Cell(r, c.fraction(), c.seed(), c.fold()));
+				final Future<?> future = pool.submit(() -> {
+					for (final StudyDesign.Cell n : needs) {
+						try {
+							byCell.get(n).get();
+						}
+						catch (final ExecutionException e) {
+							// its own task reports it; this cell finds its bundle missing below
+						}
+					}
 					progress.checkCanceled();
 					final Path dir = c.dir(design.out());
-					if (Files.isRegularFile(dir.resolve("done.json"))) {
-						checkDone(dir, design, c);
+					final boolean stage = design.isStage(c.arm());
+					if (Files.isRegularFile(dir.resolve(stage ? TRAINED : "done.json"))) {
+						if (!stage) checkDone(dir, design, c);
 						synchronized (counts) {
 							counts[1]++;
 						}
 						return null;
 					}
-					progress.status("Study: " + c);
+					progress.status("Study: " + (stage ? "stage " : "") + c);
 					try {
-						final double s = runCell(design, splits, runner, c, slot);
+						for (final StudyDesign.Cell n : needs) {
+							if (!Files.isRegularFile(n.dir(design.out()).resolve(design.isStage(n.arm()) ? TRAINED : "done.json"))) {
+								throw new IOException("it uses the bundle of " + n + ", which did not finish");
+							}
+						}
+						final double s = stage ? runStage(design, splits, runner, c, slot) : runCell(design, splits, runner, c, slot);
 						synchronized (counts) {
 							counts[0]++;
 							cellSeconds[0] += s;
@@ -162,7 +217,9 @@ public final class Study {
 						AtomicFiles.writeString(dir.resolve("failed.txt"), why + "\n");
 					}
 					return null;
-				}));
+				});
+				byCell.put(c, future);
+				futures.add(future);
 			}
 			for (final Future<?> f : futures) {
 				try {
@@ -225,13 +282,15 @@ public final class Study {
 		Files.createDirectories(dir);
 		final StudySplits.View view = splits.view(c.seed(), c.fraction(), c.fold());
 		final StudySplits.Split split = splits.split(c.seed(), c.fraction(), c.fold());
-		final Path model = dir.resolve("model.zip");
-		final Path trained = dir.resolve("trained.json");
+		final Path model = dir.resolve(StudyDesign.MODEL);
+		final Path trained = dir.resolve(TRAINED);
+		final Path[] coarse = new Path[1];
+		final List<String> options = withoutCoarse(design.resolve(design.trainOptions(c.arm()), c), coarse);
 		double trainSeconds = 0;
 		if (!Files.isRegularFile(trained)) {
 			final List<String> o = new ArrayList<>(List.of("--data", view.dataset().toString(), "--out", model.toString(), "--seed", Long
 				.toString(c.seed()), "--iterations", Long.toString(design.steps()), "--val", "0"));
-			o.addAll(design.trainOptions(c.arm()));
+			o.addAll(options);
 			if (Files.exists(sc.fiji.voxelseg.train.Trainer.checkpointPath(model))) o.add("--resume");
 			final long t = System.nanoTime();
 			runner.train(o, slot, dir.resolve("train.log"));
@@ -243,7 +302,7 @@ public final class Study {
 		else trainSeconds = Json.read(trained, JsonObject.class).get("seconds").getAsDouble();
 		final Path predictions = dir.resolve("predictions");
 		final long t = System.nanoTime();
-		runner.segment(model, view.testImages(), predictions, slot, dir.resolve("segment.log"));
+		runner.segment(model, coarse[0], view.testImages(), predictions, slot, dir.resolve("segment.log"));
 		final double segmentSeconds = (System.nanoTime() - t) / 1e9;
 		final List<CaseMetrics> metrics = FolderEvaluation.evaluate(predictions, view.testLabels(), MetricOptions.defaults(), Progress.NONE);
 		final JsonObject done = new JsonObject();
@@ -272,6 +331,53 @@ public final class Study {
 		done.add("rows", rows);
 		Json.write(dir.resolve("done.json"), done);
 		return trainSeconds + segmentSeconds;
+	}
+
+	/** The marker of a cell whose training finished (a stage is done with it). */
+	static final String TRAINED = "trained.json";
+
+	/**
+	 * Options without {@code --coarse MODEL}, which is the segmentation's and not a train option;
+	 * the model goes into {@code coarse[0]} when {@code coarse} is not null.
+	 */
+	static List<String> withoutCoarse(final List<String> options, final Path[] coarse) {
+		final List<String> o = new ArrayList<>(options);
+		final int i = o.indexOf(StudyDesign.COARSE);
+		if (i >= 0) {
+			if (coarse != null) coarse[0] = Path.of(o.get(i + 1));
+			o.remove(i + 1);
+			o.remove(i);
+		}
+		return o;
+	}
+
+	/**
+	 * A stage: {@code pretrain} on the cell's labeled cases with the study's seed, the stage's options
+	 * (references resolved) and, unless they give their own, the study's budget and no held-out
+	 * cases. Nothing is scored; the bundle is what arms refer to.
+	 */
+	private static double runStage(final StudyDesign design, final StudySplits splits, final CellRunner runner, final StudyDesign.Cell c,
+		final Slot slot) throws Exception
+	{
+		final Path dir = c.dir(design.out());
+		Files.createDirectories(dir);
+		final StudySplits.View view = splits.view(c.seed(), c.fraction(), c.fold());
+		final Path model = dir.resolve(StudyDesign.MODEL);
+		final List<String> stage = design.resolve(design.stages().get(c.arm()), c);
+		final List<String> o = new ArrayList<>(List.of("--data", view.dataset().toString(), "--out", model.toString(), "--seed", Long
+			.toString(c.seed())));
+		if (!stage.contains("--iterations")) o.addAll(List.of("--iterations", Long.toString(design.steps())));
+		if (!stage.contains("--val")) o.addAll(List.of("--val", "0"));
+		o.addAll(stage);
+		if (Files.exists(sc.fiji.voxelseg.train.Trainer.checkpointPath(model))) o.add("--resume");
+		final long t = System.nanoTime();
+		runner.pretrain(o, slot, dir.resolve("pretrain.log"));
+		final double seconds = (System.nanoTime() - t) / 1e9;
+		final JsonObject j = new JsonObject();
+		j.addProperty("seconds", seconds);
+		j.add("options", strings(design.stages().get(c.arm())));
+		Json.write(dir.resolve(TRAINED), j);
+		return seconds;
 	}
 
 	/** A finished cell must have been run with the options the design now gives its arm. */
@@ -314,6 +420,11 @@ public final class Study {
 		o.addProperty("data", d.data().toAbsolutePath().toString());
 		final JsonObject arms = new JsonObject();
 		d.arms().forEach((k, v) -> arms.add(k, strings(v)));
+		if (!d.stages().isEmpty()) {
+			final JsonObject stages = new JsonObject();
+			d.stages().forEach((k, v) -> stages.add(k, strings(v)));
+			o.add("stages", stages);
+		}
 		o.add("arms", arms);
 		o.add("common", strings(d.common()));
 		final JsonArray f = new JsonArray();

@@ -29,10 +29,35 @@ import java.util.Map;
  * @param dropWithheld whether the training cases whose labels a fraction withholds are left out,
  *          instead of joining the unlabeled pool (for a domain shift, where the unlabeled images
  *          must come from the dataset's {@code imagesUnlabeled/} alone)
+ * @param stages stage name → its {@code pretrain} options: a pretraining run per (fraction, seed,
+ *          fold) on that cell's labeled cases, not scored, whose bundle arms use through a
+ *          reference (see {@link #references})
  */
 public record StudyDesign(Path data, Path out, Map<String, List<String>> arms, List<String> common, List<Double> fractions,
-	List<Long> seeds, long steps, int folds, String reference, int parallel, boolean dropWithheld)
+	List<Long> seeds, long steps, int folds, String reference, int parallel, boolean dropWithheld, Map<String, List<String>> stages)
 {
+
+	/**
+	 * The prefix of a reference: an option value {@code @NAME} in an arm's or a stage's options stands
+	 * for the bundle of arm or stage NAME in the same (fraction, seed, fold), for example
+	 * {@code --init @agcl} (a pretrained bundle of stage agcl), {@code --attention @plain} or
+	 * {@code --coarse @plain} (the model of arm plain). The cell then runs after the one it names.
+	 */
+	public static final String REFERENCE = "@";
+
+	/**
+	 * The arm option that is not a train option: {@code --coarse MODEL} segments the cell's test
+	 * cases as a cascade on MODEL's coarse segmentation ({@code segment --coarse}).
+	 */
+	public static final String COARSE = "--coarse";
+
+	/** A design without stages. */
+	public StudyDesign(final Path data, final Path out, final Map<String, List<String>> arms, final List<String> common,
+		final List<Double> fractions, final List<Long> seeds, final long steps, final int folds, final String reference, final int parallel,
+		final boolean dropWithheld)
+	{
+		this(data, out, arms, common, fractions, seeds, steps, folds, reference, parallel, dropWithheld, Map.of());
+	}
 
 	/** A design whose withheld training cases join the unlabeled pool. */
 	public StudyDesign(final Path data, final Path out, final Map<String, List<String>> arms, final List<String> common,
@@ -81,7 +106,105 @@ public record StudyDesign(Path data, Path out, Map<String, List<String>> arms, L
 		if (parallel < 1) throw new IllegalArgumentException("cells in parallel must be at least 1, not " + parallel);
 		for (final Map.Entry<String, List<String>> a : arms.entrySet()) checkReserved("arm " + a.getKey(), a.getValue());
 		checkReserved("the common train options", common);
+		stages = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(stages));
+		for (final Map.Entry<String, List<String>> e : stages.entrySet()) {
+			final String name = e.getKey();
+			if (!name.matches("[A-Za-z0-9][A-Za-z0-9_.+-]*")) {
+				throw new IllegalArgumentException("stage name '" + name + "': use letters, digits and _ . + - (it names a folder)");
+			}
+			if (arms.containsKey(name)) throw new IllegalArgumentException("'" + name + "' names both an arm and a stage");
+			for (final String o : e.getValue()) {
+				if (!o.startsWith("--")) continue;
+				final String key = o.substring(2).split("=", 2)[0];
+				if (List.of("data", "out", "seed", "resume").contains(key)) {
+					throw new IllegalArgumentException("stage " + name + " sets --" + key + ", which the study sets itself");
+				}
+			}
+		}
+		// references name an arm or a stage, and never come back to where they start
+		final Map<String, List<String>> all = new LinkedHashMap<>(stages);
+		all.putAll(arms);
+		for (final Map.Entry<String, List<String>> e : all.entrySet()) {
+			for (final String r : referencesIn(e.getValue())) {
+				if (!all.containsKey(r)) {
+					throw new IllegalArgumentException((arms.containsKey(e.getKey()) ? "arm " : "stage ") + e.getKey() + " refers to @" + r +
+						", which is neither an arm nor a stage (" + all.keySet() + ")");
+				}
+			}
+		}
+		for (final String name : all.keySet()) order(name, all, new java.util.ArrayList<>(), new java.util.LinkedHashSet<>());
+		for (final Map.Entry<String, List<String>> e : stages.entrySet()) {
+			if (e.getValue().contains(COARSE)) throw new IllegalArgumentException("stage " + e.getKey() + ": " + COARSE + " is for arms");
+		}
+		for (final Map.Entry<String, List<String>> e : arms.entrySet()) {
+			final int i = e.getValue().indexOf(COARSE);
+			if (i >= 0 && (i + 1 >= e.getValue().size() || e.getValue().get(i + 1).startsWith("--"))) {
+				throw new IllegalArgumentException("arm " + e.getKey() + ": " + COARSE + " needs a model (for example " + COARSE + " @plain)");
+			}
+		}
 	}
+
+	/** Appends {@code name}'s references, then {@code name}, to {@code done} (depth first), refusing a cycle. */
+	private static void order(final String name, final Map<String, List<String>> all, final List<String> done,
+		final java.util.LinkedHashSet<String> path)
+	{
+		if (done.contains(name)) return;
+		if (!path.add(name)) {
+			throw new IllegalArgumentException("the references go round in a circle: " + String.join(" → ", path) + " → " + name);
+		}
+		for (final String r : referencesIn(all.get(name))) order(r, all, done, path);
+		path.remove(name);
+		done.add(name);
+	}
+
+	/** The names that options refer to with {@code @NAME}, in order, each once. */
+	public static List<String> referencesIn(final List<String> options) {
+		final java.util.LinkedHashSet<String> r = new java.util.LinkedHashSet<>();
+		for (final String o : options) if (o.startsWith(REFERENCE) && o.length() > 1) r.add(o.substring(1));
+		return List.copyOf(r);
+	}
+
+	/** The arms and stages that arm or stage {@code name} refers to. */
+	public List<String> references(final String name) {
+		return referencesIn(isStage(name) ? stages.get(name) : trainOptions(name));
+	}
+
+	/** Whether {@code name} is a stage (a pretraining run) rather than an arm. */
+	public boolean isStage(final String name) {
+		return stages.containsKey(name);
+	}
+
+	/**
+	 * Every cell to run, stages included: within each (fraction, seed, fold), every name after the
+	 * ones it refers to, otherwise stages first and then the arms in their order.
+	 */
+	public List<Cell> runOrder() {
+		final Map<String, List<String>> all = new LinkedHashMap<>(stages);
+		all.putAll(arms);
+		final List<String> names = new ArrayList<>();
+		for (final String n : all.keySet()) order(n, all, names, new java.util.LinkedHashSet<>());
+		final List<Cell> cells = new ArrayList<>();
+		for (final double f : fractions) for (final long s : seeds) for (int k = folds > 0 ? 1 : 0; k <= folds; k++) {
+			for (final String n : names) cells.add(new Cell(n, f, s, k));
+		}
+		return cells;
+	}
+
+	/**
+	 * Options with every reference replaced by the path of the bundle it names in {@code cell}'s
+	 * (fraction, seed, fold).
+	 */
+	public List<String> resolve(final List<String> options, final Cell cell) {
+		final List<String> r = new ArrayList<>();
+		for (final String o : options) {
+			r.add(o.startsWith(REFERENCE) && o.length() > 1 ? new Cell(o.substring(1), cell.fraction(), cell.seed(), cell.fold()).dir(out)
+				.resolve(MODEL).toString() : o);
+		}
+		return r;
+	}
+
+	/** The bundle a cell writes in its folder. */
+	public static final String MODEL = "model.zip";
 
 	private static void checkReserved(final String where, final List<String> options) {
 		for (final String o : options) {

@@ -57,7 +57,7 @@ class StudyTest {
 	}
 
 	/** Segments with the truth: the test label maps of the split, spleen removed for arm nospleen. */
-	private static final class TruthRunner implements Study.CellRunner {
+	private static class TruthRunner implements Study.CellRunner {
 
 		final List<List<String>> trained = Collections.synchronizedList(new ArrayList<>());
 		final Set<String> failFor = new HashSet<>();
@@ -247,6 +247,78 @@ class StudyTest {
 			0, "b", 1));
 		assertTrue(e.getMessage().contains("reference arm 'b'"), e.getMessage());
 		assertEquals(0, runner.trained.size());
+	}
+
+	/**
+	 * Stages and references: a stage pretrains once per fraction and seed on that cell's labeled
+	 * cases (before the arms that use it, with the study's data, seed and budget, its own options
+	 * after them); {@code @NAME} becomes the bundle of that arm or stage in the same fraction and
+	 * seed; {@code --coarse} goes to the segmentation, not the training; stages are not scored.
+	 * Unknown references and circles are refused before anything runs.
+	 */
+	@Test
+	void stagesAndReferencesRunInOrder() throws Exception {
+		final List<String> events = Collections.synchronizedList(new ArrayList<>());
+		final TruthRunner runner = new TruthRunner() {
+
+			@Override
+			public void train(final List<String> options, final Study.Slot slot, final Path log) throws IOException {
+				events.add("train " + options.get(options.indexOf("--out") + 1));
+				super.train(options, slot, log);
+			}
+
+			@Override
+			public void pretrain(final List<String> options, final Study.Slot slot, final Path log) throws IOException {
+				final String out = options.get(options.indexOf("--out") + 1);
+				events.add("pretrain " + out);
+				assertEquals(List.of("--seed", options.get(5), "--iterations", "7", "--val", "0", "--method", "agcl"), options.subList(4, 12));
+				Files.writeString(Path.of(out), String.join(" ", options));
+			}
+
+			@Override
+			public void segment(final Path model, final Path coarse, final Path images, final Path predictions, final Study.Slot slot,
+				final Path log) throws IOException
+			{
+				events.add("segment " + model + (coarse == null ? "" : " coarse " + coarse));
+				segment(model, images, predictions, slot, log);
+			}
+		};
+		final Map<String, List<String>> arms = new LinkedHashMap<>();
+		arms.put("cascade", List.of("--init", "@pre", "--attention", "@exact", "--coarse", "@exact"));
+		arms.put("exact", List.of());
+		final StudyDesign d = new StudyDesign(data, tmp.resolve("staged"), arms, List.of(), List.of(0.2), List.of(0L, 1L), 7, 0, "exact", 1,
+			false, Map.of("pre", List.of("--method", "agcl")));
+		final Study.Outcome o = Study.run(d, runner, Progress.NONE);
+		assertTrue(o.failed().isEmpty(), o.failed().toString());
+		for (final long seed : d.seeds()) {
+			final Path pre = new StudyDesign.Cell("pre", 0.2, seed, 0).dir(d.out()).resolve("model.zip");
+			final Path exact = new StudyDesign.Cell("exact", 0.2, seed, 0).dir(d.out()).resolve("model.zip");
+			final Path cascade = new StudyDesign.Cell("cascade", 0.2, seed, 0).dir(d.out()).resolve("model.zip");
+			final int p = events.indexOf("pretrain " + pre), e = events.indexOf("train " + exact), c = events.indexOf("train " + cascade);
+			assertTrue(p >= 0 && e >= 0 && c > p && c > e, "the cascade trains after what it uses: " + events);
+			assertTrue(events.contains("segment " + cascade + " coarse " + exact), events.toString());
+			final String options = Files.readString(cascade);
+			assertTrue(options.contains("--init " + pre) && options.contains("--attention " + exact) && !options.contains("--coarse"),
+				options);
+			// the stage pretrains on the cell's labeled cases: the same dataset view as the arms
+			assertTrue(Files.readString(pre).contains("--data " + d.out().resolve("splits/s" + seed + "/f0.2")), Files.readString(pre));
+		}
+		assertEquals(4, Study.rows(d).stream().map(r -> r.cell()).distinct().count(), "only the arms are scored");
+		final StudyDesign rerun = new StudyDesign(data, tmp.resolve("staged"), arms, List.of(), List.of(0.2), List.of(0L, 1L), 7, 0,
+			"exact", 1, false, Map.of("pre", List.of("--method", "agcl")));
+		events.clear();
+		assertEquals(0, Study.run(rerun, runner, Progress.NONE).ran());
+		assertTrue(events.stream().noneMatch(x -> x.startsWith("pretrain") || x.startsWith("train")), events.toString());
+
+		IllegalArgumentException bad = assertThrows(IllegalArgumentException.class, () -> new StudyDesign(data, tmp, Map.of("a", List.of(
+			"--init", "@nothing")), List.of(), List.of(0.5), List.of(0L), 5, 0, null, 1, false, Map.of()));
+		assertTrue(bad.getMessage().contains("@nothing"), bad.getMessage());
+		bad = assertThrows(IllegalArgumentException.class, () -> new StudyDesign(data, tmp, Map.of("a", List.of("--attention", "@b")), List
+			.of(), List.of(0.5), List.of(0L), 5, 0, "a", 1, false, Map.of("b", List.of("--attention", "@a"))));
+		assertTrue(bad.getMessage().contains("circle"), bad.getMessage());
+		bad = assertThrows(IllegalArgumentException.class, () -> new StudyDesign(data, tmp, Map.of("a", List.of("--coarse")), List.of(),
+			List.of(0.5), List.of(0L), 5, 0, null, 1));
+		assertTrue(bad.getMessage().contains("--coarse needs a model"), bad.getMessage());
 	}
 
 	private static JsonObject done(final StudyDesign d, final String arm, final double f, final long seed) throws IOException {
