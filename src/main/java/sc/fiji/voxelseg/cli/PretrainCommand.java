@@ -42,7 +42,7 @@ final class PretrainCommand implements Main.Subcommand {
 			"preprocessing options as for preprocess] [--resume]\n" +
 			"  vox2vec: --no-balance --no-restore --aug none\n" +
 			"pretrain --method agcl|sscl|ce --data DATASET_DIR --attention labels|COARSE_BUNDLE|DIR_OF_LABEL_MAPS --out PRETRAINED[.zip] " +
-			"[--conditions FILE.csv|cases.json (each case's contrast phase; none: organ-only)] [--patch 64,64,32] [--batch 8 (patches; " +
+			"[--conditions FILE.csv|cases.json (each case's contrast phase; none: organ-only)] [--cross-fit 5] [--patch 64,64,32] [--batch 8 (patches; " +
 			"two views each)] [--iterations 2000] [--arch unet|vnet] [--levels L] [--width W] [--kernel K] [--norm batch|instance|none] " +
 			"[--temperature 0.1] [--projection 256] [--lr 1e-3] [--schedule poly|constant] [--val 0.1] [--checkpoint-every N] [--seed 42] " +
 			"[--device auto|cpu|gpu:N] [--plan plan.json | --preset seeds-ct (default) | preprocessing options as for preprocess] [--resume]\n" +
@@ -113,7 +113,7 @@ final class PretrainCommand implements Main.Subcommand {
 		final TerminalProgress progress = new TerminalProgress(System.err);
 		final TrainingDataset ds = TrainingDataset.read(data);
 		final TrainingData td = TrainingData.load(ds, plan, progress);
-		final java.util.Map<String, byte[]> maps = AttentionMaps.load(s.patches.attention, ds, td, progress);
+		final java.util.Map<String, byte[]> maps = AttentionMaps.load(s.patches.attention, ds, td, s.patches.crossFit, progress);
 		final Trainer.Result r;
 		if (resume) {
 			if (!Files.exists(ckpt)) throw new Args.UsageException("--resume: no checkpoint " + ckpt + " to continue from");
@@ -174,6 +174,7 @@ final class PretrainCommand implements Main.Subcommand {
 				p.patch = new int[] { (int) Math.min(Integer.MAX_VALUE, c[0]), (int) Math.min(Integer.MAX_VALUE, c[1]), (int) Math.min(
 					Integer.MAX_VALUE, c[2]) };
 			}
+			p.crossFit = a.getInt("cross-fit", p.crossFit);
 			p.temperature = a.getDouble("temperature", p.temperature);
 			p.projection = a.getInt("projection", p.projection);
 			final String conditions = a.get("conditions", null);

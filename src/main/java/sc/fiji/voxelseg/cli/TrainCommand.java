@@ -58,7 +58,8 @@ final class TrainCommand implements Main.Subcommand {
 			"(default a third of the iterations)] [--ramp STEPS (default iterations × 1200/45000)] [--ramp-start 0.1]; --mode linear: " +
 			"the head alone on the frozen backbone. Defaults from --init: adam lr 3e-4, batch 7, constant rate\n" +
 			"  [--clip NORM (global gradient norm; 0 = none)]\n" +
-			"  cascade on organ patches (seed 002, AGCL): --attention labels|COARSE_BUNDLE|DIR_OF_LABEL_MAPS [--patch 64,64,32] trains a " +
+			"  cascade on organ patches (seed 002, AGCL): --attention labels|COARSE_BUNDLE|DIR_OF_LABEL_MAPS [--patch 64,64,32] [--cross-fit 5 (folds for the cases the " +
+			"coarse bundle was trained on; 0: its own segmentation)] trains a " +
 			"model that segments one organ at a time in patches around a coarse segmentation (image + organ mask channels); " +
 			"--mode decoder [--init AGCL_PRETRAINED.zip]: the encoder frozen, only the decoder learns (the paper's second stage). " +
 			"Segment with segment --model BUNDLE --coarse COARSE_BUNDLE";
@@ -87,7 +88,7 @@ final class TrainCommand implements Main.Subcommand {
 		final TerminalProgress progress = new TerminalProgress(System.err);
 		final TrainingDataset ds = TrainingDataset.read(data);
 		final TrainingData td = TrainingData.load(ds, plan, progress);
-		final java.util.Map<String, byte[]> attention = s.patches == null ? null : AttentionMaps.load(s.patches.attention, ds, td, progress);
+		final java.util.Map<String, byte[]> attention = s.patches == null ? null : AttentionMaps.load(s.patches.attention, ds, td, s.patches.crossFit, progress);
 		final List<CaseData> unlabeled = semi && unlabeledDir != null ? UnlabeledImages.load(unlabeledDir, plan, progress) : List.of();
 		final Trainer.Result r;
 		final Path ckpt = Trainer.checkpointPath(bundle);
@@ -246,6 +247,7 @@ final class TrainCommand implements Main.Subcommand {
 			s.patches = new PatchSettings();
 			s.patches.attention = attention.equals(PatchSettings.LABELS) ? attention : Path.of(attention).toAbsolutePath().toString();
 			s.patches.frozenEncoder = decoder;
+			s.patches.crossFit = a.getInt("cross-fit", s.patches.crossFit);
 			if (patch != null) s.patches.patch = ints(Args.triple("--patch", patch));
 			else if (init != null) s.patches.patch = pretrained(init).inputShape();
 		}

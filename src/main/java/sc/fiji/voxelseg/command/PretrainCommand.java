@@ -134,7 +134,7 @@ public class PretrainCommand extends ContextCommand {
 		s.validate();
 		final TrainingDataset ds = TrainingDataset.read(dataset_dir.toPath());
 		final TrainingData td = TrainingData.load(ds, plan, progress);
-		final Map<String, byte[]> maps = AttentionMaps.load(s.patches.attention, ds, td, progress);
+		final Map<String, byte[]> maps = AttentionMaps.load(s.patches.attention, ds, td, s.patches.crossFit, progress);
 		final Path ckpt = Commands.checkpointToResume(out, resume);
 		return ckpt != null ? PatchTrainer.resume(ckpt, td, maps, out, progress) : new PatchTrainer(td, maps, s, out, progress).train();
 	}

@@ -30,9 +30,11 @@ import sc.fiji.voxelseg.util.Progress;
  * <li>{@value PatchSettings#LABELS}: the ground truth itself, the oracle that measures what the
  * coarse model's errors cost;</li>
  * <li>a coarse VoxelSeg model bundle: its segmentation of each case's image. A model segments the
- * cases it was trained on better than new ones, so these masks are optimistic; the cases a bundle
- * was trained on are reported. Cross-fitted masks (each case segmented by a model that did not see
- * it) avoid that: write them to a folder and give the folder;</li>
+ * cases it was trained on better than new ones, so masks of those cases would be unrealistically
+ * good, and a cascade trained on them would learn to trust its attention more than it should. Those
+ * cases (the bundle records them) are therefore cross-fitted: split into K folds, and each fold
+ * segmented by a model trained like the bundle (its settings, preprocessing and budget) on the
+ * other folds. Cases the bundle did not see are segmented by the bundle itself;</li>
  * <li>a folder of label maps, one per case, named like the case's image file (or its label file).</li>
  * </ul>
  */
@@ -49,6 +51,23 @@ public final class AttentionMaps {
 	 */
 	public static Map<String, byte[]> load(final String source, final TrainingDataset ds, final TrainingData data, final Progress progress)
 		throws IOException
+	{
+		return load(source, ds, data, DEFAULT_FOLDS, progress);
+	}
+
+	/** Folds of cross-fitting by default (fewer when the coarse model saw fewer cases). */
+	public static final int DEFAULT_FOLDS = 5;
+
+	/**
+	 * Each case's attention map on the model grid, by case id, cross-fitting a coarse bundle's own
+	 * training cases in {@code folds} folds (at most one per case; below 2, or with fewer than 2 such
+	 * cases, the bundle's own segmentation is used and the optimistic cases are reported).
+	 *
+	 * @throws IOException naming the file that cannot be read
+	 * @throws IllegalArgumentException naming the source or case that does not fit
+	 */
+	public static Map<String, byte[]> load(final String source, final TrainingDataset ds, final TrainingData data, final int folds,
+		final Progress progress) throws IOException
 	{
 		final Map<String, byte[]> maps = new HashMap<>();
 		if (PatchSettings.LABELS.equals(source)) {
@@ -71,16 +90,24 @@ public final class AttentionMaps {
 			final ModelBundle b = ModelBundle.load(p);
 			b.requireSegmentation(source);
 			final Set<String> seen = trainedOn(b);
+			final List<TrainingDataset.Case> own = new ArrayList<>();
+			for (final TrainingDataset.Case c : ds.cases()) if (seen.contains(c.id())) own.add(c);
+			final int k = Math.min(folds, own.size());
+			final Map<String, Volume> crossFitted = k >= 2 ? crossFit(b, own, k, ds, progress) : Map.of();
 			final List<String> optimistic = new ArrayList<>();
 			try (Predictor predictor = Predictor.load(p, "auto")) {
 				int i = 0;
 				for (final TrainingDataset.Case c : ds.cases()) {
 					progress.checkCanceled();
-					progress.status("Coarse segmentation of " + c.id() + " for its attention map");
 					progress.progress(i++, ds.size());
 					final Volume image = VolumeIO.read(c.image());
-					pairs.add(new TrainingData.Pair(c.id(), image, predictor.predict(image, PredictOptions.defaults(), Progress.NONE).labels()));
-					if (seen.contains(c.id())) optimistic.add(c.id());
+					Volume map = crossFitted.get(c.id());
+					if (map == null) {
+						progress.status("Coarse segmentation of " + c.id() + " for its attention map");
+						map = predictor.predict(image, PredictOptions.defaults(), Progress.NONE).labels();
+						if (seen.contains(c.id())) optimistic.add(c.id());
+					}
+					pairs.add(new TrainingData.Pair(c.id(), image, map));
 				}
 			}
 			if (!optimistic.isEmpty()) {
@@ -92,6 +119,65 @@ public final class AttentionMaps {
 		final TrainingData prepared = TrainingData.of(pairs, data.classes(), data.plan(), progress);
 		for (final CaseData c : prepared.cases()) maps.put(c.id(), c.labels());
 		return maps;
+	}
+
+	/**
+	 * Cross-fitted segmentations of {@code own} (cases the coarse bundle was trained on): fold j
+	 * (cases j, j + k, … in id order) is segmented by a model trained like the bundle on the other
+	 * folds, in a temporary folder that is removed afterwards. A semi-supervised bundle is refit
+	 * with supervised training of the same network and optimiser (its unlabeled images are not part
+	 * of this dataset).
+	 */
+	static Map<String, Volume> crossFit(final ModelBundle coarse, final List<TrainingDataset.Case> own, final int k,
+		final TrainingDataset ds, final Progress progress) throws IOException
+	{
+		final TrainingSettings settings = TrainingSettings.fromJson(coarse.training().getAsJsonObject("settings"));
+		if (settings.semiSupervised != null) {
+			progress.warning("the coarse model was trained semi-supervised; its cross-fitting models are trained supervised (same network " +
+				"and optimiser)");
+			settings.semiSupervised = null;
+		}
+		final List<TrainingDataset.Case> sorted = new ArrayList<>(own);
+		sorted.sort(java.util.Comparator.comparing(TrainingDataset.Case::id));
+		final Map<String, Volume> out = new HashMap<>();
+		final Path tmp = Files.createTempDirectory("voxelseg-crossfit");
+		try {
+			for (int j = 0; j < k; j++) {
+				final List<TrainingData.Pair> train = new ArrayList<>();
+				final List<TrainingDataset.Case> held = new ArrayList<>();
+				for (int i = 0; i < sorted.size(); i++) {
+					final TrainingDataset.Case c = sorted.get(i);
+					if (i % k == j) held.add(c);
+					else train.add(new TrainingData.Pair(c.id(), VolumeIO.read(c.image()), VolumeIO.read(c.label())));
+				}
+				progress.status(String.format(java.util.Locale.ROOT, "Cross-fitting the coarse model, fold %d of %d: training on %d cases, " +
+					"segmenting %d", j + 1, k, train.size(), held.size()));
+				final TrainingData td = TrainingData.of(train, ds.classes(), coarse.plan(), Progress.NONE);
+				final Path model = tmp.resolve("fold" + j);
+				new Trainer(td, settings, model, Progress.NONE).train();
+				try (Predictor predictor = Predictor.load(model, settings.device)) {
+					for (final TrainingDataset.Case c : held) {
+						progress.checkCanceled();
+						out.put(c.id(), predictor.predict(VolumeIO.read(c.image()), PredictOptions.defaults(), Progress.NONE).labels());
+					}
+				}
+			}
+		}
+		catch (final InterruptedException e) {
+			Thread.currentThread().interrupt();
+			throw new IOException("cross-fitting was interrupted", e);
+		}
+		finally {
+			deleteTree(tmp);
+		}
+		return out;
+	}
+
+	private static void deleteTree(final Path dir) throws IOException {
+		if (!Files.exists(dir)) return;
+		try (java.util.stream.Stream<Path> s = Files.walk(dir)) {
+			for (final Path f : s.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(f);
+		}
 	}
 
 	/** The label map of case {@code c} in folder {@code dir}: named like its image, or like its label file. */

@@ -53,6 +53,11 @@ public final class PatchSettings {
 	 * maps named like the cases' images (for example cross-fitted predictions).
 	 */
 	public String attention = LABELS;
+	/**
+	 * Folds in which the cases a coarse model bundle was trained on are cross-fitted for their
+	 * attention maps ({@link AttentionMaps}); below 2, the bundle's own (optimistic) segmentation.
+	 */
+	public int crossFit = AttentionMaps.DEFAULT_FOLDS;
 	/** Stage 2: the encoder keeps its loaded weights and batch-norm statistics throughout. */
 	public boolean frozenEncoder;
 	/** τ of the contrastive losses (AGCL's best, 0.1). */
@@ -99,6 +104,7 @@ public final class PatchSettings {
 		}
 		if (!(temperature > 0 && Double.isFinite(temperature))) throw new IllegalArgumentException("temperature must be positive, not " + temperature);
 		if (projection < 1 || projection > 4096) throw new IllegalArgumentException("projection width must be in 1..4096, not " + projection);
+		if (crossFit < 0) throw new IllegalArgumentException("cross-fitting folds must not be negative (0: none), not " + crossFit);
 		if (method != null && frozenEncoder) throw new IllegalArgumentException("pretraining trains the encoder: it cannot be frozen");
 		return this;
 	}

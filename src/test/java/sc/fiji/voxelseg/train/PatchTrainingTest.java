@@ -242,6 +242,40 @@ class PatchTrainingTest {
 		assertTrue(r.getMessage().contains("frozen encoder"), r.getMessage());
 	}
 
+	/**
+	 * Attention from a coarse bundle: the cases it was trained on are cross-fitted (each fold by a
+	 * model trained on the others, so no case's mask comes from a model that saw it), and nothing is
+	 * reported as optimistic; without cross-fitting, the bundle's own masks of its training cases are
+	 * reported. Every case gets a map on its model grid either way.
+	 */
+	@Test
+	void coarseBundleAttentionIsCrossFitted(@TempDir final Path dir) throws Exception {
+		final sc.fiji.voxelseg.io.TrainingDataset ds = sc.fiji.voxelseg.phantom.PhantomCohort.write(sc.fiji.voxelseg.phantom.PhantomConfig
+			.ofGrid(4, 11, 32), dir.resolve("cohort"), Progress.NONE);
+		final TrainingData td = TrainingData.load(ds, TinyCohort.PLAN, Progress.NONE);
+		final Path coarse = dir.resolve("coarse.zip");
+		new Trainer(td, new TrainingSettings().levels(3).baseWidth(4).batchSize(1).iterations(2).validationFraction(0).augmentation(
+			Augmentation.none()), coarse, Progress.NONE).train();
+		final List<String> lines = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+		final Progress record = new Progress() {
+
+			@Override
+			public void status(final String message) {
+				lines.add(message);
+			}
+		};
+		final Map<String, byte[]> crossFitted = AttentionMaps.load(coarse.toString(), ds, td, 2, record);
+		assertEquals(4, crossFitted.size());
+		for (final CaseData c : td.cases()) assertEquals(c.voxels(), crossFitted.get(c.id()).length, c.id());
+		assertTrue(lines.stream().anyMatch(l -> l.contains("fold 1 of 2: training on 2 cases, segmenting 2")), lines.toString());
+		assertTrue(lines.stream().anyMatch(l -> l.contains("fold 2 of 2")), lines.toString());
+		assertTrue(lines.stream().noneMatch(l -> l.startsWith("Warning")), lines.toString());
+		lines.clear();
+		final Map<String, byte[]> own = AttentionMaps.load(coarse.toString(), ds, td, 0, record);
+		assertEquals(4, own.size());
+		assertTrue(lines.stream().anyMatch(l -> l.startsWith("Warning") && l.contains("4 of 4 cases were training cases")), lines.toString());
+	}
+
 	/** Condition tags from a CSV (with a header) and from a phantom cohort's cases.json. */
 	@Test
 	void conditionsFromCsvAndCasesJson(@TempDir final Path dir) throws Exception {
