@@ -130,8 +130,14 @@ public final class Optimiser implements AutoCloseable {
 					if (w.hasGradient()) JniUtils.zeroGrad((PtNDArray) w);
 					continue;
 				}
+				// a parameter outside every step's graph (a decoder that pretraining does not run) has no
+				// gradient tensor at all: skipped, as torch.optim skips a None gradient (no update, no count)
+				final NDArray grad = JniUtils.getGradient((PtNDArray) w);
+				if (grad == null) {
+					ensureState(i, null);
+					continue;
+				}
 				final float rate = factors == null ? lr : (float) (lr * factors[i]);
-				final NDArray grad = w.getGradient();
 				ensureState(i, w);
 				final long ti = counts.get(i) + 1;
 				counts.set(i, ti);
