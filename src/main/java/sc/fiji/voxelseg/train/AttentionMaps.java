@@ -93,7 +93,7 @@ public final class AttentionMaps {
 			final List<TrainingDataset.Case> own = new ArrayList<>();
 			for (final TrainingDataset.Case c : ds.cases()) if (seen.contains(c.id())) own.add(c);
 			final int k = Math.min(folds, own.size());
-			final Map<String, Volume> crossFitted = k >= 2 ? crossFit(b, own, k, ds, progress) : Map.of();
+			final Map<String, Volume> crossFitted = k >= 2 ? cachedCrossFit(p, b, own, k, ds, progress) : Map.of();
 			final List<String> optimistic = new ArrayList<>();
 			try (Predictor predictor = Predictor.load(p, "auto")) {
 				int i = 0;
@@ -119,6 +119,70 @@ public final class AttentionMaps {
 		final TrainingData prepared = TrainingData.of(pairs, data.classes(), data.plan(), progress);
 		for (final CaseData c : prepared.cases()) maps.put(c.id(), c.labels());
 		return maps;
+	}
+
+	/**
+	 * {@link #crossFit}, kept beside the coarse bundle ({@code BUNDLE.crossfit/}: a label map per case
+	 * and what they were made from) so that every run with the same bundle, folds and cases reuses
+	 * them: a study's arms that share a coarse model fit it once. The key is the bundle's weights
+	 * (SHA-256), the folds and the case ids; a folder with another key is replaced. Written to a
+	 * temporary folder and renamed, so a run that stops leaves no partial cache; when two runs fit at
+	 * once, the first to finish is kept.
+	 */
+	static Map<String, Volume> cachedCrossFit(final Path bundle, final ModelBundle coarse, final List<TrainingDataset.Case> own,
+		final int k, final TrainingDataset ds, final Progress progress) throws IOException
+	{
+		final Path abs = bundle.toAbsolutePath();
+		final Path cache = abs.resolveSibling(abs.getFileName() + ".crossfit");
+		final List<String> ids = new ArrayList<>();
+		for (final TrainingDataset.Case c : own) ids.add(c.id());
+		java.util.Collections.sort(ids);
+		final JsonObject key = new JsonObject();
+		key.addProperty("weights_sha256", sha256(coarse.weights()));
+		key.addProperty("folds", k);
+		final JsonArray cases = new JsonArray();
+		ids.forEach(cases::add);
+		key.add("cases", cases);
+		final Path keyFile = cache.resolve("key.json");
+		if (Files.isRegularFile(keyFile)) {
+			try {
+				if (sc.fiji.voxelseg.util.Json.read(keyFile, JsonObject.class).equals(key)) {
+					final Map<String, Volume> maps = new HashMap<>();
+					for (final String id : ids) maps.put(id, VolumeIO.read(cache.resolve(id + ".nii.gz")));
+					progress.status("Cross-fitted attention maps of " + ids.size() + " cases reused from " + cache);
+					return maps;
+				}
+			}
+			catch (final IOException | RuntimeException e) {
+				progress.warning("the cross-fitting cache " + cache + " cannot be read (" + e.getMessage() + "); fitting again");
+			}
+		}
+		final Map<String, Volume> maps = crossFit(coarse, own, k, ds, progress);
+		final Path tmp = Files.createTempDirectory(abs.getParent(), ".crossfit");
+		try {
+			for (final Map.Entry<String, Volume> e : maps.entrySet()) sc.fiji.voxelseg.io.NiftiIO.write(e.getValue(), tmp.resolve(e.getKey() +
+				".nii.gz"));
+			sc.fiji.voxelseg.util.Json.write(tmp.resolve("key.json"), key);
+			if (Files.exists(cache)) deleteTree(cache);
+			Files.move(tmp, cache, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+		}
+		catch (final IOException e) {
+			// another run wrote it first, or the folder is read-only: the maps are still good
+			progress.warning("the cross-fitted attention maps could not be kept in " + cache + ": " + e.getMessage());
+		}
+		finally {
+			deleteTree(tmp);
+		}
+		return maps;
+	}
+
+	private static String sha256(final byte[] data) {
+		try {
+			return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(data));
+		}
+		catch (final java.security.NoSuchAlgorithmException e) {
+			throw new IllegalStateException(e);
+		}
 	}
 
 	/**

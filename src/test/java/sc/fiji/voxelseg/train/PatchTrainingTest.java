@@ -270,6 +270,12 @@ class PatchTrainingTest {
 		assertTrue(lines.stream().anyMatch(l -> l.contains("fold 1 of 2: training on 2 cases, segmenting 2")), lines.toString());
 		assertTrue(lines.stream().anyMatch(l -> l.contains("fold 2 of 2")), lines.toString());
 		assertTrue(lines.stream().noneMatch(l -> l.startsWith("Warning")), lines.toString());
+		// kept beside the bundle: the next run with the same bundle and folds reuses them, fitting nothing
+		assertTrue(Files.isRegularFile(dir.resolve("coarse.zip.crossfit/key.json")));
+		lines.clear();
+		final Map<String, byte[]> again = AttentionMaps.load(coarse.toString(), ds, td, 2, record);
+		assertTrue(lines.stream().anyMatch(l -> l.contains("reused")) && lines.stream().noneMatch(l -> l.contains("fold")), lines.toString());
+		for (final String id : crossFitted.keySet()) assertArrayEquals(crossFitted.get(id), again.get(id), id);
 		lines.clear();
 		final Map<String, byte[]> own = AttentionMaps.load(coarse.toString(), ds, td, 0, record);
 		assertEquals(4, own.size());
