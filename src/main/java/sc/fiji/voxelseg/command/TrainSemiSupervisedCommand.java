@@ -70,7 +70,7 @@ public class TrainSemiSupervisedCommand extends ContextCommand {
 	private int batch = 2;
 
 	@Parameter(label = "Unlabeled volumes per batch", min = "1")
-	private int unlabeled_batch = 2;
+	private int unlabeled_volumes = 2;
 
 	@Parameter(label = "Optimiser (sgd: left atrium; adam: multi-organ)", choices = { "sgd", "adam" })
 	private String optimiser = "sgd";
@@ -149,7 +149,7 @@ public class TrainSemiSupervisedCommand extends ContextCommand {
 				learning_rate > 0 ? learning_rate : opt == Optimiser.Kind.SGD ? 0.01 : 1e-3).weightDecay(opt == Optimiser.Kind.SGD ? 1e-4
 					: 1e-5).validationFraction(validation).seed(seed).device(device);
 		final SemiSupervisedSettings m = s.semiSupervised;
-		m.unlabeledBatch(unlabeled_batch).labeledFraction(labeled_fraction).emaDecay(ema).confidence(confidence).terms(adversarial, feature,
+		m.unlabeledBatch(unlabeled_volumes).labeledFraction(labeled_fraction).emaDecay(ema).confidence(confidence).terms(adversarial, feature,
 			consistency).alpha(alpha).beta(beta).gamma0(gamma0).exportTeacher(export.equals("teacher"))
 			.separatePasses(!passes.startsWith("one"));
 		return s.validate();

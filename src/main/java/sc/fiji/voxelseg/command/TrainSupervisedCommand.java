@@ -66,7 +66,7 @@ public class TrainSupervisedCommand extends ContextCommand {
 
 	@Parameter(label = "With a pretrained backbone", choices = { "fine-tune", "linear (frozen backbone)",
 		"decoder (frozen encoder, organ patches)" })
-	private String from_pretrained = "fine-tune";
+	private String backbone_mode = "fine-tune";
 
 	@Parameter(label = "Organ-patch cascade: attention from (empty: whole volumes; labels, a coarse model, or a folder of label maps)",
 		required = false)
@@ -162,7 +162,7 @@ public class TrainSupervisedCommand extends ContextCommand {
 			.validationFraction(validation).seed(seed).device(device).representation(Representation.parse(representation))
 			.featureLayers(feature_layers).lambda(lambda).headWidth(head_width).featureGrid(FeatureGrid.parse(feature_grid));
 		final int[] size = patch == null || patch.isBlank() ? null : triple(patch);
-		final boolean cascade = attention != null && !attention.isBlank(), decoder = from_pretrained.startsWith("decoder");
+		final boolean cascade = attention != null && !attention.isBlank(), decoder = backbone_mode.startsWith("decoder");
 		if (decoder && !cascade) {
 			throw new IllegalArgumentException("the decoder on a frozen encoder trains a cascade on organ patches: give the attention source");
 		}
@@ -176,7 +176,7 @@ public class TrainSupervisedCommand extends ContextCommand {
 		else if (size != null) s.sampling(Sampling.patches(size[0], size[1], size[2], 0.33));
 		if (pretrained != null && !pretrained.getPath().isEmpty()) {
 			// the network is the backbone's; the dialog's optimiser choices stay as given
-			final TrainingSettings p = new TrainingSettings().fromPretrained(pretrained.getPath(), loadPretrained().network(), from_pretrained
+			final TrainingSettings p = new TrainingSettings().fromPretrained(pretrained.getPath(), loadPretrained().network(), backbone_mode
 				.startsWith("linear"));
 			s.architecture(p.architecture).levels(p.levels).baseWidth(p.baseWidth).kernel(p.kernel).norm(p.norm).init(p.init).linear(p.linear)
 				.fineTune(decoder ? 0 : p.freezeSteps, decoder ? 0 : p.rampSteps);

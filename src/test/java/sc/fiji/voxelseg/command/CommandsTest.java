@@ -52,6 +52,31 @@ class CommandsTest {
 	}
 
 	/**
+	 * ImageJ's macro options find a key as {@code key=} not preceded by a letter, so {@code batch=}
+	 * also matches inside {@code unlabeled_batch=}: no VoxelSeg command may have a parameter whose
+	 * name ends, after a non-letter, with another parameter's name.
+	 */
+	@Test
+	void noMacroKeyHidesInsideAnother() {
+		final org.scijava.command.CommandService commands = context.service(org.scijava.command.CommandService.class);
+		int checked = 0;
+		for (final org.scijava.command.CommandInfo info : commands.getCommands()) {
+			if (!info.getClassName().startsWith("sc.fiji.voxelseg.")) continue;
+			checked++;
+			final java.util.List<String> names = new java.util.ArrayList<>();
+			for (final ModuleItem<?> item : info.inputs()) names.add(item.getName());
+			for (final String a : names) {
+				for (final String b : names) {
+					if (a.equals(b) || !b.endsWith(a)) continue;
+					final char before = b.charAt(b.length() - a.length() - 1);
+					assertTrue(Character.isLetter(before), info.getTitle() + ": macro key " + a + "= also matches inside " + b + "=");
+				}
+			}
+		}
+		assertTrue(checked >= 10, "VoxelSeg commands found: " + checked);
+	}
+
+	/**
 	 * Study...: an arm with an unknown train option is refused, naming the arm and the option,
 	 * before anything trains; a valid design runs its cells through the launcher and shows the
 	 * Dice figure.
@@ -83,7 +108,7 @@ class CommandsTest {
 				32, 16 }))).save(plan);
 		final Path model = tmp.resolve("semi-model");
 		final Module m = run("Train Semi-supervised", "data_dir=[" + dir + "],output=[" + model + "],preprocessing=[plan file],plan_file=[" +
-			plan + "],base_width=4,iterations=1,batch=1,unlabeled_batch=1,labeled_fraction=0.5,validation=0,device=cpu");
+			plan + "],base_width=4,iterations=1,batch=1,unlabeled_volumes=1,labeled_fraction=0.5,validation=0,device=cpu");
 		assertTrue(((String) m.getOutput("summary")).startsWith("Trained after 1 steps"), (String) m.getOutput("summary"));
 		final var b = sc.fiji.voxelseg.model.ModelBundle.load(model);
 		assertEquals(ClassTable.abdomen(), b.classes());
@@ -222,7 +247,7 @@ class CommandsTest {
 		assertEquals(false, b.training().getAsJsonObject("settings").getAsJsonObject("pretraining").get("balance").getAsBoolean());
 		final Path model = tmp.resolve("linear.zip");
 		final Module m = run("Train Supervised", "data_dir=[" + dir + "],output=[" + model + "],preprocessing=[plan file],plan_file=[" +
-			plan + "],pretrained=[" + backbone + "],from_pretrained=[linear (frozen backbone)],iterations=2,batch=1,validation=0,device=cpu");
+			plan + "],pretrained=[" + backbone + "],backbone_mode=[linear (frozen backbone)],iterations=2,batch=1,validation=0,device=cpu");
 		assertTrue(((String) m.getOutput("summary")).startsWith("Trained after 2 steps"), (String) m.getOutput("summary"));
 		final var trained = sc.fiji.voxelseg.model.ModelBundle.load(model);
 		assertEquals(sc.fiji.voxelseg.nn.Architecture.FPN, trained.network().architecture());
@@ -252,7 +277,7 @@ class CommandsTest {
 		assertEquals(2, b.network().inChannels());
 		final Path model = tmp.resolve("cascade.zip");
 		final Module m = run("Train Supervised", "data_dir=[" + dir + "],output=[" + model + "],preprocessing=[plan file],plan_file=[" +
-			plan + "],pretrained=[" + backbone + "],from_pretrained=[decoder (frozen encoder, organ patches)],attention=labels," +
+			plan + "],pretrained=[" + backbone + "],backbone_mode=[decoder (frozen encoder, organ patches)],attention=labels," +
 			"iterations=2,batch=2,validation=0,device=cpu");
 		assertTrue(((String) m.getOutput("summary")).startsWith("Trained after 2 steps"), (String) m.getOutput("summary"));
 		final var cascade = sc.fiji.voxelseg.model.ModelBundle.load(model);
