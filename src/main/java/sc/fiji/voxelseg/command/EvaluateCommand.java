@@ -34,7 +34,11 @@ public class EvaluateCommand extends ContextCommand {
 	@Parameter
 	private StatusService status;
 
-	@Parameter(label = "Prediction (label image; empty when using folders)", required = false, persist = false)
+	// a choice, not the emptiness of a field: remembered folder paths would otherwise win over the chosen images
+	@Parameter(label = "Evaluate", choices = { "open images", "folders" })
+	private String source = "open images";
+
+	@Parameter(label = "Prediction (label image)", required = false, persist = false)
 	private ImagePlus prediction;
 
 	@Parameter(label = "Ground truth (label image)", required = false, persist = false)
@@ -60,7 +64,10 @@ public class EvaluateCommand extends ContextCommand {
 		final MetricOptions o = MetricOptions.defaults().withConvention(convention.equals("monai") ? SurfaceConvention.MONAI
 			: SurfaceConvention.MEDPY);
 		final List<CaseMetrics> cases = Commands.call(() -> {
-			if (prediction_dir != null && truth_dir != null && !prediction_dir.getPath().isEmpty()) {
+			if (source.equals("folders")) {
+				if (prediction_dir == null || truth_dir == null || prediction_dir.getPath().isEmpty() || truth_dir.getPath().isEmpty()) {
+					throw new IllegalArgumentException("choose the prediction folder and the ground-truth folder");
+				}
 				final List<CaseMetrics> c = FolderEvaluation.evaluate(prediction_dir.toPath(), truth_dir.toPath(), o, new StatusProgress(
 					status, this::isCanceled));
 				if (output_dir != null && !output_dir.getPath().isEmpty()) EvaluationReport.write(output_dir.toPath(), c);
@@ -86,6 +93,8 @@ public class EvaluateCommand extends ContextCommand {
 				results.addValue("status", m.status().name().toLowerCase(java.util.Locale.ROOT));
 			}
 		}
+		// an ImageJ 1.x table as a SciJava output reaches no display: show it as ImageJ does
+		if (!java.awt.GraphicsEnvironment.isHeadless()) results.show("VoxelSeg Evaluation");
 		status.showStatus("Evaluated " + cases.size() + " case(s)");
 	}
 }

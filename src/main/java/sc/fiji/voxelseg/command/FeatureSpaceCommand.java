@@ -48,7 +48,11 @@ public class FeatureSpaceCommand extends ContextCommand {
 	@Parameter(label = "Second model (optional, side by side)", required = false)
 	private File model_2;
 
-	@Parameter(label = "Unlabeled image (optional: labeled vs unlabeled voxels)", required = false, persist = false)
+	// a checkbox: once images are open, an optional image input always holds one of them
+	@Parameter(label = "Compare labeled with unlabeled voxels")
+	private boolean compare_unlabeled = false;
+
+	@Parameter(label = "Unlabeled image (with the comparison)", required = false, persist = false)
 	private ImagePlus unlabeled;
 
 	@Parameter(label = "Encoder depth (1 = deepest)", min = "1")
@@ -70,7 +74,8 @@ public class FeatureSpaceCommand extends ContextCommand {
 	public void run() {
 		final Raster r = Commands.call(() -> {
 			final Volume img = ImagePlusBridge.toVolume(image), lab = ImagePlusBridge.toVolume(labels);
-			final Volume u = unlabeled == null ? null : ImagePlusBridge.toVolume(unlabeled);
+			if (compare_unlabeled && unlabeled == null) throw new IllegalArgumentException("choose the unlabeled image to compare with");
+			final Volume u = compare_unlabeled ? ImagePlusBridge.toVolume(unlabeled) : null;
 			final List<LinePlot> plots = new ArrayList<>();
 			for (final File m : model_2 == null || model_2.getPath().isEmpty() ? List.of(model) : List.of(model, model_2)) {
 				status.showStatus("Feature space of " + m.getName());
