@@ -17,11 +17,20 @@ final class Commands {
 			return work.call();
 		}
 		catch (final RuntimeException e) {
+			logError(e);
 			throw e;
 		}
 		catch (final Exception e) {
+			logError(e);
 			throw new IllegalStateException(e.getMessage(), e);
 		}
+	}
+
+	/** The failure as one line in the Log window (the exception itself goes to SciJava, which shows or prints it). */
+	private static void logError(final Exception e) {
+		if (e instanceof sc.fiji.voxelseg.util.Progress.CanceledException) return;
+		ij.IJ.log(StatusProgress.LOG_PREFIX + "error: " + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()
+			.replace('\n', ' ')));
 	}
 
 	/** The preprocessing plan a training command names: a preset, or the chosen plan file. */

@@ -34,4 +34,30 @@ class StatusProgressTest {
 		cancel[0] = true;
 		assertTrue(p.isCanceled(), "the command's own cancel state");
 	}
+
+	/**
+	 * Each stage of a long command becomes one Log window line (headless, ImageJ prints the Log to
+	 * standard output); the per-step training lines and repeats do not.
+	 */
+	@Test
+	void stagesGoToTheLog() {
+		final java.io.PrintStream saved = System.out;
+		final java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+		System.setOut(new java.io.PrintStream(bytes, true, java.nio.charset.StandardCharsets.UTF_8));
+		try {
+			final StatusProgress p = new StatusProgress(null, null);
+			p.status("Preprocessing training case a");
+			p.status("Preprocessing training case a");
+			p.status("step 3/10  loss 0.5  1 s left");
+			p.warning("two images are named x");
+		}
+		finally {
+			System.setOut(saved);
+		}
+		final String log = bytes.toString(java.nio.charset.StandardCharsets.UTF_8);
+		assertTrue(log.contains("VoxelSeg: Preprocessing training case a"), log);
+		assertFalse(log.indexOf("case a") != log.lastIndexOf("case a"), "a repeated line is logged once: " + log);
+		assertFalse(log.contains("step 3/10"), log);
+		assertTrue(log.contains("VoxelSeg: Warning: two images are named x"), log);
+	}
 }
