@@ -10,16 +10,21 @@ import java.util.Set;
 import java.util.stream.Stream;
 
 import sc.fiji.voxelseg.image.Volume;
+import sc.fiji.voxelseg.infer.CascadePredictor;
 import sc.fiji.voxelseg.infer.PredictOptions;
 import sc.fiji.voxelseg.infer.Prediction;
 import sc.fiji.voxelseg.infer.Predictor;
 import sc.fiji.voxelseg.io.NiftiIO;
 import sc.fiji.voxelseg.io.VolumeIO;
+import sc.fiji.voxelseg.model.ModelBundle;
+import sc.fiji.voxelseg.util.Progress;
 
 /**
  * {@code segment}: label maps from a model, for one image or a folder. On a folder it is
  * resumable (an existing output is skipped), goes on past a file it cannot segment with one error
- * line, and ends with a summary; the exit code is 1 when any file failed.
+ * line, and ends with a summary; the exit code is 1 when any file failed. A cascade model
+ * ({@link ModelBundle#cascade()}) needs {@code --coarse}, the model that segments the organs first
+ * ({@link CascadePredictor}); any other model refuses it.
  */
 final class SegmentCommand implements Main.Subcommand {
 
@@ -27,14 +32,16 @@ final class SegmentCommand implements Main.Subcommand {
 
 	@Override
 	public String usage() {
-		return "segment --model BUNDLE|MODEL.pt --in FILE|DIR --out FILE.nii.gz|DIR [--mode auto|whole|sliding] [--overlap 0.5] " +
-			"[--mirror] [--largest-component] [--no-intensity-check] [--overwrite] [--device auto|cpu|gpu:N]";
+		return "segment --model BUNDLE|MODEL.pt [--coarse BUNDLE|MODEL.pt] --in FILE|DIR --out FILE.nii.gz|DIR " +
+			"[--mode auto|whole|sliding] [--overlap 0.5] [--mirror] [--largest-component] [--no-intensity-check] [--overwrite] " +
+			"[--device auto|cpu|gpu:N]   (--coarse: the coarse model a cascade model refines, required with one)";
 	}
 
 	@Override
 	public void run(final List<String> argv, final PrintStream out) throws Exception {
 		final Args a = new Args(argv, FLAGS);
 		final Path model = a.path("model"), in = a.path("in"), dst = a.path("out");
+		final Path coarse = a.has("coarse") ? a.path("coarse") : null;
 		final PredictOptions o;
 		try {
 			o = PredictOptions.defaults().withMode(PredictOptions.Mode.parse(a.get("mode", "auto"))).withOverlap(a.getDouble(
@@ -49,45 +56,93 @@ final class SegmentCommand implements Main.Subcommand {
 		a.checkAllUsed();
 		if (!Files.exists(in)) throw new Args.UsageException("--in " + in + " does not exist");
 		final TerminalProgress progress = new TerminalProgress(System.err);
-		try (Predictor predictor = Predictor.load(model, device)) {
+		if (coarse != null) {
+			if (!Files.exists(coarse)) throw new Args.UsageException("--coarse " + coarse + " does not exist");
+			final ModelBundle bundle = CascadePredictor.cascadeBundle(model);
+			if (bundle == null) {
+				throw new Args.UsageException("--coarse is only for cascade models, and " + model + " is not one: it segments on its own, " +
+					"so drop --coarse " + coarse);
+			}
+			try (CascadePredictor cascade = CascadePredictor.load(bundle, model.toString(), coarse, device)) {
+				progress.status("Model: " + cascade.describe());
+				segment(cascade::predict, in, dst, o, overwrite, progress, out);
+			}
+			return;
+		}
+		final Predictor predictor;
+		try {
+			predictor = Predictor.load(model, device);
+		}
+		catch (final IllegalArgumentException e) {
+			if (cascade(model)) {
+				throw new Args.UsageException(model + " is a cascade model: it refines a coarse segmentation one organ at a time; give the " +
+					"model that segments the organs first with --coarse COARSE_MODEL");
+			}
+			throw e;
+		}
+		try (predictor) {
 			progress.status("Model: " + predictor.model().describe());
-			if (!Files.isDirectory(in)) {
-				final Prediction p = predictor.predict(VolumeIO.read(in), o, progress);
-				NiftiIO.write(p.labels(), dst);
-				out.printf(Locale.ROOT, "wrote %s (%s, %.1f s)%n", dst, p.labels().describeGrid(), p.seconds());
-				return;
+			segment(predictor::predict, in, dst, o, overwrite, progress, out);
+		}
+	}
+
+	/** What segments one image: a {@link Predictor} or a {@link CascadePredictor}. */
+	@FunctionalInterface
+	interface Segmenter {
+
+		Prediction predict(Volume image, PredictOptions o, Progress p);
+	}
+
+	/** One file to one label map, or a folder to a folder (resumable, past failures, with a summary). */
+	static void segment(final Segmenter segmenter, final Path in, final Path dst, final PredictOptions o, final boolean overwrite,
+		final Progress progress, final PrintStream out) throws Exception
+	{
+		if (!Files.isDirectory(in)) {
+			final Prediction p = segmenter.predict(VolumeIO.read(in), o, progress);
+			NiftiIO.write(p.labels(), dst);
+			out.printf(Locale.ROOT, "wrote %s (%s, %.1f s)%n", dst, p.labels().describeGrid(), p.seconds());
+			return;
+		}
+		final List<Path> inputs = inputs(in);
+		if (inputs.isEmpty()) throw new Args.UsageException(in + " holds no volume files (.nii, .nii.gz, .nrrd, .mha, .mhd)");
+		Files.createDirectories(dst);
+		int done = 0, skipped = 0;
+		final List<String> failed = new ArrayList<>();
+		double seconds = 0;
+		for (final Path f : inputs) {
+			final Path target = dst.resolve(outputName(f));
+			if (Files.exists(target) && !overwrite) {
+				skipped++;
+				continue;
 			}
-			final List<Path> inputs = inputs(in);
-			if (inputs.isEmpty()) throw new Args.UsageException(in + " holds no volume files (.nii, .nii.gz, .nrrd, .mha, .mhd)");
-			Files.createDirectories(dst);
-			int done = 0, skipped = 0;
-			final List<String> failed = new ArrayList<>();
-			double seconds = 0;
-			for (final Path f : inputs) {
-				final Path target = dst.resolve(outputName(f));
-				if (Files.exists(target) && !overwrite) {
-					skipped++;
-					continue;
-				}
-				try {
-					final Volume image = VolumeIO.read(f);
-					final Prediction p = predictor.predict(image, o, progress);
-					NiftiIO.write(p.labels(), target);
-					seconds += p.seconds();
-					done++;
-					out.printf(Locale.ROOT, "%s -> %s (%.1f s)%n", f.getFileName(), target.getFileName(), p.seconds());
-				}
-				catch (final sc.fiji.voxelseg.util.Progress.CanceledException e) {
-					throw e;
-				}
-				catch (final Exception e) {
-					failed.add(f.getFileName().toString());
-					System.err.println("voxelseg: error: " + f.getFileName() + ": " + Main.oneLine(e));
-				}
+			try {
+				final Volume image = VolumeIO.read(f);
+				final Prediction p = segmenter.predict(image, o, progress);
+				NiftiIO.write(p.labels(), target);
+				seconds += p.seconds();
+				done++;
+				out.printf(Locale.ROOT, "%s -> %s (%.1f s)%n", f.getFileName(), target.getFileName(), p.seconds());
 			}
-			out.printf(Locale.ROOT, "segmented %d, skipped %d already done, failed %d%s%n", done, skipped, failed.size(), done > 0 ? String
-				.format(Locale.ROOT, " (%.1f s per image)", seconds / done) : "");
-			if (!failed.isEmpty()) throw new IllegalStateException(failed.size() + " file(s) failed: " + String.join(", ", failed));
+			catch (final Progress.CanceledException e) {
+				throw e;
+			}
+			catch (final Exception e) {
+				failed.add(f.getFileName().toString());
+				System.err.println("voxelseg: error: " + f.getFileName() + ": " + Main.oneLine(e));
+			}
+		}
+		out.printf(Locale.ROOT, "segmented %d, skipped %d already done, failed %d%s%n", done, skipped, failed.size(), done > 0 ? String
+			.format(Locale.ROOT, " (%.1f s per image)", seconds / done) : "");
+		if (!failed.isEmpty()) throw new IllegalStateException(failed.size() + " file(s) failed: " + String.join(", ", failed));
+	}
+
+	/** Whether {@code model} is a cascade bundle; false when it cannot be read as a bundle at all. */
+	private static boolean cascade(final Path model) {
+		try {
+			return Files.exists(model) && CascadePredictor.isCascade(model);
+		}
+		catch (final java.io.IOException | RuntimeException e) {
+			return false;
 		}
 	}
 

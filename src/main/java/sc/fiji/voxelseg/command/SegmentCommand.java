@@ -14,6 +14,7 @@ import org.scijava.plugin.Plugin;
 import sc.fiji.voxelseg.fiji.ImagePlusBridge;
 import sc.fiji.voxelseg.fiji.LabelOverlays;
 import sc.fiji.voxelseg.image.Volume;
+import sc.fiji.voxelseg.infer.CascadePredictor;
 import sc.fiji.voxelseg.infer.PredictOptions;
 import sc.fiji.voxelseg.infer.Prediction;
 import sc.fiji.voxelseg.infer.Predictor;
@@ -22,7 +23,8 @@ import sc.fiji.voxelseg.infer.Predictor;
  * Segments the active image with a model bundle (kept loaded between runs by
  * {@link ModelCacheService}): a calibrated label image with class names and a distinct-colour LUT,
  * an overlay on the input, and on request a probability map per class. Cancelling leaves the
- * input untouched and produces nothing.
+ * input untouched and produces nothing. A cascade model (seed 002's second stage) needs the coarse
+ * model that segments the organs first ({@link CascadePredictor}); other models take none.
  */
 @Plugin(type = Command.class, menuPath = "Plugins>VoxelSeg>Segment...", label = "Segment")
 public class SegmentCommand extends ContextCommand {
@@ -38,6 +40,10 @@ public class SegmentCommand extends ContextCommand {
 
 	@Parameter(label = "Model (bundle folder, .zip or TorchScript .pt)")
 	private File model;
+
+	/** Named so that no other key ends with it: ImageJ's macro options would match "model=" inside "coarse_model=". */
+	@Parameter(label = "Coarse model (for a cascade model only)", required = false, persist = false)
+	private File coarse;
 
 	@Parameter(label = "Prediction", choices = { "auto", "whole", "sliding" })
 	private String mode = "auto";
@@ -78,8 +84,20 @@ public class SegmentCommand extends ContextCommand {
 		final Volume v = ImagePlusBridge.toVolume(image);
 		final PredictOptions o = PredictOptions.defaults().withMode(PredictOptions.Mode.parse(mode)).withOverlap(overlap).withMirror(
 			mirror).withLargestComponent(largest_component).withProbabilities(probabilities).withCheckIntensities(check_intensities);
+		final boolean cascade = coarse != null && !coarse.getPath().isBlank();
 		final Prediction p = Commands.call(() -> {
-			final Predictor predictor = models.predictor(model.toPath(), device);
+			if (cascade) return models.cascade(model.toPath(), coarse.toPath(), device).predict(v, o, progress);
+			final Predictor predictor;
+			try {
+				predictor = models.predictor(model.toPath(), device);
+			}
+			catch (final IllegalArgumentException e) {
+				if (CascadePredictor.isCascade(model.toPath())) {
+					throw new IllegalArgumentException(model + " is a cascade model: choose the coarse model that segments the organs first " +
+						"(Coarse model)", e);
+				}
+				throw e;
+			}
 			return predictor.predict(v, o, progress);
 		});
 		labels = ImagePlusBridge.toImagePlus(p.labels(), Commands.derived(image.getTitle(), "labels"));

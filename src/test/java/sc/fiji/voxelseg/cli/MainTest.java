@@ -168,6 +168,60 @@ class MainTest {
 		assertTrue(r.err().contains("--init"), r.err());
 	}
 
+	/**
+	 * Seed 002 end to end through the launcher: a coarse model, AGCL pretraining on organ patches with
+	 * the cohort's contrast phases as conditions, the second stage on the frozen encoder with the
+	 * coarse model's masks as attention, then cascade segmentation; the refusals of missing or
+	 * contradictory options.
+	 */
+	@Test
+	void agclPretrainThenDecoderThenCascadeSegment() throws Exception {
+		final Path cohort = tmp.resolve("agcl-cohort");
+		assertEquals(0, run("phantom", "--cases", "4", "--seed", "9", "--grid", "64", "--out", cohort.toString()).code());
+		final String[] plan = { "--window", "soft_tissue", "--shape", "32,32,16", "--device", "cpu" };
+		final String[] net = { "--levels", "3", "--width", "4" };
+		final Path coarse = tmp.resolve("coarse.zip"), pretrained = tmp.resolve("agcl.zip"), cascade = tmp.resolve("cascade.zip");
+		Result r = run(cat(cat(new String[] { "train", "--data", cohort.toString(), "--out", coarse.toString(), "--iterations", "2",
+			"--batch", "1" }, net), plan));
+		assertEquals(0, r.code(), r.err());
+		r = run(cat(cat(new String[] { "pretrain", "--method", "agcl", "--data", cohort.toString(), "--attention", "labels", "--conditions",
+			cohort.resolve("cases.json").toString(), "--out", pretrained.toString(), "--patch", "16,16,8", "--batch", "2", "--iterations", "2",
+			"--projection", "8" }, net), plan));
+		assertEquals(0, r.code(), r.err());
+		assertTrue(r.out().contains("pretrained after 2 steps on 4 cases"), r.out());
+		final com.google.gson.JsonObject tags = sc.fiji.voxelseg.model.ModelBundle.load(pretrained).training().getAsJsonObject("settings")
+			.getAsJsonObject("patches").getAsJsonObject("conditions");
+		for (final sc.fiji.voxelseg.io.TrainingDataset.Case c : TrainingDataset.read(cohort).cases()) {
+			assertTrue(tags.has(c.id()), "every case's phase is recorded: " + tags);
+		}
+		r = run("train", "--data", cohort.toString(), "--out", cascade.toString(), "--mode", "decoder", "--init", pretrained.toString(),
+			"--attention", coarse.toString(), "--iterations", "2", "--batch", "2", "--device", "cpu");
+		assertEquals(0, r.code(), r.err());
+		final sc.fiji.voxelseg.model.ModelBundle b = sc.fiji.voxelseg.model.ModelBundle.load(cascade);
+		assertTrue(b.cascade());
+		assertArrayEquals(new int[] { 16, 16, 8 }, b.inputShape(), "the patch comes from the pretrained bundle");
+		final Path image = cohort.resolve("imagesTr").resolve(Files.list(cohort.resolve("imagesTr")).sorted().findFirst().orElseThrow()
+			.getFileName());
+		r = run("segment", "--model", cascade.toString(), "--coarse", coarse.toString(), "--in", image.toString(), "--out", tmp.resolve(
+			"cascade.nii.gz").toString(), "--device", "cpu");
+		assertEquals(0, r.code(), r.err());
+		assertTrue(Files.exists(tmp.resolve("cascade.nii.gz")));
+
+		r = run("pretrain", "--method", "agcl", "--data", cohort.toString(), "--out", tmp.resolve("x.zip").toString());
+		assertEquals(2, r.code(), r.err());
+		assertTrue(r.err().contains("--attention"), r.err());
+		r = run("train", "--data", cohort.toString(), "--out", tmp.resolve("x.zip").toString(), "--mode", "decoder");
+		assertEquals(2, r.code(), r.err());
+		assertTrue(r.err().contains("--attention"), r.err());
+		r = run("train", "--data", cohort.toString(), "--out", tmp.resolve("x.zip").toString(), "--init", pretrained.toString(),
+			"--iterations", "1");
+		assertTrue(r.code() != 0 && r.err().contains("input channels"), r.err());
+		r = run("pretrain", "--method", "moco", "--data", cohort.toString(), "--attention", "labels", "--out", tmp.resolve("x.zip")
+			.toString());
+		assertEquals(2, r.code(), r.err());
+		assertTrue(r.err().contains("agcl, sscl or ce"), r.err());
+	}
+
 	private static String[] cat(final String[] a, final String[] b) {
 		final String[] c = java.util.Arrays.copyOf(a, a.length + b.length);
 		System.arraycopy(b, 0, c, a.length, b.length);
