@@ -47,7 +47,7 @@ final class TrainCommand implements Main.Subcommand {
 			"[--no-augment | --no-flips] [--val 0.2] [--val-every N] [--checkpoint-every N] [--seed 42] [--device auto|cpu|gpu:N] " +
 			"[--representation none|siamese|contrastive [--feature-layers 3] [--lambda 10] [--head-width 64] " +
 			"[--feature-grid labels|features]] " +
-			"[--plan plan.json | --preset seeds-ct | preprocessing options as for preprocess] [--resume] [--dry-run (check the options)]\n" +
+			"[--plan plan.json | --preset abdomen-ct-128 (default) | ct-body-2mm | mri-1.5mm | preprocessing options as for preprocess] [--resume] [--dry-run (check the options)]\n" +
 			"  semi-supervised (seed 003; defaults: vnet, sgd lr 0.01 step decay, 6000 iterations, batch 2 labeled): --mode semi " +
 			"[--labeled-fraction 1] [--unlabeled DIR (default DATASET_DIR/imagesUnlabeled)] [--unlabeled-batch 2] [--ema 0.99] [--no-ema-warmup] " +
 			"[--teacher-noise 0.1] [--feature-loss mean|sum] " +
@@ -133,7 +133,7 @@ final class TrainCommand implements Main.Subcommand {
 
 	/**
 	 * The preprocessing the options give; without any, the checkpoint's when resuming, the
-	 * pretrained backbone's with --init, else seeds-ct.
+	 * pretrained backbone's with --init, else abdomen-ct-128.
 	 */
 	private static PreprocessingPlan plan(final Args a) throws java.io.IOException {
 		final String init = a.get("init", null), out = a.get("out", null);

@@ -50,7 +50,7 @@ public class FeatureSpaceCommand extends ContextCommand {
 
 	// a checkbox: once images are open, an optional image input always holds one of them
 	@Parameter(label = "Compare labeled with unlabeled voxels")
-	private boolean compare_unlabeled = false;
+	private boolean unlabeled_comparison = false;
 
 	@Parameter(label = "Unlabeled image (with the comparison)", required = false, persist = false)
 	private ImagePlus unlabeled;
@@ -74,8 +74,8 @@ public class FeatureSpaceCommand extends ContextCommand {
 	public void run() {
 		final Raster r = Commands.call(() -> {
 			final Volume img = ImagePlusBridge.toVolume(image), lab = ImagePlusBridge.toVolume(labels);
-			if (compare_unlabeled && unlabeled == null) throw new IllegalArgumentException("choose the unlabeled image to compare with");
-			final Volume u = compare_unlabeled ? ImagePlusBridge.toVolume(unlabeled) : null;
+			if (unlabeled_comparison && unlabeled == null) throw new IllegalArgumentException("choose the unlabeled image to compare with");
+			final Volume u = unlabeled_comparison ? ImagePlusBridge.toVolume(unlabeled) : null;
 			final List<LinePlot> plots = new ArrayList<>();
 			for (final File m : model_2 == null || model_2.getPath().isEmpty() ? List.of(model) : List.of(model, model_2)) {
 				status.showStatus("Feature space of " + m.getName());

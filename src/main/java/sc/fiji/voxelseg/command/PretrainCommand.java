@@ -59,8 +59,8 @@ public class PretrainCommand extends ContextCommand {
 	@Parameter(label = "Pretrained bundle to write (folder or .zip)", style = "save")
 	private File output;
 
-	@Parameter(label = "Preprocessing", choices = { "pretrain-ct", "seeds-ct", "mri", "plan file" })
-	private String preprocessing = "pretrain-ct";
+	@Parameter(label = "Preprocessing", choices = { "ct-body-2mm", "abdomen-ct-128", "mri-1.5mm", "plan file" })
+	private String preprocessing = "ct-body-2mm";
 
 	@Parameter(label = "Plan file (for 'plan file')", required = false)
 	private File plan_file;

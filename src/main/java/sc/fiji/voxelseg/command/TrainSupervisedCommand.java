@@ -52,8 +52,8 @@ public class TrainSupervisedCommand extends ContextCommand {
 	@Parameter(label = "Model bundle to write (folder or .zip)", style = "save")
 	private File output;
 
-	@Parameter(label = "Preprocessing", choices = { "seeds-ct", "pretrain-ct", "mri", "plan file" })
-	private String preprocessing = "seeds-ct";
+	@Parameter(label = "Preprocessing", choices = { "abdomen-ct-128", "ct-body-2mm", "mri-1.5mm", "plan file" })
+	private String preprocessing = "abdomen-ct-128";
 
 	@Parameter(label = "Plan file (for 'plan file')", required = false)
 	private File plan_file;

@@ -76,17 +76,31 @@ public final class PreprocessingPlan {
 			new Step.ResampleToSpacing(new double[] { 1.5, 1.5, 1.5 })));
 	}
 
-	/** The preset plans by name: {@code seeds-ct}, {@code pretrain-ct} or {@code mri}. */
+	/** The preset names, each with what it is, as the faces list them. */
+	public static final java.util.Map<String, String> PRESETS = java.util.Map.of(
+		"abdomen-ct-128", "soft-tissue window [-200, 250] HU, 128×128×64 model grid (the supervised papers' plan)",
+		"ct-body-2mm", "body crop above -500 HU, wide window [-1350, 1000] HU, 1×1×2 mm (self-supervised pretraining's plan)",
+		"mri-1.5mm", "0.01–99.9 percentile clip, crop to intensity above 0.3, 1.5 mm isotropic");
+
+	/**
+	 * The preset plans by name: {@code abdomen-ct-128} ({@link #seedsCt}), {@code ct-body-2mm}
+	 * ({@link #pretrainCt}) or {@code mri-1.5mm} ({@link #mri}); the earlier names {@code seeds-ct},
+	 * {@code pretrain-ct} and {@code mri} still work.
+	 */
 	public static PreprocessingPlan preset(final String name) {
 		switch (name.trim().toLowerCase(java.util.Locale.ROOT)) {
+			case "abdomen-ct-128":
 			case "seeds-ct":
 				return seedsCt();
+			case "ct-body-2mm":
 			case "pretrain-ct":
 				return pretrainCt();
+			case "mri-1.5mm":
 			case "mri":
 				return mri();
 			default:
-				throw new IllegalArgumentException("unknown preprocessing preset '" + name + "' (seeds-ct, pretrain-ct, mri)");
+				throw new IllegalArgumentException("unknown preprocessing preset '" + name + "': use abdomen-ct-128 (soft-tissue window, " +
+					"128×128×64), ct-body-2mm (body crop, wide window, 1×1×2 mm) or mri-1.5mm");
 		}
 	}
 

@@ -321,13 +321,13 @@ class CommandsTest {
 		// the feature-space picture of the two bundles side by side, and labeled vs unlabeled voxels
 		objects.put("img2", ImagePlusBridge.toImagePlus(NiftiIO.read(ds.cases().get(1).image()), "img2"));
 		final Module fs = run("Feature Space", "image=img,labels=lab,model=[" + model + "],model_2=[" + tmp.resolve("m2.zip") +
-			"],compare_unlabeled=true,unlabeled=img2,depth=2,per_class=20,device=cpu");
+			"],unlabeled_comparison=true,unlabeled=img2,depth=2,per_class=20,device=cpu");
 		final ImagePlus pic = (ImagePlus) fs.getOutput("picture");
 		assertEquals(ImagePlus.COLOR_RGB, pic.getType());
 		assertTrue(pic.getWidth() > 3 * pic.getHeight(), "four panels side by side: " + pic.getWidth() + "x" + pic.getHeight());
 		// an open image in the unlabeled field is not used unless the comparison is asked for
 		final ImagePlus two = (ImagePlus) run("Feature Space", "image=img,labels=lab,model=[" + model + "],model_2=[" + tmp.resolve(
-			"m2.zip") + "],compare_unlabeled=false,unlabeled=img2,depth=2,per_class=20,device=cpu").getOutput("picture");
+			"m2.zip") + "],unlabeled_comparison=false,unlabeled=img2,depth=2,per_class=20,device=cpu").getOutput("picture");
 		assertTrue(two.getWidth() < pic.getWidth(), "fewer panels: " + two.getWidth() + " against " + pic.getWidth());
 
 		// segment the open image twice: the service loads the model once

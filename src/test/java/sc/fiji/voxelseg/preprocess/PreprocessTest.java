@@ -305,4 +305,21 @@ class PreprocessTest {
 			() -> PreprocessingPlan.seedsCt().apply(ct, mismatched));
 		assertTrue(e.getMessage().contains("does not match"), e.getMessage());
 	}
+
+	/**
+	 * Presets are named by what they are; the earlier names stay aliases of the same plans, and an
+	 * unknown name lists the presets with what each does.
+	 */
+	@Test
+	void presetNamesAndTheirAliases() {
+		assertEquals(PreprocessingPlan.seedsCt(), PreprocessingPlan.preset("abdomen-ct-128"));
+		assertEquals(PreprocessingPlan.seedsCt(), PreprocessingPlan.preset("seeds-ct"));
+		assertEquals(PreprocessingPlan.pretrainCt(), PreprocessingPlan.preset("ct-body-2mm"));
+		assertEquals(PreprocessingPlan.pretrainCt(), PreprocessingPlan.preset("pretrain-ct"));
+		assertEquals(PreprocessingPlan.mri(), PreprocessingPlan.preset("MRI-1.5mm"));
+		assertEquals(PreprocessingPlan.mri(), PreprocessingPlan.preset("mri"));
+		for (final String name : PreprocessingPlan.PRESETS.keySet()) PreprocessingPlan.preset(name);
+		final IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> PreprocessingPlan.preset("ct"));
+		assertTrue(e.getMessage().contains("abdomen-ct-128") && e.getMessage().contains("128×128×64"), e.getMessage());
+	}
 }
