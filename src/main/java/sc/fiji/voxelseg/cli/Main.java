@@ -73,7 +73,7 @@ public final class Main {
 		}
 		final List<String> rest = Arrays.asList(args).subList(1, args.length);
 		if (rest.contains("--help") || rest.contains("-h")) {
-			out.println("usage: voxelseg " + c.usage());
+			out.println(Usage.format(c.usage(), Usage.WIDTH));
 			return 0;
 		}
 		try {
@@ -82,7 +82,7 @@ public final class Main {
 		}
 		catch (final Args.UsageException e) {
 			err.println("voxelseg: error: " + e.getMessage());
-			err.println("usage: voxelseg " + c.usage());
+			err.println(Usage.format(c.usage(), Usage.WIDTH));
 			return 2;
 		}
 		catch (final OutOfMemoryError e) {
@@ -106,7 +106,18 @@ public final class Main {
 	private static void usage(final PrintStream out) {
 		out.println("VoxelSeg: label-efficient 3D medical image segmentation, headless launcher");
 		out.println("usage: voxelseg SUBCOMMAND [options]   (voxelseg SUBCOMMAND --help for details)");
-		for (final Map.Entry<String, Subcommand> e : COMMANDS.entrySet())
-			out.println("  " + e.getValue().usage());
+		for (final Map.Entry<String, Subcommand> e : COMMANDS.entrySet()) {
+			// the synopsis's first words: the subcommand and its required inputs
+			final List<String> units = Usage.units(e.getValue().usage().split("\n")[0]);
+			final StringBuilder b = new StringBuilder("  ");
+			for (final String u : units) {
+				if (b.length() + 1 + u.length() > Usage.WIDTH - 4) {
+					b.append(" ...");
+					break;
+				}
+				b.append(b.length() > 2 ? " " : "").append(u);
+			}
+			out.println(b);
+		}
 	}
 }

@@ -10,6 +10,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
@@ -220,6 +221,20 @@ class MainTest {
 			.toString());
 		assertEquals(2, r.code(), r.err());
 		assertTrue(r.err().contains("agcl, sscl or ce"), r.err());
+	}
+
+	/**
+	 * Every subcommand's --help is wrapped at 100 columns, breaking only between options, and loses
+	 * nothing of its usage text.
+	 */
+	@Test
+	void helpIsWrappedAndComplete() {
+		for (final Map.Entry<String, Main.Subcommand> e : Main.COMMANDS.entrySet()) {
+			final Result r = run(e.getKey(), "--help");
+			assertEquals(0, r.code(), e.getKey());
+			for (final String line : r.out().split("\n")) assertTrue(line.length() <= 100, e.getKey() + ": " + line.length() + " columns: " + line);
+			assertEquals(("usage: voxelseg " + e.getValue().usage()).replaceAll("\\s", ""), r.out().replaceAll("\\s", ""), e.getKey());
+		}
 	}
 
 	private static String[] cat(final String[] a, final String[] b) {
