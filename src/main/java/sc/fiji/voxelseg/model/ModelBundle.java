@@ -215,6 +215,11 @@ public final class ModelBundle {
 			throw new IllegalArgumentException(what + " is a cascade model: it segments one organ at a time in patches around a coarse " +
 				"segmentation. Run it with segment --model " + what + " --coarse COARSE_MODEL");
 		}
+		if (pretrained() && patches(training) != null) {
+			throw new IllegalArgumentException(what + " is a pretrained backbone (contrastive pretraining on organ patches), not a " +
+				"segmentation model: its decoder was never trained. Train a cascade from it with train --mode decoder --init " + what +
+				" --attention labels|COARSE_MODEL, then segment with --coarse");
+		}
 		if (pretrained()) {
 			throw new IllegalArgumentException(what + " is a pretrained backbone (self-supervised pretraining), not a segmentation " +
 				"model: its head was never trained. Train a segmentation model from it with train --init " + what + " (fine-tuning, or " +

@@ -101,7 +101,7 @@ class PatchTrainingTest {
 		assertTrue(h.validations().get(0).byLoss() && Double.isFinite(h.validations().get(0).loss()), "held-out loss");
 		final IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> SegmentationModel.load(pretrained,
 			ai.djl.Device.cpu()));
-		assertTrue(e.getMessage().contains("pretrained backbone"), e.getMessage());
+		assertTrue(e.getMessage().contains("pretrained backbone") && e.getMessage().contains("--mode decoder"), e.getMessage());
 	}
 
 	/** The baselines run too: the twin as the only positive (SSCL), and organ cross-entropy (CE). */
