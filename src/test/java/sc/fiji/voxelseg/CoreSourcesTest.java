@@ -43,4 +43,21 @@ class CoreSourcesTest {
 		assertTrue(files >= 100, files + " core source files");
 		assertEquals(List.of(), found);
 	}
+
+	/** The launcher ({@code cli}) names neither ImageJ nor SciJava: {@code --run} reaches the Fiji face by name. */
+	@Test
+	void launcherNamesNoImageJOrSciJava() throws Exception {
+		final Path cli = Paths.get("src", "main", "java", "sc", "fiji", "voxelseg", "cli");
+		final List<String> found = new ArrayList<>();
+		int files = 0;
+		try (Stream<Path> s = Files.list(cli)) {
+			for (final Path p : (Iterable<Path>) s.filter(f -> f.toString().endsWith(".java"))::iterator) {
+				files++;
+				final Matcher m = FORBIDDEN.matcher(Files.readString(p, StandardCharsets.UTF_8));
+				while (m.find()) found.add(p.getFileName() + ": " + m.group());
+			}
+		}
+		assertTrue(files >= 10, files + " launcher source files");
+		assertEquals(List.of(), found);
+	}
 }

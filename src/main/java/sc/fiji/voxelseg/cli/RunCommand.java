@@ -1,29 +1,20 @@
 package sc.fiji.voxelseg.cli;
 
-import java.io.File;
 import java.io.PrintStream;
-import java.nio.file.Path;
+import java.lang.reflect.InvocationTargetException;
 import java.util.List;
-import java.util.Map;
-
-import ij.ImagePlus;
-
-import org.scijava.Context;
-import org.scijava.command.CommandInfo;
-import org.scijava.module.Module;
-import org.scijava.module.ModuleItem;
-
-import sc.fiji.voxelseg.command.CommandRunner;
-import sc.fiji.voxelseg.fiji.ImagePlusBridge;
-import sc.fiji.voxelseg.io.NiftiIO;
-import sc.fiji.voxelseg.io.VolumeIO;
 
 /**
- * {@code --run "Title" "key=value,..." [--out PATH]}: runs a VoxelSeg command as Fiji would.
- * Image inputs are given as file paths (any readable volume); image outputs are written as NIfTI
- * to {@code --out} (a file for one output, else a folder); other outputs are printed.
+ * {@code --run "Title" "key=value,..." [--out PATH]}: runs a VoxelSeg command as Fiji would
+ * ({@code command.HeadlessRun}, reached by name: the launcher names neither ImageJ nor SciJava, so
+ * that its other subcommands load none of them). Image inputs are given as file paths (any readable
+ * volume); image outputs are written as NIfTI to {@code --out} (a file for one output, else a
+ * folder); other outputs are printed.
  */
 final class RunCommand implements Main.Subcommand {
+
+	/** The Fiji face's entry point for running a command outside Fiji. */
+	static final String HEADLESS_RUN = "sc.fiji.voxelseg.command.HeadlessRun";
 
 	@Override
 	public String usage() {
@@ -38,51 +29,22 @@ final class RunCommand implements Main.Subcommand {
 		final List<String> p = a.positional();
 		if (p.isEmpty() || p.size() > 2) throw new Args.UsageException(
 			"--run takes a command title and an optional \"key=value,...\" string");
-		try (Context context = new Context()) {
-			final CommandRunner runner = new CommandRunner(context, RunCommand::resolve);
-			if (p.get(0).equals("list")) {
-				for (final Map.Entry<String, CommandInfo> e : runner.commands().entrySet())
-					out.println(e.getKey() + "  (" + e.getValue().getMenuPath() + ")  " + keys(e.getValue()));
-				return;
-			}
-			final CommandInfo info = runner.find(p.get(0));
-			final Module m = runner.run(info, CommandRunner.parse(p.size() > 1 ? p.get(1) : ""));
-			final List<Map.Entry<String, Object>> images = m.getOutputs().entrySet().stream().filter(
-				e -> e.getValue() instanceof ImagePlus).toList();
-			if (!images.isEmpty() && dst == null) throw new Args.UsageException(info.getTitle() +
-				" makes an image: give --out OUT.nii.gz (or a folder)");
-			for (final Map.Entry<String, Object> e : m.getOutputs().entrySet()) {
-				if (e.getValue() instanceof ImagePlus imp) {
-					final Path target = images.size() == 1 && NiftiIO.isNifti(Path.of(dst)) ? Path.of(dst)
-						: Path.of(dst, e.getKey() + ".nii.gz");
-					NiftiIO.write(ImagePlusBridge.toVolume(imp), target);
-					out.println(e.getKey() + "=" + target);
-				}
-				else if (e.getValue() != null) out.println(e.getKey() + "=" + e.getValue());
-			}
+		final java.lang.reflect.Method run;
+		try {
+			run = Class.forName(HEADLESS_RUN).getMethod("run", List.class, String.class, PrintStream.class);
 		}
-	}
-
-	private static String keys(final CommandInfo ci) {
-		final StringBuilder sb = new StringBuilder();
-		for (final ModuleItem<?> i : ci.inputs())
-			if (!org.scijava.service.Service.class.isAssignableFrom(i.getType()) && !Context.class
-				.isAssignableFrom(i.getType())) sb.append(sb.length() == 0 ? "" : ",").append(i.getName());
-		return sb.toString();
-	}
-
-	/** Image inputs given as paths are read as volumes; files stay files. */
-	static Object resolve(final String value, final Class<?> type) {
-		if (type == ImagePlus.class) {
-			try {
-				final Path p = Path.of(value);
-				return ImagePlusBridge.toImagePlus(VolumeIO.read(p), p.getFileName().toString());
-			}
-			catch (final java.io.IOException e) {
-				throw new IllegalArgumentException(e.getMessage(), e);
-			}
+		catch (final ClassNotFoundException | NoSuchMethodException | LinkageError e) {
+			throw new IllegalStateException("--run needs VoxelSeg's Fiji commands and their ImageJ and SciJava jars on the class path (" +
+				e + ")", e);
 		}
-		if (type == File.class) return new File(value);
-		return null;
+		try {
+			run.invoke(null, p, dst, out);
+		}
+		catch (final InvocationTargetException e) {
+			final Throwable t = e.getCause();
+			if (t instanceof IllegalArgumentException) throw new Args.UsageException(t.getMessage());
+			if (t instanceof Exception x) throw x;
+			throw (Error) t;
+		}
 	}
 }
