@@ -143,6 +143,27 @@ public final class AttentionMaps {
 		final JsonArray cases = new JsonArray();
 		ids.forEach(cases::add);
 		key.add("cases", cases);
+		// one fit at a time per bundle across processes (a study's cells side by side): the second waits and reuses
+		try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(abs.resolveSibling(abs.getFileName() + ".crossfit.lock"),
+			java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.WRITE); java.nio.channels.FileLock lock = lock(ch))
+		{
+			return cachedCrossFit(cache, key, ids, coarse, own, k, ds, progress);
+		}
+	}
+
+	/** An exclusive lock on {@code ch}, or null where locking is not possible (another thread of this process holds it). */
+	private static java.nio.channels.FileLock lock(final java.nio.channels.FileChannel ch) throws IOException {
+		try {
+			return ch.lock();
+		}
+		catch (final java.nio.channels.OverlappingFileLockException e) {
+			return null;
+		}
+	}
+
+	private static Map<String, Volume> cachedCrossFit(final Path cache, final JsonObject key, final List<String> ids, final ModelBundle coarse,
+		final List<TrainingDataset.Case> own, final int k, final TrainingDataset ds, final Progress progress) throws IOException
+	{
 		final Path keyFile = cache.resolve("key.json");
 		if (Files.isRegularFile(keyFile)) {
 			try {
@@ -158,7 +179,7 @@ public final class AttentionMaps {
 			}
 		}
 		final Map<String, Volume> maps = crossFit(coarse, own, k, ds, progress);
-		final Path tmp = Files.createTempDirectory(abs.getParent(), ".crossfit");
+		final Path tmp = Files.createTempDirectory(cache.getParent(), ".crossfit");
 		try {
 			for (final Map.Entry<String, Volume> e : maps.entrySet()) sc.fiji.voxelseg.io.NiftiIO.write(e.getValue(), tmp.resolve(e.getKey() +
 				".nii.gz"));
