@@ -44,6 +44,10 @@ public class StudyCommand extends ContextCommand {
 	@Parameter(label = "Arms, one per line: NAME=train options", style = "text area")
 	private String arms = "plain=\nsiamese=--representation siamese --lambda 0.1";
 
+	@Parameter(label = "Pretraining stages, one per line: NAME=pretrain options (arms use them as @NAME)", style = "text area",
+		required = false)
+	private String stages = "";
+
 	@Parameter(label = "Train options for every arm")
 	private String train_options = "";
 
@@ -76,9 +80,11 @@ public class StudyCommand extends ContextCommand {
 		final Study.Outcome o = Commands.call(() -> {
 			final Map<String, List<String>> a = new LinkedHashMap<>();
 			for (final String line : arms.split("\\R")) if (!line.isBlank()) StudyDesign.addArm(a, line.trim());
+			final Map<String, List<String>> st = new LinkedHashMap<>();
+			if (stages != null) for (final String line : stages.split("\\R")) if (!line.isBlank()) StudyDesign.addArm(st, line.trim());
 			final StudyDesign d = new StudyDesign(data_dir.toPath(), output_dir.toPath(), a, StudyDesign.words(train_options), StudyDesign
 				.numbers("label fractions", fractions), StudyDesign.seeds("seeds", seeds), steps, folds, reference == null || reference.isBlank() ? null : reference.trim(), parallel, withheld
-					.equals("drop"));
+					.equals("drop"), st);
 			return Study.run(d, new LauncherRunner("sc.fiji.voxelseg.cli.Main"), new StatusProgress(status, this::isCanceled));
 		});
 		IJ.log(Study.describe(o));
