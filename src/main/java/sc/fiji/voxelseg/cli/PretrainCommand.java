@@ -82,18 +82,8 @@ final class PretrainCommand implements Main.Subcommand {
 		final TerminalProgress progress = new TerminalProgress(System.err);
 		final List<CaseData> images = new ArrayList<>();
 		for (final String f : folders) images.addAll(UnlabeledImages.load(Path.of(f), plan, progress));
-		final Path ckpt = Trainer.checkpointPath(bundle);
-		final Trainer.Result r;
-		if (resume) {
-			if (!Files.exists(ckpt)) throw new Args.UsageException("--resume: no checkpoint " + ckpt + " to continue from");
-			r = Pretrainer.resume(ckpt, images, plan, bundle, progress);
-		}
-		else {
-			if (Files.exists(ckpt)) {
-				throw new Args.UsageException(ckpt + " exists from an earlier run: add --resume to continue it, or choose another --out");
-			}
-			r = new Pretrainer(images, plan, s, bundle, progress).train();
-		}
+		final Trainer.Result r = Runs.startOrResume(bundle, resume, ckpt -> Pretrainer.resume(ckpt, images, plan, bundle, progress),
+			ckpt -> new Pretrainer(images, plan, s, bundle, progress).train());
 		out.printf(Locale.ROOT, "%s after %d steps on %d images: pretrained backbone %s (train --init %s)%n", r.cancelled() ? "cancelled"
 			: "pretrained", r.steps(), images.size(), bundle, bundle);
 		out.println("checkpoint " + r.checkpoint() + ", curve " + Trainer.curvePath(bundle) + ", history " +
@@ -114,17 +104,8 @@ final class PretrainCommand implements Main.Subcommand {
 		final TrainingDataset ds = TrainingDataset.read(data);
 		final TrainingData td = TrainingData.load(ds, plan, progress);
 		final java.util.Map<String, byte[]> maps = AttentionMaps.load(s.patches.attention, ds, td, s.patches.crossFit, progress);
-		final Trainer.Result r;
-		if (resume) {
-			if (!Files.exists(ckpt)) throw new Args.UsageException("--resume: no checkpoint " + ckpt + " to continue from");
-			r = PatchTrainer.resume(ckpt, td, maps, bundle, progress);
-		}
-		else {
-			if (Files.exists(ckpt)) {
-				throw new Args.UsageException(ckpt + " exists from an earlier run: add --resume to continue it, or choose another --out");
-			}
-			r = new PatchTrainer(td, maps, s, bundle, progress).train();
-		}
+		final Trainer.Result r = Runs.startOrResume(bundle, resume, c -> PatchTrainer.resume(c, td, maps, bundle, progress),
+			c -> new PatchTrainer(td, maps, s, bundle, progress).train());
 		out.printf(Locale.ROOT, "%s after %d steps on %d cases: pretrained backbone %s (train --mode decoder --init %s --attention ...)%n",
 			r.cancelled() ? "cancelled" : "pretrained", r.steps(), td.cases().size(), bundle, bundle);
 		out.println("checkpoint " + r.checkpoint() + ", curve " + Trainer.curvePath(bundle) + ", history " + Trainer.historyPath(bundle));

@@ -90,20 +90,10 @@ final class TrainCommand implements Main.Subcommand {
 		final TrainingData td = TrainingData.load(ds, plan, progress);
 		final java.util.Map<String, byte[]> attention = s.patches == null ? null : AttentionMaps.load(s.patches.attention, ds, td, s.patches.crossFit, progress);
 		final List<CaseData> unlabeled = semi && unlabeledDir != null ? UnlabeledImages.load(unlabeledDir, plan, progress) : List.of();
-		final Trainer.Result r;
-		final Path ckpt = Trainer.checkpointPath(bundle);
-		if (resume) {
-			if (!Files.exists(ckpt)) throw new Args.UsageException("--resume: no checkpoint " + ckpt + " to continue from");
-			r = semi ? SemiSupervisedTrainer.resume(ckpt, td, unlabeled, bundle, progress) : attention != null ? PatchTrainer.resume(ckpt, td,
-				attention, bundle, progress) : Trainer.resume(ckpt, td, bundle, progress);
-		}
-		else {
-			if (Files.exists(ckpt)) {
-				throw new Args.UsageException(ckpt + " exists from an earlier run: add --resume to continue it, or choose another --out");
-			}
-			r = semi ? new SemiSupervisedTrainer(td, unlabeled, s, bundle, progress).train() : attention != null ? new PatchTrainer(td,
-				attention, s, bundle, progress).train() : new Trainer(td, s, bundle, progress).train();
-		}
+		final Trainer.Result r = Runs.startOrResume(bundle, resume, ckpt -> semi ? SemiSupervisedTrainer.resume(ckpt, td, unlabeled, bundle,
+			progress) : attention != null ? PatchTrainer.resume(ckpt, td, attention, bundle, progress) : Trainer.resume(ckpt, td, bundle,
+				progress), ckpt -> semi ? new SemiSupervisedTrainer(td, unlabeled, s, bundle, progress).train() : attention != null
+					? new PatchTrainer(td, attention, s, bundle, progress).train() : new Trainer(td, s, bundle, progress).train());
 		final TrainingHistory.Validation best = r.history().best();
 		out.printf(Locale.ROOT, "%s after %d steps: model %s%s%n", r.cancelled() ? "cancelled" : "trained", r.steps(), bundle,
 			best == null ? "" : String.format(Locale.ROOT, " (best mean validation Dice %.3f at step %d)", best.meanDice(), best.step()));

@@ -37,7 +37,12 @@ public final class LauncherRunner implements Study.CellRunner {
 
 	@Override
 	public void check(final List<String> options) throws Exception {
-		final List<String> cmd = new ArrayList<>(List.of("train", "--dry-run"));
+		dryRun("train", options);
+	}
+
+	/** Runs {@code subcommand --dry-run options} in a process of its own; its error is the check's. */
+	private void dryRun(final String subcommand, final List<String> options) throws Exception {
+		final List<String> cmd = new ArrayList<>(List.of(subcommand, "--dry-run"));
 		cmd.addAll(options);
 		final Path log = Files.createTempFile("voxelseg-check", ".log");
 		try {
@@ -74,16 +79,7 @@ public final class LauncherRunner implements Study.CellRunner {
 
 	@Override
 	public void checkPretrain(final List<String> options) throws Exception {
-		final List<String> cmd = new ArrayList<>(List.of("pretrain", "--dry-run"));
-		cmd.addAll(options);
-		final Path log = Files.createTempFile("voxelseg-check", ".log");
-		try {
-			final int code = launch(cmd, new Study.Slot(1, 1), log);
-			if (code != 0) throw new IllegalArgumentException(lastError(log));
-		}
-		finally {
-			Files.deleteIfExists(log);
-		}
+		dryRun("pretrain", options);
 	}
 
 	@Override

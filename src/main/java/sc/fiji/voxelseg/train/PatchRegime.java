@@ -1,11 +1,6 @@
 package sc.fiji.voxelseg.train;
 
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.FloatBuffer;
 import java.util.ArrayList;
@@ -15,7 +10,6 @@ import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.TreeSet;
 
-import ai.djl.MalformedModelException;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
@@ -383,41 +377,12 @@ final class PatchRegime implements Regime {
 
 	@Override
 	public byte[] saveState() {
-		if (!p.pretraining()) return null;
-		final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-		try (DataOutputStream out = new DataOutputStream(bytes)) {
-			projector.saveParameters(out);
-			classifier.saveParameters(out);
-		}
-		catch (final IOException e) {
-			throw new UncheckedIOException(e);
-		}
-		return bytes.toByteArray();
+		return p.pretraining() ? HeadState.save(projector, classifier) : null;
 	}
 
 	@Override
 	public void loadState(final byte[] state) throws IOException {
-		if (!p.pretraining()) return;
-		if (state == null) throw new IOException("the checkpoint holds no projection head or classifier for contrastive pretraining");
-		try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(state))) {
-			for (final Block block : new Block[] { projector, classifier }) {
-				final List<Shape> declared = new ArrayList<>();
-				for (final Pair<String, Parameter> q : block.getParameters()) declared.add(q.getValue().getArray().getShape());
-				block.loadParameters(manager, in);
-				int i = 0;
-				for (final Pair<String, Parameter> q : block.getParameters()) {
-					final NDArray a = q.getValue().getArray();
-					if (!a.getShape().equals(declared.get(i++))) {
-						throw new IOException("pretraining head parameter " + q.getKey() + " holds " + a.getShape() + " where the settings need " +
-							declared.get(i - 1));
-					}
-					if (q.getValue().requiresGradient()) a.setRequiresGradient(true);
-				}
-			}
-		}
-		catch (final MalformedModelException | RuntimeException e) {
-			throw new IOException("the checkpoint's pretraining heads do not fit these settings: " + e.getMessage(), e);
-		}
+		if (p.pretraining()) HeadState.load(manager, state, "contrastive pretraining heads", projector, classifier);
 	}
 
 	@Override

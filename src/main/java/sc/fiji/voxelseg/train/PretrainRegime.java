@@ -1,18 +1,12 @@
 package sc.fiji.voxelseg.train;
 
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.SplittableRandom;
 
-import ai.djl.MalformedModelException;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
@@ -260,40 +254,12 @@ final class PretrainRegime implements Regime {
 
 	@Override
 	public byte[] saveState() {
-		final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-		try (DataOutputStream out = new DataOutputStream(bytes)) {
-			projector.saveParameters(out);
-			restorer.saveParameters(out);
-		}
-		catch (final IOException e) {
-			throw new UncheckedIOException(e);
-		}
-		return bytes.toByteArray();
+		return HeadState.save(projector, restorer);
 	}
 
 	@Override
 	public void loadState(final byte[] state) throws IOException {
-		if (state == null) throw new IOException("the checkpoint holds no projection or restorative head for pretraining");
-		try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(state))) {
-			for (final ai.djl.nn.Block block : new ai.djl.nn.Block[] { projector, restorer }) {
-				final List<Shape> declared = new ArrayList<>();
-				for (final Pair<String, Parameter> p : block.getParameters()) declared.add(p.getValue().getArray().getShape());
-				block.loadParameters(manager, in);
-				int i = 0;
-				for (final Pair<String, Parameter> p : block.getParameters()) {
-					final NDArray a = p.getValue().getArray();
-					if (!a.getShape().equals(declared.get(i++))) {
-						throw new IOException("pretraining head parameter " + p.getKey() + " holds " + a.getShape() + " where the settings need " +
-							declared.get(i - 1));
-					}
-					// loaded arrays are new: the optimiser needs their gradients again
-					if (p.getValue().requiresGradient()) a.setRequiresGradient(true);
-				}
-			}
-		}
-		catch (final MalformedModelException | RuntimeException e) {
-			throw new IOException("the checkpoint's pretraining heads do not fit these settings: " + e.getMessage(), e);
-		}
+		HeadState.load(manager, state, "pretraining heads", projector, restorer);
 	}
 
 	@Override
