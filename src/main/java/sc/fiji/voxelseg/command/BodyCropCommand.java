@@ -31,6 +31,6 @@ public class BodyCropCommand implements Command {
 	public void run() {
 		final Volume v = ImagePlusBridge.toVolume(image);
 		final Volume r = Crops.crop(v, Crops.foregroundBox(v, threshold_hu, margin), threshold_hu);
-		result = ImagePlusBridge.toImagePlus(r, Commands.derived(image.getTitle(), "cropped"));
+		result = Commands.shown(ImagePlusBridge.toImagePlus(r, Commands.derived(image.getTitle(), "cropped")));
 	}
 }

@@ -1,5 +1,7 @@
 package sc.fiji.voxelseg.command;
 
+import ij.ImagePlus;
+
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
@@ -12,6 +14,17 @@ final class Commands {
 	 * Runs core work; a failure becomes an {@link IllegalStateException} carrying the core's
 	 * message (which names the file and the problem), so macros and the launcher stop with it.
 	 */
+	/**
+	 * An output image registered as ImageJ registers a shown image, where no one else would show it:
+	 * without the ImageJ window (headless Fiji) while a macro runs, or in a batch-mode macro, SciJava
+	 * displays no command output, so the macro's next command could not find it by title. With the
+	 * ImageJ window outside batch mode SciJava shows it, and nothing is done here.
+	 */
+	static ImagePlus shown(final ImagePlus imp) {
+		if (imp != null && (ij.macro.Interpreter.isBatchMode() || ij.IJ.getInstance() == null && ij.IJ.isMacro())) imp.show();
+		return imp;
+	}
+
 	static <T> T call(final Callable<T> work) {
 		try {
 			return work.call();

@@ -92,7 +92,7 @@ public class FeatureSpaceCommand extends ContextCommand {
 		});
 		final int[] px = new int[r.width() * r.height()];
 		for (int y = 0; y < r.height(); y++) for (int x = 0; x < r.width(); x++) px[y * r.width() + x] = r.get(x, y);
-		picture = new ImagePlus("feature space", new ColorProcessor(r.width(), r.height(), px));
+		picture = Commands.shown(new ImagePlus("feature space", new ColorProcessor(r.width(), r.height(), px)));
 		status.showStatus("Feature space: " + r.width() + "×" + r.height() + " picture");
 	}
 }

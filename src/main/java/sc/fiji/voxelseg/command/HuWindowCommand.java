@@ -35,7 +35,7 @@ public class HuWindowCommand implements Command {
 	public void run() {
 		final HuWindow w = preset.equals("custom") ? HuWindow.custom(lower, upper) : HuWindow.preset(
 			preset);
-		result = ImagePlusBridge.toImagePlus(Intensity.window(ImagePlusBridge.toVolume(image), w),
-			Commands.derived(image.getTitle(), w.name()));
+		result = Commands.shown(ImagePlusBridge.toImagePlus(Intensity.window(ImagePlusBridge.toVolume(image), w),
+			Commands.derived(image.getTitle(), w.name())));
 	}
 }

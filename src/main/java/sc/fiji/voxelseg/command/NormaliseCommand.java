@@ -41,7 +41,7 @@ public class NormaliseCommand implements Command {
 		final Volume v = ImagePlusBridge.toVolume(image);
 		final Volume r = method.equals("percentile") ? Intensity.percentileClip(v, low_percentile,
 			high_percentile) : Intensity.zScore(v, use_mask ? mask_above : Double.NaN);
-		result = ImagePlusBridge.toImagePlus(r, Commands.derived(image.getTitle(), method.equals(
-			"percentile") ? "clipped" : "zscore"));
+		result = Commands.shown(ImagePlusBridge.toImagePlus(r, Commands.derived(image.getTitle(), method.equals(
+			"percentile") ? "clipped" : "zscore")));
 	}
 }

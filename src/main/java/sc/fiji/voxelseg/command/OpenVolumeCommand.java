@@ -25,9 +25,9 @@ public class OpenVolumeCommand implements Command {
 
 	@Override
 	public void run() {
-		image = Commands.call(() -> {
+		image = Commands.shown(Commands.call(() -> {
 			final Volume v = VolumeIO.read(path.toPath());
 			return ImagePlusBridge.toImagePlus(v, Commands.baseName(path.toPath()));
-		});
+		}));
 	}
 }

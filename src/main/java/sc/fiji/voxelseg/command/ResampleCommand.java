@@ -53,6 +53,6 @@ public class ResampleCommand implements Command {
 				"a target shape needs whole numbers of voxels, got " + x + ", " + y + ", " + z);
 			r = Resampler.toShape(v, shape, in);
 		}
-		result = ImagePlusBridge.toImagePlus(r, Commands.derived(image.getTitle(), "resampled"));
+		result = Commands.shown(ImagePlusBridge.toImagePlus(r, Commands.derived(image.getTitle(), "resampled")));
 	}
 }

@@ -100,13 +100,13 @@ public class SegmentCommand extends ContextCommand {
 			}
 			return predictor.predict(v, o, progress);
 		});
-		labels = ImagePlusBridge.toImagePlus(p.labels(), Commands.derived(image.getTitle(), "labels"));
+		labels = Commands.shown(ImagePlusBridge.toImagePlus(p.labels(), Commands.derived(image.getTitle(), "labels")));
 		if (!overlay.equals("none")) {
 			LabelOverlays.apply(image, p.labels(), overlay.equals("outline") ? LabelOverlays.Style.OUTLINE : LabelOverlays.Style.FILLED,
 				opacity);
 		}
-		if (probabilities) probability_maps = Commands.stackOfClasses(p.probabilities(), p.labels().classes(), Commands.derived(image
-			.getTitle(), "probabilities"));
+		if (probabilities) probability_maps = Commands.shown(Commands.stackOfClasses(p.probabilities(), p.labels().classes(), Commands
+			.derived(image.getTitle(), "probabilities")));
 		status.showStatus(String.format(java.util.Locale.ROOT, "Segmented %s in %.1f s", image.getTitle(), p.seconds()));
 	}
 }

@@ -96,7 +96,7 @@ public class StudyCommand extends ContextCommand {
 		}
 		IJ.log("report " + o.report());
 		final java.nio.file.Path png = output_dir.toPath().resolve("dice_vs_fraction.png");
-		if (Files.exists(png)) figure = IJ.openImage(png.toString());
+		if (Files.exists(png)) figure = Commands.shown(IJ.openImage(png.toString()));
 		status.showStatus(Study.describe(o));
 	}
 }

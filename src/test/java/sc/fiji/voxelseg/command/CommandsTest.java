@@ -52,6 +52,33 @@ class CommandsTest {
 	}
 
 	/**
+	 * A batch-mode macro chains commands by image title: the output of Open Volume is registered as
+	 * ImageJ registers a shown image, so HU Window finds it by its title (SciJava shows no output
+	 * there); outside batch mode and without a macro nothing is registered.
+	 */
+	@Test
+	void outputsReachABatchModeMacro() throws Exception {
+		final Path dir = tmp.resolve("chain");
+		run("Generate Phantom Cohort", "output_dir=[" + dir + "],cases=1,seed=2,grid=32");
+		final Path file = sc.fiji.voxelseg.io.TrainingDataset.read(dir).cases().get(0).image();
+		final String title = Commands.baseName(file);
+		ij.macro.Interpreter.batchMode = true;
+		try {
+			run("Open Volume", "path=[" + file + "]");
+			final ImagePlus opened = ij.WindowManager.getImage(title);
+			assertTrue(opened != null, "the opened volume is found by its title " + title);
+			ij.WindowManager.setTempCurrentImage(null);
+			ij.macro.Interpreter.removeBatchModeImage(opened);
+		}
+		finally {
+			ij.macro.Interpreter.batchMode = false;
+		}
+		final int before = ij.macro.Interpreter.getBatchModeImageCount();
+		run("Open Volume", "path=[" + file + "]");
+		assertEquals(before, ij.macro.Interpreter.getBatchModeImageCount(), "outside a macro nothing is registered");
+	}
+
+	/**
 	 * ImageJ's macro options find a key as {@code key=} not preceded by a letter, so {@code batch=}
 	 * also matches inside {@code unlabeled_batch=}: no VoxelSeg command may have a parameter whose
 	 * name ends, after a non-letter, with another parameter's name.
