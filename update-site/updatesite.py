@@ -172,6 +172,7 @@ class Record:
         self.dependencies = []  # (filename, timestamp)
         self.authors = []
         self.links = []
+        self.platforms = []  # e.g. ['win64']: installed only there
         self.previous = []  # dicts of attributes
 
 
@@ -194,6 +195,7 @@ def read_db(path):
                               for d in v.findall('dependency')]
             r.authors = [a.text for a in v.findall('author')]
             r.links = [a.text for a in v.findall('link')]
+        r.platforms = [pl.text for pl in p.findall('platform')]
         r.previous = [dict(pv.attrib) for pv in p.findall('previous-version')]
         records[unversioned(r.filename)] = r
     return records
@@ -204,6 +206,8 @@ def write_db(path, records):
     for key in sorted(records):
         r = records[key]
         lines.append('    <plugin filename=%s>' % quoteattr(r.filename))
+        for pl in r.platforms:
+            lines.append('        <platform>%s</platform>' % escape(pl))
         if r.checksum:
             lines.append('        <version checksum=%s filesize=%s timestamp=%s>' % (
                 quoteattr(r.checksum), quoteattr(str(r.filesize)), quoteattr(str(r.timestamp))))
@@ -233,10 +237,27 @@ def write_db(path, records):
     os.replace(tmp, path)
 
 
-def add_file(site, records, src, timestamp, description, deps, authors, links):
-    """Adds src as jars/<basename>; returns (filename, timestamp) of the current version."""
-    filename = 'jars/' + os.path.basename(src)
+def obsolete(records, key, timestamp):
+    """Marks the record under key obsolete (its version becomes a previous version), as the
+    updater does for a file removed from a site."""
+    r = records.get(key)
+    if r is None or not r.checksum:
+        return
+    pv = {'timestamp': str(r.timestamp), 'timestamp-obsolete': str(timestamp), 'checksum': r.checksum}
+    r.previous.insert(0, pv)
+    r.checksum = r.timestamp = r.filesize = r.description = None
+    r.dependencies, r.authors, r.links = [], [], []
+
+
+def add_file(site, records, src, timestamp, description, deps, authors, links, platform=None):
+    """Adds src as jars/<basename>, or jars/<platform>/<basename> for a platform's native jar
+    (installed only on that platform, where the launcher puts it on the class path); returns
+    (filename, timestamp) of the current version."""
+    filename = 'jars/' + (platform + '/' if platform else '') + os.path.basename(src)
     key = unversioned(filename)
+    if platform:
+        # the same library once shipped for every platform is now one platform's: retire that record
+        obsolete(records, unversioned('jars/' + os.path.basename(src)), timestamp)
     checksum = file_checksum(filename, src)
     old = records.get(key)
     if old is not None and old.checksum == checksum:
@@ -260,7 +281,8 @@ def add_file(site, records, src, timestamp, description, deps, authors, links):
     r.dependencies = deps
     r.authors = authors
     r.links = links
-    os.makedirs(os.path.join(site, 'jars'), exist_ok=True)
+    r.platforms = [platform] if platform else []
+    os.makedirs(os.path.dirname(os.path.join(site, filename)), exist_ok=True)
     shutil.copyfile(src, os.path.join(site, filename + '-' + timestamp))
     records[key] = r
     return filename, timestamp, True
@@ -278,10 +300,19 @@ def main(argv):
     ap.add_argument('--link', action='append', default=[])
     ap.add_argument('jar', help='the plugin jar')
     ap.add_argument('deps', nargs='*', help='runtime dependencies Fiji does not ship')
+    ap.add_argument('--platform-dep', action='append', default=[], metavar='PLATFORM=JAR',
+                    help="a platform's native dependency, e.g. win64=pytorch-native-cpu-2.7.1-win-x86_64.jar")
     a = ap.parse_args(argv)
+    known = {'linux32', 'linux64', 'linux-arm64', 'macos64', 'macos-arm64', 'win32', 'win64', 'win-arm64'}
+    platform_deps = []
+    for spec in a.platform_dep:
+        pl, _, path = spec.partition('=')
+        if pl not in known or not path:
+            ap.error('--platform-dep needs PLATFORM=JAR with PLATFORM one of %s, got %s' % (', '.join(sorted(known)), spec))
+        platform_deps.append((pl, path))
     if not re.fullmatch(r'[0-9]{14}', a.timestamp):
         ap.error('timestamp must be YYYYMMDDhhmmss, got ' + a.timestamp)
-    for f in [a.jar] + a.deps:
+    for f in [a.jar] + a.deps + [path for _, path in platform_deps]:
         if not f.endswith('.jar'):
             ap.error('not a .jar file: ' + f)
         if not zipfile.is_zipfile(f):
@@ -294,6 +325,10 @@ def main(argv):
         fn, ts, new = add_file(a.site, records, d, a.timestamp, None, [], [], [])
         deps.append((fn, ts))
         print(('added   ' if new else 'kept    ') + fn + '-' + str(ts))
+    for pl, d in platform_deps:
+        fn, ts, new = add_file(a.site, records, d, a.timestamp, None, [], [], [], pl)
+        deps.append((fn, ts))
+        print(('added   ' if new else 'kept    ') + fn + '-' + str(ts) + ' (' + pl + ')')
     fn, ts, new = add_file(a.site, records, a.jar, a.timestamp, a.description, deps, a.author,
                            a.link)
     print(('added   ' if new else 'kept    ') + fn + '-' + str(ts))

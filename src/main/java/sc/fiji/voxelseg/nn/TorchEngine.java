@@ -54,8 +54,12 @@ public final class TorchEngine {
 		return engine;
 	}
 
-	/** The platform whose libtorch comes with VoxelSeg (the {@code pytorch-native-cpu} jar's classifier). */
-	static final String SHIPPED_PLATFORM = "linux-x86_64";
+	/**
+	 * The platforms whose CPU libtorch the update site ships (the {@code pytorch-native-cpu} jars'
+	 * classifiers, each under {@code jars/PLATFORM/}); the launcher's Maven class path holds the
+	 * build machine's one.
+	 */
+	static final String SHIPPED_PLATFORMS = "linux-x86_64, win-x86_64, osx-aarch64";
 
 	/**
 	 * Why the engine cannot start on this platform, naming the operating system and architecture, or
@@ -65,11 +69,12 @@ public final class TorchEngine {
 	static String platformProblem(final String osName, final String osArch) {
 		final String os = osName == null ? "" : osName.toLowerCase(Locale.ROOT);
 		final String arch = osArch == null ? "" : osArch.toLowerCase(Locale.ROOT);
-		final boolean x64 = arch.equals("amd64") || arch.equals("x86_64");
-		if (os.startsWith("linux") && x64) return null;
-		return "cannot start the PyTorch engine: VoxelSeg comes with libtorch for Linux on x86-64 (" + SHIPPED_PLATFORM + ") only, and " +
-			"this is " + osName + " on " + osArch + ". Put the pytorch-native-cpu jar of libtorch " + PYTORCH_VERSION + " built for this " +
-			"platform (Maven Central, ai.djl.pytorch:pytorch-native-cpu, classifier e.g. win-x86_64 or osx-aarch64) on the class path";
+		final boolean x64 = arch.equals("amd64") || arch.equals("x86_64"), arm64 = arch.equals("aarch64") || arch.equals("arm64");
+		if ((os.startsWith("linux") || os.startsWith("windows")) && x64 || os.startsWith("mac") && arm64) return null;
+		return "cannot start the PyTorch engine: VoxelSeg comes with libtorch for Linux and Windows on x86-64 and macOS on Apple " +
+			"silicon (" + SHIPPED_PLATFORMS + ") only, and this is " + osName + " on " + osArch + ". Put the pytorch-native-cpu jar of " +
+			"libtorch " + PYTORCH_VERSION + " built for this platform (Maven Central, ai.djl.pytorch:pytorch-native-cpu, classifier e.g. " +
+			"linux-aarch64) on the class path";
 	}
 
 	/** The libtorch version of the native jar VoxelSeg is built against. */

@@ -123,10 +123,17 @@ public class UpdateSiteScriptTest {
 	private String run(final Path site, final String timestamp, final Path... jars)
 		throws Exception
 	{
+		return run(site, timestamp, List.of(), jars);
+	}
+
+	private String run(final Path site, final String timestamp, final List<String> options, final Path... jars)
+		throws Exception
+	{
 		Assumptions.assumeTrue(new File("/usr/bin/python3").canExecute(),
 			"needs /usr/bin/python3");
 		final List<String> cmd = new ArrayList<>(List.of("bash", SCRIPT.toString(), "-o", site
 			.toString(), "-t", timestamp, "-d", "A fake plugin"));
+		cmd.addAll(options);
 		for (final Path j : jars)
 			cmd.add(j.toString());
 		final Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
@@ -216,6 +223,54 @@ public class UpdateSiteScriptTest {
 		assertTrue(Files.exists(site.resolve("jars/fake-1.2.4.jar-20260303120000")));
 	}
 
+	/**
+	 * Native jars per platform: each under jars/PLATFORM/ with its {@code <platform>} entry, the
+	 * updater's checksum and its size, and a dependency of the plugin; a native jar that an earlier
+	 * site shipped for every platform is retired (obsolete: no current version, its old one kept as a
+	 * previous version), so that no platform installs another platform's libtorch.
+	 */
+	@Test
+	public void nativeJarsPerPlatform() throws Exception {
+		final Path jar = jar("fake-1.2.3.jar", "alice", "Mon Jan 01 10:00:00 UTC 2026", "CAFE");
+		final Path linux = jar("native-1.0-linux-x86_64.jar", "x", "Mon Jan 01 10:00:00 UTC 2026", "LINUX");
+		final Path win = jar("native-1.0-win-x86_64.jar", "x", "Mon Jan 01 10:00:00 UTC 2026", "WIN");
+		final Path mac = jar("native-1.0-osx-aarch64.jar", "x", "Mon Jan 01 10:00:00 UTC 2026", "MAC");
+		final Path site = tmp.resolve("site");
+		// an earlier site: the Linux native jar for every platform
+		run(site, "20260101120000", jar, linux);
+		assertTrue(plugins(site).containsKey("jars/native-1.0-linux-x86_64.jar"));
+		run(site, "20260202120000", List.of("-n", "linux64=" + linux, "-n", "win64=" + win, "-n", "macos-arm64=" + mac), jar);
+		final Map<String, Element> plugins = plugins(site);
+		final Map<String, Path> expected = Map.of("linux64", linux, "win64", win, "macos-arm64", mac);
+		for (final Map.Entry<String, Path> e : expected.entrySet()) {
+			final String name = "jars/" + e.getKey() + "/" + e.getValue().getFileName();
+			final Element rec = plugins.get(name);
+			assertTrue(rec != null, name + " in " + plugins.keySet());
+			assertEquals(e.getKey(), child(rec, "platform").getTextContent());
+			assertEquals(1, rec.getElementsByTagName("platform").getLength());
+			final Path stored = site.resolve(name + "-20260202120000");
+			assertArrayEquals(Files.readAllBytes(e.getValue()), Files.readAllBytes(stored));
+			final Element v = child(rec, "version");
+			assertEquals(updaterChecksum(stored), v.getAttribute("checksum"));
+			assertEquals(Files.size(stored), Long.parseLong(v.getAttribute("filesize")));
+		}
+		final Element old = plugins.get("jars/native-1.0-linux-x86_64.jar");
+		assertTrue(old != null && child(old, "version") == null, "the all-platform record is obsolete");
+		assertEquals(updaterChecksum(linux), child(old, "previous-version").getAttribute("checksum"));
+		assertEquals("20260202120000", child(old, "previous-version").getAttribute("timestamp-obsolete"));
+		final List<String> deps = new ArrayList<>();
+		final NodeList nl = child(plugins.get("jars/fake-1.2.3.jar"), "version").getElementsByTagName("dependency");
+		for (int i = 0; i < nl.getLength(); i++) deps.add(((Element) nl.item(i)).getAttribute("filename"));
+		assertTrue(deps.containsAll(List.of("jars/linux64/native-1.0-linux-x86_64.jar", "jars/win64/native-1.0-win-x86_64.jar",
+			"jars/macos-arm64/native-1.0-osx-aarch64.jar")), deps.toString());
+		final Path bad = tmp.resolve("bad");
+		final Process p = new ProcessBuilder("bash", SCRIPT.toString(), "-o", bad.toString(), "-n", "beos=" + win, jar.toString())
+			.redirectErrorStream(true).start();
+		final String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+		assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+		assertTrue(p.exitValue() != 0 && out.contains("PLATFORM one of"), out);
+	}
+
 	@Test
 	public void theRealPackageWhenBuilt() throws Exception {
 		final File[] built = new File("target").listFiles((d, n) -> n.matches(
@@ -230,13 +285,19 @@ public class UpdateSiteScriptTest {
 		final Path stored = site.resolve("jars/" + built[0].getName() + "-20261231235959");
 		assertEquals(Files.size(stored), Long.parseLong(v.getAttribute("filesize")));
 		assertEquals(updaterChecksum(stored), v.getAttribute("checksum"));
-		// with no jars named, the script takes the built jar and DJL's jars from the class path
+		// with no jars named, the script takes the built jar and DJL's jars from the class path, the
+		// class path's CPU libtorch as linux64's (the other platforms' are fetched by default: not here)
 		final Path defaults = tmp.resolve("defaults");
-		run(defaults, "20261231235959");
+		run(defaults, "20261231235959", List.of("-p", "linux64"));
 		final Map<String, Element> records = plugins(defaults);
 		assertTrue(records.containsKey("jars/" + built[0].getName()), records.keySet().toString());
 		assertTrue(records.keySet().stream().anyMatch(k -> k.startsWith("jars/api-") || k.contains("pytorch-engine")), records.keySet()
 			.toString());
+		final String linux = records.keySet().stream().filter(k -> k.startsWith("jars/linux64/pytorch-native-cpu-")).findFirst().orElse(null);
+		assertTrue(linux != null, records.keySet().toString());
+		assertEquals("linux64", child(records.get(linux), "platform").getTextContent());
+		assertTrue(records.keySet().stream().noneMatch(k -> k.startsWith("jars/pytorch-native-cpu")), "no libtorch for every platform: " +
+			records.keySet());
 	}
 
 	private static String plainSha1(final Path p) throws Exception {

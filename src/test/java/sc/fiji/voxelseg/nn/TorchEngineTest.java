@@ -15,9 +15,12 @@ class TorchEngineTest {
 	 */
 	@Test
 	void otherPlatformsAreNamedInTheError() {
+		// the update site ships libtorch for these (jars/linux64, jars/win64, jars/macos-arm64)
 		assertNull(TorchEngine.platformProblem("Linux", "amd64"));
 		assertNull(TorchEngine.platformProblem("Linux", "x86_64"));
-		for (final String[] p : new String[][] { { "Windows 11", "amd64" }, { "Mac OS X", "aarch64" }, { "Linux", "aarch64" } }) {
+		assertNull(TorchEngine.platformProblem("Windows 11", "amd64"));
+		assertNull(TorchEngine.platformProblem("Mac OS X", "aarch64"));
+		for (final String[] p : new String[][] { { "Mac OS X", "x86_64" }, { "Linux", "aarch64" }, { "Windows 11", "aarch64" } }) {
 			final String m = TorchEngine.platformProblem(p[0], p[1]);
 			assertTrue(m != null && m.contains(p[0]) && m.contains(p[1]) && m.contains("pytorch-native-cpu"), String.valueOf(m));
 		}
