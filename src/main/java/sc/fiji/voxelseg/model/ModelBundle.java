@@ -172,9 +172,9 @@ public final class ModelBundle {
 	}
 
 	/**
-	 * Whether this is a pretrained backbone (self-supervised pretraining, seed 004) rather than a
-	 * segmentation model: its training settings hold pretraining settings. Its head was never
-	 * trained; {@code train --init} starts from its backbone.
+	 * Whether this is a pretrained backbone rather than a segmentation model: its training settings
+	 * hold self-supervised pretraining settings (seed 004) or a contrastive method on patches (seed
+	 * 002). Its head was never trained; {@code train --init} starts from its backbone.
 	 */
 	public boolean pretrained() {
 		final JsonObject s = settings(training);
