@@ -150,11 +150,7 @@ final class PretrainCommand implements Main.Subcommand {
 			final PatchSettings p = s.patches;
 			p.attention = attention.equals(PatchSettings.LABELS) ? attention : Path.of(attention).toAbsolutePath().toString();
 			final String patch = a.get("patch", null);
-			if (patch != null) {
-				final long[] c = PreprocessCommand.longs(Args.triple("--patch", patch));
-				p.patch = new int[] { (int) Math.min(Integer.MAX_VALUE, c[0]), (int) Math.min(Integer.MAX_VALUE, c[1]), (int) Math.min(
-					Integer.MAX_VALUE, c[2]) };
-			}
+			if (patch != null) p.patch = size("--patch", patch);
 			p.crossFit = a.getInt("cross-fit", p.crossFit);
 			p.temperature = a.getDouble("temperature", p.temperature);
 			p.projection = a.getInt("projection", p.projection);
@@ -209,11 +205,7 @@ final class PretrainCommand implements Main.Subcommand {
 		s.seed = a.getLong("seed", 42);
 		s.device = a.get("device", "auto");
 		final String crop = a.get("crop", null);
-		if (crop != null) {
-			final long[] c = PreprocessCommand.longs(Args.triple("--crop", crop));
-			p.crop = new int[] { (int) Math.min(Integer.MAX_VALUE, c[0]), (int) Math.min(Integer.MAX_VALUE, c[1]), (int) Math.min(
-				Integer.MAX_VALUE, c[2]) };
-		}
+		if (crop != null) p.crop = size("--crop", crop);
 		p.pairs = a.getInt("pairs", p.pairs);
 		p.voxels = a.getInt("voxels", p.voxels);
 		p.temperature = a.getDouble("temperature", p.temperature);
@@ -228,6 +220,13 @@ final class PretrainCommand implements Main.Subcommand {
 		p.projection = a.getInt("projection", p.projection);
 		s.batchSize = 2 * p.pairs;
 		return s;
+	}
+
+	/** Three whole sizes x,y,z of an option, each capped at the largest int (the settings check the range). */
+	private static int[] size(final String option, final String value) {
+		final long[] c = PreprocessCommand.longs(Args.triple(option, value));
+		return new int[] { (int) Math.min(Integer.MAX_VALUE, c[0]), (int) Math.min(Integer.MAX_VALUE, c[1]), (int) Math.min(Integer.MAX_VALUE,
+			c[2]) };
 	}
 
 	private static Set<String> union(final Set<String> a, final Set<String> b) {

@@ -25,6 +25,18 @@ final class Commands {
 		return imp;
 	}
 
+	/** Three whole numbers written x,y,z (or x×y×z) in a dialog field, {@code what} naming it in the message. */
+	static int[] triple(final String what, final String v) {
+		final String[] c = v.trim().split("[,x×]");
+		if (c.length != 3) throw new IllegalArgumentException(what + " needs x,y,z, got '" + v + "'");
+		try {
+			return new int[] { Integer.parseInt(c[0].trim()), Integer.parseInt(c[1].trim()), Integer.parseInt(c[2].trim()) };
+		}
+		catch (final NumberFormatException e) {
+			throw new IllegalArgumentException(what + " needs three whole numbers x,y,z, got '" + v + "'");
+		}
+	}
+
 	static <T> T call(final Callable<T> work) {
 		try {
 			return work.call();

@@ -128,7 +128,7 @@ public class PretrainCommand extends ContextCommand {
 			architecture)).levels(levels).baseWidth(base_width).iterations(iterations).learningRate(learning_rate).batchSize(patches).seed(
 				seed).device(device);
 		if (s.architecture == Architecture.FPN) throw new IllegalArgumentException("method " + method + " takes the encoder of a unet or vnet");
-		s.patches.patch = triple("organ patch size", patch);
+		s.patches.patch = Commands.triple("organ patch size", patch);
 		s.patches.attention = attention.trim();
 		if (conditions != null) s.patches.conditions = AttentionMaps.conditions(conditions.toPath());
 		s.validate();
@@ -139,22 +139,11 @@ public class PretrainCommand extends ContextCommand {
 		return ckpt != null ? PatchTrainer.resume(ckpt, td, maps, out, progress) : new PatchTrainer(td, maps, s, out, progress).train();
 	}
 
-	private static int[] triple(final String what, final String v) {
-		final String[] c = v.trim().split("[,x×]");
-		if (c.length != 3) throw new IllegalArgumentException(what + " needs x,y,z, got '" + v + "'");
-		try {
-			return new int[] { Integer.parseInt(c[0].trim()), Integer.parseInt(c[1].trim()), Integer.parseInt(c[2].trim()) };
-		}
-		catch (final NumberFormatException e) {
-			throw new IllegalArgumentException(what + " needs three whole numbers x,y,z, got '" + v + "'");
-		}
-	}
-
 	private TrainingSettings settings() {
 		final TrainingSettings s = PretrainSettings.defaults().architecture(Architecture.parse(architecture)).levels(levels).baseWidth(
 			base_width).iterations(iterations).learningRate(learning_rate).seed(seed).device(device);
 		final PretrainSettings p = s.pretraining;
-		p.crop = triple("crop size", crop);
+		p.crop = Commands.triple("crop size", crop);
 		p.pairs = pairs;
 		p.voxels = voxels;
 		final boolean vox2vec = method.equals("vox2vec");

@@ -161,7 +161,7 @@ public class TrainSupervisedCommand extends ContextCommand {
 			.loss(SegmentationLoss.parse(loss)).epochs(epochs).iterations(iterations).batchSize(batch).learningRate(learning_rate)
 			.validationFraction(validation).seed(seed).device(device).representation(Representation.parse(representation))
 			.featureLayers(feature_layers).lambda(lambda).headWidth(head_width).featureGrid(FeatureGrid.parse(feature_grid));
-		final int[] size = patch == null || patch.isBlank() ? null : triple(patch);
+		final int[] size = patch == null || patch.isBlank() ? null : Commands.triple("patch size", patch);
 		final boolean cascade = attention != null && !attention.isBlank(), decoder = backbone_mode.startsWith("decoder");
 		if (decoder && !cascade) {
 			throw new IllegalArgumentException("the decoder on a frozen encoder trains a cascade on organ patches: give the attention source");
@@ -182,17 +182,6 @@ public class TrainSupervisedCommand extends ContextCommand {
 				.fineTune(decoder ? 0 : p.freezeSteps, decoder ? 0 : p.rampSteps);
 		}
 		return s.validate();
-	}
-
-	private static int[] triple(final String v) {
-		final String[] p = v.trim().split("[,x×]");
-		if (p.length != 3) throw new IllegalArgumentException("patch size needs x,y,z, got '" + v + "'");
-		try {
-			return new int[] { Integer.parseInt(p[0].trim()), Integer.parseInt(p[1].trim()), Integer.parseInt(p[2].trim()) };
-		}
-		catch (final NumberFormatException e) {
-			throw new IllegalArgumentException("patch size needs three whole numbers x,y,z, got '" + v + "'");
-		}
 	}
 
 	private sc.fiji.voxelseg.model.ModelBundle loadPretrained() {

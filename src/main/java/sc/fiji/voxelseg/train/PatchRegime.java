@@ -18,7 +18,6 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
-import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.Pair;
 
@@ -30,7 +29,6 @@ import sc.fiji.voxelseg.nn.LinearBlock;
 import sc.fiji.voxelseg.nn.NetworkConfig;
 import sc.fiji.voxelseg.nn.ProjectionHead;
 import sc.fiji.voxelseg.nn.SegmentationNetwork;
-import sc.fiji.voxelseg.nn.TorchEngine;
 
 /**
  * Training on organ-centred patches with an attention channel (seed 002, AGCL, in 3D; see
@@ -241,15 +239,7 @@ final class PatchRegime implements Regime {
 
 	@Override
 	public double backward(final ParameterStore ps, final NDManager root, final Batch b, final long step) {
-		try (GradientCollector gc = TorchEngine.engine().newGradientCollector()) {
-			final NDList out = new NDList();
-			final NDArray loss = loss(ps, root, b, true, out);
-			final double value = loss.getFloat();
-			if (!Double.isFinite(value)) return value;
-			out.close();
-			gc.backward(loss);
-			return value;
-		}
+		return Trainer.backward(out -> loss(ps, root, b, true, out));
 	}
 
 	/** The loss of a batch; the network's forward output goes into {@code out}. */

@@ -14,7 +14,6 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
-import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.Pair;
 
@@ -24,7 +23,6 @@ import sc.fiji.voxelseg.nn.Conv3dBlock;
 import sc.fiji.voxelseg.nn.NetworkConfig;
 import sc.fiji.voxelseg.nn.ProjectionHead;
 import sc.fiji.voxelseg.nn.SegmentationNetwork;
-import sc.fiji.voxelseg.nn.TorchEngine;
 import sc.fiji.voxelseg.pretrain.AppearanceAugmentation;
 import sc.fiji.voxelseg.pretrain.PretrainViews;
 
@@ -164,15 +162,7 @@ final class PretrainRegime implements Regime {
 
 	@Override
 	public double backward(final ParameterStore ps, final NDManager root, final Batch b, final long step) {
-		try (GradientCollector gc = TorchEngine.engine().newGradientCollector()) {
-			final NDList out = new NDList();
-			final NDArray loss = loss(ps, root, b, true, out);
-			final double value = loss.getFloat();
-			if (!Double.isFinite(value)) return value;
-			out.close();
-			gc.backward(loss);
-			return value;
-		}
+		return Trainer.backward(out -> loss(ps, root, b, true, out));
 	}
 
 	/**

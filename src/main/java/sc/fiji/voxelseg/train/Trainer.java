@@ -441,6 +441,24 @@ public final class Trainer {
 		}
 	}
 
+	/**
+	 * A regime's forward and backward pass: {@code loss} computes the loss under a gradient collector,
+	 * putting the network's forward output into the list it is given; a finite loss is propagated
+	 * back after that output is released (autograd keeps what the backward pass needs), a non-finite
+	 * one is returned without a backward pass.
+	 */
+	static double backward(final java.util.function.Function<NDList, NDArray> loss) {
+		try (GradientCollector gc = TorchEngine.engine().newGradientCollector()) {
+			final NDList out = new NDList();
+			final NDArray l = loss.apply(out);
+			final double value = l.getFloat();
+			if (!Double.isFinite(value)) return value;
+			out.close();
+			gc.backward(l);
+			return value;
+		}
+	}
+
 	/** The images of a batch, N × 1 × D × H × W, on {@code root}'s device. */
 	static NDArray images(final NDManager root, final Batch b) {
 		return root.create(FloatBuffer.wrap(b.images()), new Shape(b.n(), 1, b.nz(), b.ny(), b.nx()));
