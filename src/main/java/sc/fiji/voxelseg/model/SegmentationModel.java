@@ -43,14 +43,16 @@ public interface SegmentationModel extends AutoCloseable {
 	void close();
 
 	/**
-	 * Loads a bundle (folder or {@code .zip}) or a TorchScript {@code .pt} file with its JSON
-	 * sidecar ({@code model.pt} + {@code model.json}).
+	 * Loads a bundle (folder or {@code .zip}), a TorchScript {@code .pt} file with its JSON sidecar
+	 * ({@code model.pt} + {@code model.json}), or an ONNX file (VoxelSeg's export, or another with a
+	 * sidecar).
 	 */
 	static SegmentationModel load(final Path path, final Device device) throws IOException {
 		final String name = path.getFileName().toString().toLowerCase(Locale.ROOT);
 		if (Files.isRegularFile(path) && (name.endsWith(".pt") || name.endsWith(".pth") || name.endsWith(".torchscript"))) {
 			return TorchScriptModel.load(path, device);
 		}
+		if (Files.isRegularFile(path) && name.endsWith(".onnx")) return OnnxModel.load(path, null);
 		final ModelBundle b = ModelBundle.load(path);
 		b.requireSegmentation(path);
 		return BundleModel.load(b, device);

@@ -4,10 +4,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-import com.google.gson.JsonArray;
-import com.google.gson.JsonObject;
-import com.google.gson.JsonParseException;
-import com.google.gson.JsonParser;
 
 import ai.djl.Device;
 import ai.djl.MalformedModelException;
@@ -24,13 +20,7 @@ import sc.fiji.voxelseg.preprocess.PreprocessingPlan;
 /**
  * A TorchScript model exported from PyTorch ({@code torch.jit.trace} or {@code script}, then
  * {@code save}), for inference. Its JSON sidecar, the same name with {@code .json}, says what the
- * file alone cannot:
- *
- * <pre>
- * {"classes": [{"index": 0, "name": "background"}, {"index": 1, "name": "liver"}],
- *  "preprocessing": {...a VoxelSeg plan...},
- *  "input": {"shape_xyz": [128, 128, 64], "divisor": 16}}
- * </pre>
+ * file alone cannot (a {@link ModelDescription}).
  *
  * The module takes N × 1 × D × H × W and returns logits N × K × D × H × W (or a tuple whose first
  * element is the logits).
@@ -68,23 +58,18 @@ public final class TorchScriptModel implements SegmentationModel {
 			throw new IOException(pt + ": a TorchScript model needs its sidecar " + side.getFileName() +
 				" with the classes, preprocessing and input shape");
 		}
-		final ClassTable classes;
-		final PreprocessingPlan plan;
-		final int[] shape = new int[3];
-		final int divisor;
+		final ModelDescription d;
 		try {
-			final JsonObject o = JsonParser.parseString(Files.readString(side)).getAsJsonObject();
-			classes = ClassTable.fromJson(o.getAsJsonArray("classes"));
-			plan = PreprocessingPlan.fromJson(o.get("preprocessing").toString());
-			final JsonObject in = o.getAsJsonObject("input");
-			final JsonArray s = in.getAsJsonArray("shape_xyz");
-			for (int i = 0; i < 3; i++) shape[i] = s.get(i).getAsInt();
-			divisor = in.has("divisor") ? in.get("divisor").getAsInt() : 1;
+			d = ModelDescription.parse(Files.readString(side), side);
 		}
-		catch (final JsonParseException | IllegalStateException | NullPointerException | IllegalArgumentException e) {
-			throw new IOException(side + ": not a valid TorchScript sidecar (needs classes, preprocessing and input.shape_xyz): " +
-				e.getMessage(), e);
+		catch (final IllegalArgumentException e) {
+			throw new IOException(e.getMessage(), e);
 		}
+		if (d.probabilities()) throw new IOException(side + ": a TorchScript model must return logits (\"output\": \"logits\")");
+		final ClassTable classes = d.classes();
+		final PreprocessingPlan plan = d.plan();
+		final int[] shape = d.shape();
+		final int divisor = d.divisor();
 		TorchEngine.engine();
 		final Model m = Model.newInstance(pt.getFileName().toString(), device, "PyTorch");
 		try {

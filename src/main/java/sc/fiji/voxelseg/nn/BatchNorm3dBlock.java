@@ -54,6 +54,17 @@ public final class BatchNorm3dBlock extends NetBlock {
 		return new NDArray[] { scale, shift };
 	}
 
+	/** {@link #inferenceAffine} as plain values, for export: {scale, shift}. */
+	float[][] inferenceAffineValues() {
+		final float[] g = values(gamma), b = values(beta), m = values(runningMean), v = values(runningVar);
+		final float[] scale = new float[g.length], shift = new float[g.length];
+		for (int c = 0; c < g.length; c++) {
+			scale[c] = (float) (g[c] / Math.sqrt(v[c] + (double) EPS));
+			shift[c] = b[c] - m[c] * scale[c];
+		}
+		return new float[][] { scale, shift };
+	}
+
 	@Override
 	public Shape[] getOutputShapes(final Shape[] inputShapes) {
 		return inputShapes;

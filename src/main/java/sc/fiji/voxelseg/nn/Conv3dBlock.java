@@ -14,6 +14,8 @@ import ai.djl.training.ParameterStore;
 import ai.djl.training.initializer.XavierInitializer;
 import ai.djl.util.PairList;
 
+import sc.fiji.voxelseg.onnx.OnnxGraph;
+
 /**
  * A 3D convolution on NCDHW tensors with a cubic kernel, PyTorch's {@code Conv3d}: weight
  * (out, in, k, k, k), optional bias (out). Weights start with He's normal initialisation (suited to
@@ -41,6 +43,34 @@ public final class Conv3dBlock extends NetBlock {
 	/** A "same" convolution: odd kernel, stride 1, padding k/2. */
 	public static Conv3dBlock same(final int in, final int out, final int kernel, final boolean bias) {
 		return new Conv3dBlock(in, out, kernel, 1, kernel / 2, bias);
+	}
+
+	@Override
+	public String onnx(final OnnxGraph g, final String x) {
+		return onnxAffine(g, x, null, null);
+	}
+
+	/**
+	 * The convolution followed by the per-channel affine map {@code scale·y + shift} (a folded
+	 * inference-mode batch normalisation; both null for none), as one ONNX {@code Conv} whose weights
+	 * and bias hold the fold.
+	 */
+	String onnxAffine(final OnnxGraph g, final String x, final float[] scale, final float[] shift) {
+		final float[] w = values(weight);
+		final float[] b = bias == null ? new float[out] : values(bias);
+		if (scale != null) {
+			final int per = w.length / out;
+			for (int o = 0; o < out; o++) {
+				for (int i = 0; i < per; i++) w[o * per + i] *= scale[o];
+				b[o] = b[o] * scale[o] + shift[o];
+			}
+		}
+		final boolean withBias = bias != null || scale != null;
+		final String wn = g.weight("conv_w", w, out, in, kernel, kernel, kernel);
+		final String[] inputs = withBias ? new String[] { x, wn, g.weight("conv_b", b, out) } : new String[] { x, wn };
+		return g.node("Conv", inputs, OnnxGraph.Attribute.ints("kernel_shape", kernel, kernel, kernel),
+			OnnxGraph.Attribute.ints("strides", stride, stride, stride),
+			OnnxGraph.Attribute.ints("pads", padding, padding, padding, padding, padding, padding));
 	}
 
 	public int inChannels() {

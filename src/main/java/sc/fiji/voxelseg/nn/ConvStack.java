@@ -9,6 +9,8 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 
+import sc.fiji.voxelseg.onnx.OnnxGraph;
+
 /** Convolution units applied one after another (PyTorch's {@code Sequential} of them). */
 public final class ConvStack extends NetBlock {
 
@@ -47,6 +49,13 @@ public final class ConvStack extends NetBlock {
 			y = units.get(i).forward(ps, new NDList(in), training).head();
 			if (in != x) in.close();
 		}
+		return y;
+	}
+
+	@Override
+	public String onnx(final OnnxGraph g, final String x) {
+		String y = x;
+		for (final ConvUnit u : units) y = u.onnx(g, y);
 		return y;
 	}
 

@@ -12,6 +12,8 @@ import ai.djl.training.ParameterStore;
 import ai.djl.training.initializer.NormalInitializer;
 import ai.djl.util.PairList;
 
+import sc.fiji.voxelseg.onnx.OnnxGraph;
+
 /**
  * PyTorch's {@code ConvTranspose3d(in, out, kernel_size=2, stride=2)} on NCDHW tensors, which DJL's
  * PyTorch engine does not provide. With kernel equal to stride the output blocks do not overlap:
@@ -241,6 +243,22 @@ public final class ConvTranspose3dBlock extends NetBlock {
 	public Shape[] getOutputShapes(final Shape[] inputShapes) {
 		final Shape s = inputShapes[0];
 		return new Shape[] { new Shape(s.get(0), out, 2 * s.get(2), 2 * s.get(3), 2 * s.get(4)) };
+	}
+
+	@Override
+	public String onnx(final OnnxGraph g, final String x) {
+		return onnxAffine(g, x, null, null);
+	}
+
+	/** The transposed convolution followed by {@code scale·y + shift} per channel (a folded batch normalisation; null for none). */
+	String onnxAffine(final OnnxGraph g, final String x, final float[] scale, final float[] shift) {
+		final float[] w = values(weight), b = values(bias);
+		if (scale != null) {
+			for (int i = 0; i < in; i++) for (int o = 0; o < out; o++) for (int k = 0; k < 8; k++) w[(i * out + o) * 8 + k] *= scale[o];
+			for (int o = 0; o < out; o++) b[o] = b[o] * scale[o] + shift[o];
+		}
+		return g.node("ConvTranspose", new String[] { x, g.weight("up_w", w, in, out, 2, 2, 2), g.weight("up_b", b, out) },
+			OnnxGraph.Attribute.ints("kernel_shape", 2, 2, 2), OnnxGraph.Attribute.ints("strides", 2, 2, 2));
 	}
 
 	public int inChannels() {

@@ -6,6 +6,8 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 
+import sc.fiji.voxelseg.onnx.OnnxGraph;
+
 /**
  * Convolution, normalisation and activation: the unit both networks are made of. The activation is
  * ReLU (U-Net) or a per-channel PReLU (VNet); {@link #forwardPreActivation} stops before it, for
@@ -83,6 +85,33 @@ public final class ConvUnit extends NetBlock {
 				return y.getNDArrayInternal().relu();
 			case PRELU:
 				return prelu.forward(ps, new NDList(y), training).head();
+			default:
+				return y;
+		}
+	}
+
+	@Override
+	public String onnx(final OnnxGraph g, final String x) {
+		return onnxActivate(g, onnxPreActivation(g, x));
+	}
+
+	/** {@link #forwardPreActivation} in ONNX: a batch normalisation folded into the convolution. */
+	public String onnxPreActivation(final OnnxGraph g, final String x) {
+		if (norm instanceof BatchNorm3dBlock bn) {
+			final float[][] a = bn.inferenceAffineValues();
+			return conv.onnxAffine(g, x, a[0], a[1]);
+		}
+		final String y = conv.onnx(g, x);
+		return norm == null ? y : norm.onnx(g, y);
+	}
+
+	/** {@link #activate} in ONNX. */
+	public String onnxActivate(final OnnxGraph g, final String y) {
+		switch (activation) {
+			case RELU:
+				return g.node("Relu", new String[] { y });
+			case PRELU:
+				return prelu.onnx(g, y);
 			default:
 				return y;
 		}

@@ -8,6 +8,8 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 
+import sc.fiji.voxelseg.onnx.OnnxGraph;
+
 /**
  * A 3D feature pyramid network, the backbone of self-supervised dense pretraining (seed 004,
  * after vox2vec's {@code FPN3d}), with a linear segmentation head.
@@ -95,6 +97,32 @@ public final class FPN3d extends SegmentationNetwork {
 		final NDList out = output(logits, enc, dec);
 		for (int i = l - 1; i >= 0; i--) out.add(pyramid[i]);
 		return out;
+	}
+
+	@Override
+	public String onnxLogits(final OnnxGraph g, final String x) {
+		final int l = config.levels();
+		final String[] enc = UNet3d.onnxEncode(encoders, g, x);
+		final String[] dec = new String[l - 1];
+		String y = enc[l - 1];
+		for (int i = l - 2; i >= 0; i--) {
+			final String up = onnxNearest2(g, laterals[i].onnx(g, y));
+			y = decoders[i].onnx(g, g.node("Add", new String[] { skips[i].onnx(g, enc[i]), up }));
+			dec[i] = y;
+		}
+		String logits = heads[l - 1].onnx(g, balanced[l - 1].onnx(g, enc[l - 1]));
+		for (int i = l - 2; i >= 0; i--) {
+			final String h = heads[i].onnx(g, balanced[i].onnx(g, dec[i]));
+			logits = g.node("Add", new String[] { h, onnxNearest2(g, logits) });
+		}
+		return logits;
+	}
+
+	/** {@link Upsample#nearest} by 2 in ONNX: {@code Resize} with scales 2 on the spatial axes. */
+	private static String onnxNearest2(final OnnxGraph g, final String x) {
+		final String scales = g.weight("scales", new float[] { 1, 1, 2, 2, 2 }, 5);
+		return g.node("Resize", new String[] { x, "", scales }, OnnxGraph.Attribute.of("mode", "nearest"),
+			OnnxGraph.Attribute.of("coordinate_transformation_mode", "asymmetric"), OnnxGraph.Attribute.of("nearest_mode", "floor"));
 	}
 
 	@Override

@@ -5,6 +5,8 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
+
+import sc.fiji.voxelseg.onnx.OnnxGraph;
 import ai.djl.training.initializer.Initializer;
 import ai.djl.util.PairList;
 
@@ -52,6 +54,15 @@ public final class InstanceNorm3dBlock extends NetBlock {
 		if (g != null) y = y.mul(g.reshape(1, c, 1, 1, 1));
 		if (b != null) y = y.add(b.reshape(1, c, 1, 1, 1));
 		return y;
+	}
+
+	@Override
+	public String onnx(final OnnxGraph g, final String x) {
+		final float[] scale = gamma == null ? null : values(gamma), shift = beta == null ? null : values(beta);
+		final int c = scale != null ? scale.length : shift != null ? shift.length : -1;
+		if (c < 0) throw new UnsupportedOperationException("instance normalisation without affine parameters has no ONNX form here");
+		return g.node("InstanceNormalization", new String[] { x, g.weight("in_scale", scale, c), g.weight("in_shift", shift, c) },
+			OnnxGraph.Attribute.of("epsilon", EPS));
 	}
 
 	@Override

@@ -10,6 +10,8 @@ import ai.djl.training.ParameterStore;
 import ai.djl.ndarray.NDArray;
 import ai.djl.util.Pair;
 
+import sc.fiji.voxelseg.onnx.OnnxGraph;
+
 /**
  * Base of VoxelSeg's blocks. Every parameter's shape is fixed when the block is built (channel
  * counts are constructor arguments, as in PyTorch), so initialisation needs no shape inference:
@@ -65,6 +67,20 @@ public abstract class NetBlock extends AbstractBlock {
 		if (fault == 0 || !training) return v;
 		// v + fault·(v - sg(v)): the value of v, the gradient (1 + fault)·∇
 		return v.add(Scalars.mul(v.sub(v.stopGradient()), fault));
+	}
+
+	/**
+	 * This block's inference-mode computation as ONNX nodes applied to the value {@code x} of
+	 * {@code g}; returns the name of its output value. Blocks that never run at inference (projection
+	 * heads, discriminators) have no ONNX form.
+	 */
+	public String onnx(final OnnxGraph g, final String x) {
+		throw new UnsupportedOperationException(getClass().getSimpleName() + " has no ONNX form");
+	}
+
+	/** A parameter's current values, in PyTorch's layout. */
+	protected static float[] values(final Parameter p) {
+		return p.getArray().toFloatArray();
 	}
 
 	/**

@@ -8,6 +8,8 @@ import ai.djl.training.ParameterStore;
 import ai.djl.training.initializer.ConstantInitializer;
 import ai.djl.util.PairList;
 
+import sc.fiji.voxelseg.onnx.OnnxGraph;
+
 /**
  * PyTorch's {@code PReLU(num_parameters)}: {@code y = max(0, x) + a · min(0, x)} with one learned
  * slope {@code a} (num_parameters 1) or one per channel of an NCDHW tensor, initialised to 0.25.
@@ -44,6 +46,13 @@ public final class PReLUBlock extends NetBlock {
 			slope = a.reshape(new Shape(s));
 		}
 		return Scalars.maximum(x, 0).add(Scalars.minimum(x, 0).mul(slope));
+	}
+
+	@Override
+	public String onnx(final OnnxGraph g, final String x) {
+		final float[] a = values(alpha);
+		final String slope = slopes == 1 ? g.weight("prelu", a, 1) : g.weight("prelu", a, slopes, 1, 1, 1);
+		return g.node("PRelu", new String[] { x, slope });
 	}
 
 	@Override

@@ -5,6 +5,8 @@ import ai.djl.ndarray.NDList;
 import ai.djl.training.ParameterStore;
 import ai.djl.ndarray.types.Shape;
 
+import sc.fiji.voxelseg.onnx.OnnxGraph;
+
 /**
  * A 3D segmentation network on NCDHW float tensors (N volumes, C channels, D slices along z, H rows
  * along y, W columns along x). Its forward pass returns, in one {@link NDList}:
@@ -163,6 +165,27 @@ public abstract class SegmentationNetwork extends NetBlock {
 		for (int i = encoderByLevel.length - 1; i >= 0; i--) out.add(encoderByLevel[i]);
 		for (int i = decoderByLevel.length - 1; i >= 0; i--) out.add(decoderByLevel[i]);
 		return out;
+	}
+
+	/**
+	 * The logits of an inference-mode forward pass (running batch-norm statistics, folded into the
+	 * convolutions) as ONNX nodes applied to the input value {@code x}; returns the logits' value.
+	 */
+	public abstract String onnxLogits(OnnxGraph g, String x);
+
+	@Override
+	public final String onnx(final OnnxGraph g, final String x) {
+		return onnxLogits(g, x);
+	}
+
+	/** 2×2×2 max-pooling in ONNX. */
+	static String onnxPool(final OnnxGraph g, final String x) {
+		return g.node("MaxPool", new String[] { x }, OnnxGraph.Attribute.ints("kernel_shape", 2, 2, 2), OnnxGraph.Attribute.ints("strides", 2, 2, 2));
+	}
+
+	/** Channel concatenation in ONNX. */
+	static String onnxConcat(final OnnxGraph g, final String... parts) {
+		return g.node("Concat", parts, OnnxGraph.Attribute.of("axis", 1L));
 	}
 
 	/** The logits of a forward output. */

@@ -9,6 +9,8 @@ import ai.djl.nn.pooling.Pool;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 
+import sc.fiji.voxelseg.onnx.OnnxGraph;
+
 /**
  * 3D U-Net (Çiçek et al. 2016) as in the seed's configuration. Encoder level {@code i} (width
  * {@code w_i = base·2^i}) holds two 3×3×3 convolution + norm + ReLU units, the first to
@@ -72,6 +74,26 @@ public final class UNet3d extends SegmentationNetwork {
 			dec[i] = y;
 		}
 		return output(head.forward(ps, new NDList(headInput(y)), training).head(), enc, dec);
+	}
+
+	@Override
+	public String onnxLogits(final OnnxGraph g, final String x) {
+		final int l = config.levels();
+		final String[] enc = onnxEncode(encoders, g, x);
+		String y = enc[l - 1];
+		for (int i = l - 2; i >= 0; i--) y = decoders[i].onnx(g, onnxConcat(g, enc[i], ups[i].onnx(g, y)));
+		return head.onnx(g, y);
+	}
+
+	/** {@link #encode} in ONNX: the encoder maps by level. */
+	static String[] onnxEncode(final ConvStack[] encoders, final OnnxGraph g, final String x) {
+		final String[] enc = new String[encoders.length];
+		String y = x;
+		for (int i = 0; i < encoders.length; i++) {
+			y = encoders[i].onnx(g, i > 0 ? onnxPool(g, y) : y);
+			enc[i] = y;
+		}
+		return enc;
 	}
 
 	@Override

@@ -10,6 +10,8 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 
+import sc.fiji.voxelseg.onnx.OnnxGraph;
+
 /**
  * VNet (Milletari et al. 2016), following the widely used PyTorch port of the paper. Every
  * convolution is k×k×k (5 as published) + norm + per-channel PReLU, and every stage is residual.
@@ -78,6 +80,17 @@ public final class VNet extends SegmentationNetwork {
 	}
 
 	@Override
+	public String onnxLogits(final OnnxGraph g, final String x) {
+		final int l = config.levels();
+		final String[] enc = new String[l];
+		enc[0] = down[0].onnxInput(g, x, config.inChannels());
+		for (int i = 1; i < l; i++) enc[i] = down[i].onnxDown(g, enc[i - 1]);
+		String y = enc[l - 1];
+		for (int i = l - 2; i >= 0; i--) y = up[i].onnxUp(g, y, enc[i]);
+		return head.onnx(g, y);
+	}
+
+	@Override
 	public NDArray[] encoderMaps(final ParameterStore ps, final NDArray x, final boolean training) {
 		checkInput(x.getShape());
 		return encode(ps, x, trainsEncoder(training), new NDArray[config.levels()]);
@@ -117,6 +130,17 @@ public final class VNet extends SegmentationNetwork {
 			NDArray y = conv.forward(ps, inputs, training).head();
 			if (norm != null) y = release(norm.forward(ps, new NDList(y), training).head(), y);
 			return new NDList(release(act.forward(ps, new NDList(y), training).head(), y));
+		}
+
+		@Override
+		public String onnx(final OnnxGraph g, final String x) {
+			final String y;
+			if (norm instanceof BatchNorm3dBlock bn) {
+				final float[][] a = bn.inferenceAffineValues();
+				y = conv.onnxAffine(g, x, a[0], a[1]);
+			}
+			else y = norm == null ? conv.onnx(g, x) : norm.onnx(g, conv.onnx(g, x));
+			return act.onnx(g, y);
 		}
 
 		@Override
@@ -172,6 +196,30 @@ public final class VNet extends SegmentationNetwork {
 			final NDArray o = ops.apply(ps, c, training), sum = o.add(c);
 			release(null, o, c);
 			return release(act.forward(ps, new NDList(sum), training).head(), sum);
+		}
+
+		/** {@link #input} in ONNX, for an input of {@code cin} channels. */
+		String onnxInput(final OnnxGraph g, final String x, final int cin) {
+			String y = entry.onnxPreActivation(g, x);
+			if (cin == 1 || cin == channels) y = g.node("Add", new String[] { y, x });
+			else if (channels % cin == 0) {
+				final String[] copies = new String[channels / cin];
+				java.util.Arrays.fill(copies, x);
+				y = g.node("Add", new String[] { y, onnxConcat(g, copies) });
+			}
+			return act.onnx(g, y);
+		}
+
+		/** {@link #down} in ONNX. */
+		String onnxDown(final OnnxGraph g, final String x) {
+			final String d = entry.onnx(g, x);
+			return act.onnx(g, g.node("Add", new String[] { ops.onnx(g, d), d }));
+		}
+
+		/** {@link #up} in ONNX. */
+		String onnxUp(final OnnxGraph g, final String x, final String skip) {
+			final String c = onnxConcat(g, upUnit.onnx(g, x), skip);
+			return act.onnx(g, g.node("Add", new String[] { ops.onnx(g, c), c }));
 		}
 
 		@Override
