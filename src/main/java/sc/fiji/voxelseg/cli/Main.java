@@ -40,6 +40,7 @@ public final class Main {
 		COMMANDS.put("segment", new SegmentCommand());
 		COMMANDS.put("evaluate", new EvaluateCommand());
 		COMMANDS.put("features", new FeaturesCommand());
+		COMMANDS.put("export", new ExportCommand());
 		COMMANDS.put("study", new StudyCommand());
 		COMMANDS.put("--run", new RunCommand());
 	}

@@ -1,0 +1,61 @@
+package sc.fiji.voxelseg.cli;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import sc.fiji.voxelseg.image.Volume;
+import sc.fiji.voxelseg.image.Voxels;
+import sc.fiji.voxelseg.io.NiftiIO;
+import sc.fiji.voxelseg.nn.Architecture;
+import sc.fiji.voxelseg.nn.NetworkConfig;
+import sc.fiji.voxelseg.nn.Norm;
+
+/**
+ * {@code export} then {@code segment --model FILE.onnx}: the label map that ONNX Runtime's run of the
+ * exported file gives is the bundle's own, voxel for voxel (the oracle is VoxelSeg's predictor on the
+ * bundle); bad formats and a missing model are usage errors.
+ */
+class ExportCommandTest {
+
+	@TempDir
+	Path tmp;
+
+	@Test
+	void theExportedFileSegmentsLikeTheBundle() throws Exception {
+		final Path b = SegmentCascadeTest.bundle(tmp.resolve("vnet.zip"), new NetworkConfig(Architecture.VNET, 1, 9, 3, 4, 3, Norm.BATCH),
+			new int[] { 32, 32, 16 }, null);
+		final Path onnx = tmp.resolve("out/vnet.onnx");
+		MainTest.Result r = MainTest.run("export", "--model", b.toString(), "--out", onnx.toString());
+		assertEquals(0, r.code(), r.err());
+		assertTrue(r.out().contains("wrote " + onnx) && Files.size(onnx) > 1000, r.out());
+		final Path image = SegmentCascadeTest.ct(tmp.resolve("ct.nii.gz"), 4);
+		final Path own = tmp.resolve("own.nii.gz"), viaOnnx = tmp.resolve("onnx.nii.gz");
+		r = MainTest.run("segment", "--model", b.toString(), "--in", image.toString(), "--out", own.toString(), "--device", "cpu");
+		assertEquals(0, r.code(), r.err());
+		r = MainTest.run("segment", "--model", onnx.toString(), "--in", image.toString(), "--out", viaOnnx.toString(), "--device", "cpu");
+		assertEquals(0, r.code(), r.err());
+		final Volume a = NiftiIO.read(own), c = NiftiIO.read(viaOnnx);
+		assertTrue(a.sameGrid(c));
+		assertEquals(a.classes(), c.classes());
+		assertArrayEquals(Voxels.floats(a.image()), Voxels.floats(c.image()));
+	}
+
+	@Test
+	void badFormatsAndMissingModelsAreUsageErrors() throws Exception {
+		final Path b = SegmentCascadeTest.coarse(tmp.resolve("m.zip"));
+		MainTest.Result r = MainTest.run("export", "--model", b.toString(), "--out", tmp.resolve("m.tflite").toString(), "--format", "tflite");
+		assertEquals(2, r.code());
+		assertTrue(r.err().contains("tflite") && r.err().contains("onnx"), r.err());
+		r = MainTest.run("export", "--model", tmp.resolve("none.zip").toString(), "--out", tmp.resolve("x.onnx").toString());
+		assertEquals(2, r.code());
+		assertTrue(r.err().contains("none.zip") && r.err().contains("does not exist"), r.err());
+		assertTrue(!Files.exists(tmp.resolve("x.onnx")));
+	}
+}
