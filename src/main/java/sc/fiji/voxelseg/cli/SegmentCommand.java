@@ -32,9 +32,10 @@ final class SegmentCommand implements Main.Subcommand {
 
 	@Override
 	public String usage() {
-		return "segment --model BUNDLE|MODEL.pt [--coarse BUNDLE|MODEL.pt] --in FILE|DIR --out FILE.nii.gz|DIR " +
+		return "segment --model BUNDLE|MODEL.pt|MODEL.onnx [--coarse BUNDLE|MODEL.pt] --in FILE|DIR --out FILE.nii.gz|DIR " +
 			"[--mode auto|whole|sliding] [--overlap 0.5] [--mirror] [--largest-component] [--no-intensity-check] [--overwrite] " +
-			"[--device auto|cpu|gpu:N]   (--coarse: the coarse model a cascade model refines, required with one)";
+			"[--device auto|cpu|gpu:N] [--engine torch|onnxruntime]   (--coarse: the coarse model a cascade model refines, required with one; " +
+			"--engine onnxruntime runs a bundle's network through ONNX Runtime on the CPU, as its ONNX export; .onnx files always run there)";
 	}
 
 	@Override
@@ -53,10 +54,18 @@ final class SegmentCommand implements Main.Subcommand {
 		}
 		final boolean overwrite = a.flag("overwrite");
 		final String device = a.get("device", "auto");
+		final Predictor.Engine engine;
+		try {
+			engine = Predictor.Engine.parse(a.get("engine", "torch"));
+		}
+		catch (final IllegalArgumentException e) {
+			throw new Args.UsageException(e.getMessage());
+		}
 		a.checkAllUsed();
 		if (!Files.exists(in)) throw new Args.UsageException("--in " + in + " does not exist");
 		final TerminalProgress progress = new TerminalProgress(System.err);
 		if (coarse != null) {
+			if (engine != Predictor.Engine.TORCH) throw new Args.UsageException("cascade segmentation (--coarse) runs on libtorch only; leave out --engine");
 			if (!Files.exists(coarse)) throw new Args.UsageException("--coarse " + coarse + " does not exist");
 			final ModelBundle bundle = CascadePredictor.cascadeBundle(model);
 			if (bundle == null) {
@@ -71,7 +80,7 @@ final class SegmentCommand implements Main.Subcommand {
 		}
 		final Predictor predictor;
 		try {
-			predictor = Predictor.load(model, device);
+			predictor = Predictor.load(model, device, engine);
 		}
 		catch (final IllegalArgumentException e) {
 			if (cascade(model)) {

@@ -43,9 +43,36 @@ public final class Predictor implements AutoCloseable {
 		this.model = model;
 	}
 
-	/** Loads a bundle or TorchScript model on {@code device} (auto, cpu, gpu:N). */
+	/** Loads a bundle, TorchScript or ONNX model on {@code device} (auto, cpu, gpu:N). */
 	public static Predictor load(final Path path, final String device) throws IOException {
-		return new Predictor(SegmentationModel.load(path, TorchEngine.device(device)));
+		return load(path, device, Engine.TORCH);
+	}
+
+	/** The engine that runs a bundle's network. */
+	public enum Engine {
+		/** libtorch through DJL, VoxelSeg's own network code (any device). */
+		TORCH,
+		/** ONNX Runtime on the CPU, on the network's ONNX export. */
+		ONNXRUNTIME;
+
+		public static Engine parse(final String s) {
+			switch (s.toLowerCase(java.util.Locale.ROOT)) {
+				case "torch":
+				case "libtorch":
+					return TORCH;
+				case "onnxruntime":
+				case "onnx":
+				case "ort":
+					return ONNXRUNTIME;
+				default:
+					throw new IllegalArgumentException("unknown engine '" + s + "' (torch, onnxruntime)");
+			}
+		}
+	}
+
+	/** {@link #load(Path, String)} with a bundle's network run by {@code engine}. */
+	public static Predictor load(final Path path, final String device, final Engine engine) throws IOException {
+		return new Predictor(SegmentationModel.load(path, TorchEngine.device(device), engine == Engine.ONNXRUNTIME));
 	}
 
 	public SegmentationModel model() {

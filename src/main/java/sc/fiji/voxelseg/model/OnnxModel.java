@@ -62,12 +62,32 @@ public final class OnnxModel implements SegmentationModel {
 	}
 
 	/**
-	 * Loads an ONNX file; its description comes from its metadata, else from the sidecar, which wins
-	 * when both exist.
+	 * Loads an ONNX file; its description comes from its sidecar if there is one, else from the
+	 * metadata VoxelSeg wrote.
 	 *
-	 * @param description null to read it from the metadata or sidecar
+	 * @param description null to read it from the sidecar or metadata
 	 */
 	public static OnnxModel load(final Path file, final ModelDescription description) throws IOException {
+		return open(file, (env, o) -> env.createSession(file.toString(), o), description);
+	}
+
+	/**
+	 * A segmentation bundle's network run by ONNX Runtime: its ONNX export, built in memory
+	 * ({@code segment --engine onnxruntime}).
+	 */
+	public static OnnxModel of(final ModelBundle bundle, final Path source) throws IOException {
+		final java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+		OnnxExport.graph(bundle).write(bytes, "model", "in-memory", null);
+		return open(source, (env, o) -> env.createSession(bytes.toByteArray(), o), ModelDescription.of(bundle, true));
+	}
+
+	@FunctionalInterface
+	private interface Sessions {
+
+		OrtSession create(OrtEnvironment env, OrtSession.SessionOptions o) throws OrtException;
+	}
+
+	private static OnnxModel open(final Path file, final Sessions sessions, final ModelDescription description) throws IOException {
 		if (!available()) {
 			throw new IOException(file + ": running ONNX models needs ONNX Runtime (com.microsoft.onnxruntime:onnxruntime 1.23.2 " +
 				"from Maven Central) on the class path; the voxelseg launcher has it, in Fiji put its jar into Fiji's jars/ folder");
@@ -79,7 +99,7 @@ public final class OnnxModel implements SegmentationModel {
 			o.setIntraOpNumThreads(TorchEngine.threads());
 			o.setInterOpNumThreads(1);
 			o.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
-			s = env.createSession(file.toString(), o);
+			s = sessions.create(env, o);
 			final ModelDescription d = description != null ? description : describe(file, s);
 			final String in = check(file, s, d);
 			final OnnxModel m = new OnnxModel(env, s, in, d, file);

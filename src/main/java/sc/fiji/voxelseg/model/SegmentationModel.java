@@ -48,13 +48,24 @@ public interface SegmentationModel extends AutoCloseable {
 	 * sidecar).
 	 */
 	static SegmentationModel load(final Path path, final Device device) throws IOException {
+		return load(path, device, false);
+	}
+
+	/**
+	 * {@link #load(Path, Device)}, with a bundle's network run by ONNX Runtime (its ONNX export, built
+	 * in memory) when {@code onnxRuntime}; ONNX files always run there, TorchScript files never.
+	 *
+	 * @throws IllegalArgumentException for a TorchScript file with {@code onnxRuntime}
+	 */
+	static SegmentationModel load(final Path path, final Device device, final boolean onnxRuntime) throws IOException {
 		final String name = path.getFileName().toString().toLowerCase(Locale.ROOT);
 		if (Files.isRegularFile(path) && (name.endsWith(".pt") || name.endsWith(".pth") || name.endsWith(".torchscript"))) {
+			if (onnxRuntime) throw new IllegalArgumentException(path + " is a TorchScript file: only libtorch runs it; leave out --engine onnxruntime");
 			return TorchScriptModel.load(path, device);
 		}
 		if (Files.isRegularFile(path) && name.endsWith(".onnx")) return OnnxModel.load(path, null);
 		final ModelBundle b = ModelBundle.load(path);
 		b.requireSegmentation(path);
-		return BundleModel.load(b, device);
+		return onnxRuntime ? OnnxModel.of(b, path) : BundleModel.load(b, device);
 	}
 }

@@ -41,10 +41,17 @@ class ExportCommandTest {
 		assertEquals(0, r.code(), r.err());
 		r = MainTest.run("segment", "--model", onnx.toString(), "--in", image.toString(), "--out", viaOnnx.toString(), "--device", "cpu");
 		assertEquals(0, r.code(), r.err());
-		final Volume a = NiftiIO.read(own), c = NiftiIO.read(viaOnnx);
-		assertTrue(a.sameGrid(c));
-		assertEquals(a.classes(), c.classes());
-		assertArrayEquals(Voxels.floats(a.image()), Voxels.floats(c.image()));
+		// the bundle itself through ONNX Runtime (its export built in memory)
+		final Path viaEngine = tmp.resolve("engine.nii.gz");
+		r = MainTest.run("segment", "--model", b.toString(), "--in", image.toString(), "--out", viaEngine.toString(), "--engine", "onnxruntime");
+		assertEquals(0, r.code(), r.err());
+		final Volume a = NiftiIO.read(own);
+		for (final Path p : new Path[] { viaOnnx, viaEngine }) {
+			final Volume c = NiftiIO.read(p);
+			assertTrue(a.sameGrid(c));
+			assertEquals(a.classes(), c.classes());
+			assertArrayEquals(Voxels.floats(a.image()), Voxels.floats(c.image()), p.toString());
+		}
 	}
 
 	@Test
@@ -57,5 +64,9 @@ class ExportCommandTest {
 		assertEquals(2, r.code());
 		assertTrue(r.err().contains("none.zip") && r.err().contains("does not exist"), r.err());
 		assertTrue(!Files.exists(tmp.resolve("x.onnx")));
+		r = MainTest.run("segment", "--model", b.toString(), "--in", b.toString(), "--out", tmp.resolve("y.nii.gz").toString(), "--engine",
+			"tensorrt");
+		assertEquals(2, r.code());
+		assertTrue(r.err().contains("tensorrt") && r.err().contains("onnxruntime"), r.err());
 	}
 }
