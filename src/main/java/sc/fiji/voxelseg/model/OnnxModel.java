@@ -81,6 +81,11 @@ public final class OnnxModel implements SegmentationModel {
 		return open(source, (env, o) -> env.createSession(bytes.toByteArray(), o), ModelDescription.of(bundle, true));
 	}
 
+	/** An ONNX model from its bytes (a bioimage.io package's weights), named {@code source} in messages. */
+	public static OnnxModel of(final byte[] model, final ModelDescription description, final Path source) throws IOException {
+		return open(source, (env, o) -> env.createSession(model, o), description);
+	}
+
 	@FunctionalInterface
 	private interface Sessions {
 

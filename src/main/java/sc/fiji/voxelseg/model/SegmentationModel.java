@@ -44,8 +44,8 @@ public interface SegmentationModel extends AutoCloseable {
 
 	/**
 	 * Loads a bundle (folder or {@code .zip}), a TorchScript {@code .pt} file with its JSON sidecar
-	 * ({@code model.pt} + {@code model.json}), or an ONNX file (VoxelSeg's export, or another with a
-	 * sidecar).
+	 * ({@code model.pt} + {@code model.json}), an ONNX file (VoxelSeg's export, or another with a
+	 * sidecar), or a bioimage.io package (zip, folder or rdf.yaml) with ONNX weights.
 	 */
 	static SegmentationModel load(final Path path, final Device device) throws IOException {
 		return load(path, device, false);
@@ -64,6 +64,7 @@ public interface SegmentationModel extends AutoCloseable {
 			return TorchScriptModel.load(path, device);
 		}
 		if (Files.isRegularFile(path) && name.endsWith(".onnx")) return OnnxModel.load(path, null);
+		if (BioImageIo.isPackage(path)) return BioImageIo.load(path);
 		final ModelBundle b = ModelBundle.load(path);
 		b.requireSegmentation(path);
 		return onnxRuntime ? OnnxModel.of(b, path) : BundleModel.load(b, device);

@@ -45,8 +45,15 @@ class ExportCommandTest {
 		final Path viaEngine = tmp.resolve("engine.nii.gz");
 		r = MainTest.run("segment", "--model", b.toString(), "--in", image.toString(), "--out", viaEngine.toString(), "--engine", "onnxruntime");
 		assertEquals(0, r.code(), r.err());
+		// a bioimage.io package: its plan in config.voxelseg, its weights through ONNX Runtime
+		final Path pkg = tmp.resolve("pkg.zip"), viaPackage = tmp.resolve("package.nii.gz");
+		r = MainTest.run("export", "--model", b.toString(), "--out", pkg.toString(), "--name", "Phantom organs", "--authors", "A. Author, B. Author");
+		assertEquals(0, r.code(), r.err());
+		assertTrue(r.out().contains("bioimage.io model 0.5") && r.out().contains("reproduce"), r.out());
+		r = MainTest.run("segment", "--model", pkg.toString(), "--in", image.toString(), "--out", viaPackage.toString());
+		assertEquals(0, r.code(), r.err());
 		final Volume a = NiftiIO.read(own);
-		for (final Path p : new Path[] { viaOnnx, viaEngine }) {
+		for (final Path p : new Path[] { viaOnnx, viaEngine, viaPackage }) {
 			final Volume c = NiftiIO.read(p);
 			assertTrue(a.sameGrid(c));
 			assertEquals(a.classes(), c.classes());
@@ -59,7 +66,11 @@ class ExportCommandTest {
 		final Path b = SegmentCascadeTest.coarse(tmp.resolve("m.zip"));
 		MainTest.Result r = MainTest.run("export", "--model", b.toString(), "--out", tmp.resolve("m.tflite").toString(), "--format", "tflite");
 		assertEquals(2, r.code());
-		assertTrue(r.err().contains("tflite") && r.err().contains("onnx"), r.err());
+		assertTrue(r.err().contains("tflite") && r.err().contains("onnx") && r.err().contains("bioimageio"), r.err());
+		r = MainTest.run("export", "--model", b.toString(), "--out", tmp.resolve("p.zip").toString(), "--name", "bad/name");
+		assertEquals(1, r.code());
+		assertTrue(r.err().contains("bad/name") && r.err().contains("5 to 128"), r.err());
+		assertTrue(!Files.exists(tmp.resolve("p.zip")));
 		r = MainTest.run("export", "--model", tmp.resolve("none.zip").toString(), "--out", tmp.resolve("x.onnx").toString());
 		assertEquals(2, r.code());
 		assertTrue(r.err().contains("none.zip") && r.err().contains("does not exist"), r.err());
