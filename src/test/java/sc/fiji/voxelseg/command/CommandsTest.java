@@ -175,6 +175,20 @@ class CommandsTest {
 		});
 	}
 
+	/** Export Model writes both formats through the launcher's use case; the package reproduces its test tensors. */
+	@Test
+	void exportModelWritesOnnxAndABioImageIoPackage() throws Exception {
+		final Path bundle = sc.fiji.voxelseg.cli.SegmentCascadeTest.coarse(tmp.resolve("m.zip"));
+		final Path onnx = tmp.resolve("m.onnx"), pkg = tmp.resolve("pkg.zip");
+		Module m = run("Export Model", "model=[" + bundle + "] output=[" + onnx + "] format=[ONNX file]");
+		assertTrue(Files.size(onnx) > 1000 && ((String) m.getOutput("result")).contains("ONNX opset"), (String) m.getOutput("result"));
+		m = run("Export Model", "model=[" + bundle + "] output=[" + pkg + "] format=[bioimage.io package] package_name=[Abdomen test] " +
+			"authors=[A. Author] licence=MIT");
+		assertTrue(((String) m.getOutput("result")).contains("bioimage.io model"), (String) m.getOutput("result"));
+		assertTrue(sc.fiji.voxelseg.model.BioImageIo.isPackage(pkg));
+		assertTrue(sc.fiji.voxelseg.model.BioImageIo.reproduce(pkg) < 1e-4);
+	}
+
 	/** Worked by hand: the soft-tissue window maps 40 HU to (40+200)/450. */
 	@Test
 	void huWindow() throws Exception {
