@@ -7,13 +7,13 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
-import java.util.stream.Stream;
 
 import sc.fiji.voxelseg.image.Volume;
 import sc.fiji.voxelseg.infer.CascadePredictor;
 import sc.fiji.voxelseg.infer.PredictOptions;
 import sc.fiji.voxelseg.infer.Prediction;
 import sc.fiji.voxelseg.infer.Predictor;
+import sc.fiji.voxelseg.io.CohortFiles;
 import sc.fiji.voxelseg.io.NiftiIO;
 import sc.fiji.voxelseg.io.VolumeIO;
 import sc.fiji.voxelseg.model.ModelBundle;
@@ -157,27 +157,11 @@ final class SegmentCommand implements Main.Subcommand {
 
 	/** Volume files of a folder, sorted by name. */
 	static List<Path> inputs(final Path dir) throws java.io.IOException {
-		try (Stream<Path> s = Files.list(dir)) {
-			return s.filter(p -> Files.isRegularFile(p) && isVolume(p)).sorted().toList();
-		}
+		return CohortFiles.volumes(dir);
 	}
 
-	static boolean isVolume(final Path p) {
-		final String n = p.getFileName().toString().toLowerCase(Locale.ROOT);
-		return !n.startsWith(".") && (n.endsWith(".nii") || n.endsWith(".nii.gz") || n.endsWith(".nrrd") || n.endsWith(".nhdr") ||
-			n.endsWith(".mha") || n.endsWith(".mhd"));
-	}
-
-	/** The label map's name: the image's without its channel suffix (nnU-Net's {@code _0000}), as .nii.gz. */
+	/** The label map's name for {@code image} ({@link CohortFiles#labelMapName}). */
 	static String outputName(final Path image) {
-		String n = image.getFileName().toString();
-		for (final String ext : new String[] { ".nii.gz", ".nii", ".nrrd", ".nhdr", ".mha", ".mhd" }) {
-			if (n.toLowerCase(Locale.ROOT).endsWith(ext)) {
-				n = n.substring(0, n.length() - ext.length());
-				break;
-			}
-		}
-		if (n.matches(".*_\\d{4}")) n = n.substring(0, n.length() - 5);
-		return n + ".nii.gz";
+		return CohortFiles.labelMapName(image.getFileName().toString());
 	}
 }

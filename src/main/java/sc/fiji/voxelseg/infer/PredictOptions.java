@@ -16,7 +16,7 @@ import java.util.Locale;
  *          8-bit picture given to a CT model that windows Hounsfield units)
  */
 public record PredictOptions(Mode mode, double overlap, boolean mirror, boolean largestComponent, boolean probabilities,
-	boolean checkIntensities)
+	boolean checkIntensities) implements java.io.Serializable
 {
 
 	/** Whole volume, sliding window, or chosen from the plan. */

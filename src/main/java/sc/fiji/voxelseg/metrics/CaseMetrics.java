@@ -11,7 +11,7 @@ import java.util.List;
  * @param classes one entry per evaluated class, by increasing class index
  */
 public record CaseMetrics(String caseId, SurfaceConvention convention, double[] spacing,
-	List<ClassMetrics> classes)
+	List<ClassMetrics> classes) implements java.io.Serializable
 {
 
 	public CaseMetrics {

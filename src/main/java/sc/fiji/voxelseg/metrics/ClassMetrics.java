@@ -18,4 +18,4 @@ package sc.fiji.voxelseg.metrics;
  */
 public record ClassMetrics(int classIndex, String className, double dice, double jaccard,
 	double hd, double hd95, double assd, long predVoxels, long truthVoxels, MetricStatus status)
-{}
+implements java.io.Serializable {}
