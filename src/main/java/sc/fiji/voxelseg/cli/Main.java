@@ -78,6 +78,7 @@ public final class Main {
 			return 0;
 		}
 		try {
+			if (rest.contains("--spark") && SPARK_JOBS.contains(args[0])) return spark(args[0], rest, out, err);
 			c.run(rest, out);
 			return 0;
 		}
@@ -95,6 +96,29 @@ public final class Main {
 			err.println("voxelseg: error: " + oneLine(e));
 			if (Boolean.getBoolean("voxelseg.debug")) e.printStackTrace(err);
 			return 1;
+		}
+	}
+
+	/** The subcommands that run as cohort jobs on Apache Spark with {@code --spark MASTER}. */
+	static final List<String> SPARK_JOBS = List.of("segment", "preprocess", "evaluate");
+	/** The Spark entry point of the optional voxelseg-spark artifact. */
+	static final String SPARK = "sc.fiji.voxelseg.spark.SparkCohort";
+
+	/** A cohort job of voxelseg-spark, when it is on the class path; its exit code. */
+	private static int spark(final String command, final List<String> rest, final PrintStream out, final PrintStream err) throws Exception {
+		final Class<?> c;
+		try {
+			c = Class.forName(SPARK);
+		}
+		catch (final ClassNotFoundException e) {
+			throw new Args.UsageException("--spark needs the optional voxelseg-spark artifact on the class path: run through scripts/voxelseg " +
+				"(which builds spark/ and adds it), or use spark-submit --class " + SPARK + " on a cluster");
+		}
+		try {
+			return (int) c.getMethod("run", String.class, List.class, PrintStream.class, PrintStream.class).invoke(null, command, rest, out, err);
+		}
+		catch (final java.lang.reflect.InvocationTargetException e) {
+			throw e.getCause() instanceof Exception x ? x : e;
 		}
 	}
 

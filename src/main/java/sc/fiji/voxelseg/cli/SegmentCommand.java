@@ -40,15 +40,8 @@ final class SegmentCommand implements Main.Subcommand {
 			"(the optional voxelseg-spark artifact; one task per case, tables in OUT/_voxelseg/)";
 	}
 
-	/** The Spark entry point of the optional voxelseg-spark artifact. */
-	static final String SPARK = "sc.fiji.voxelseg.spark.SparkCohort";
-
 	@Override
 	public void run(final List<String> argv, final PrintStream out) throws Exception {
-		if (argv.contains("--spark")) {
-			spark(argv, out);
-			return;
-		}
 		final Args a = new Args(argv, FLAGS);
 		final Path model = a.path("model"), in = a.path("in"), dst = a.path("out");
 		final Path coarse = a.has("coarse") ? a.path("coarse") : null;
@@ -102,21 +95,6 @@ final class SegmentCommand implements Main.Subcommand {
 			progress.status("Model: " + predictor.model().describe());
 			segment(predictor::predict, in, dst, o, overwrite, progress, out);
 		}
-	}
-
-	/** {@code segment --spark MASTER ...}: the cohort job of voxelseg-spark, when it is on the class path. */
-	private static void spark(final List<String> argv, final PrintStream out) throws Exception {
-		final Class<?> c;
-		try {
-			c = Class.forName(SPARK);
-		}
-		catch (final ClassNotFoundException e) {
-			throw new Args.UsageException("--spark needs the optional voxelseg-spark artifact on the class path: run through " +
-				"scripts/voxelseg (which builds spark/ and adds it), or use spark-submit --class " + SPARK + " on a cluster");
-		}
-		final int code = (int) c.getMethod("run", List.class, PrintStream.class, PrintStream.class).invoke(null, argv, out, System.err);
-		if (code == 2) throw new Args.UsageException("see the Spark job's usage above");
-		if (code != 0) throw new IllegalStateException("some cases failed (their rows in OUT/_voxelseg/cases.csv say why)");
 	}
 
 	/** What segments one image: a {@link Predictor} or a {@link CascadePredictor}. */

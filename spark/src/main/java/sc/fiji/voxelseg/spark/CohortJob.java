@@ -30,7 +30,6 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 
-import sc.fiji.voxelseg.image.Volume;
 import sc.fiji.voxelseg.infer.PredictOptions;
 import sc.fiji.voxelseg.infer.Prediction;
 import sc.fiji.voxelseg.infer.Predictor;
@@ -40,12 +39,15 @@ import sc.fiji.voxelseg.io.VolumeIO;
 import sc.fiji.voxelseg.metrics.CaseMetrics;
 import sc.fiji.voxelseg.metrics.MetricOptions;
 import sc.fiji.voxelseg.metrics.SegmentationMetrics;
+import sc.fiji.voxelseg.preprocess.PreprocessingPlan;
 import sc.fiji.voxelseg.nn.TorchEngine;
 
 /**
- * Segments a cohort on Apache Spark: one task per case, each executor loading the model once (per
- * task thread) from a broadcast of the model file, or from a shared path for a bundle folder, and
- * running VoxelSeg's {@link Predictor} with the threads it is given ({@code spark.task.cpus}).
+ * Cohort jobs on Apache Spark, one task per case: segmentation ({@link Segment}: each executor
+ * loads the model once per task thread, from a broadcast of the model file or a shared path for a
+ * bundle folder, and runs VoxelSeg's {@link Predictor} with the threads it is given,
+ * {@code spark.task.cpus}), preprocessing ({@link Preprocess}), and evaluation of existing label
+ * maps.
  * Inputs and outputs are Hadoop paths or URIs (local files, HDFS, S3, ... whatever Hadoop's file
  * systems read on the executors).
  * <ul>
@@ -63,9 +65,57 @@ public final class CohortJob {
 	public record CaseResult(String caseId, String input, String output, String status, String error, double seconds, int attempt,
 		String executor, CaseMetrics metrics) implements Serializable {}
 
-	/** The job's settings. */
-	public record Options(String model, List<String> inputs, String out, String truth, PredictOptions predict, boolean overwrite,
-		Predictor.Engine engine) implements Serializable {}
+	/** The job's settings: what each case gets ({@code work}; null to evaluate the inputs as they are), where outputs go. */
+	public record Options(CaseWork work, List<String> inputs, String out, String truth, boolean overwrite) implements Serializable {}
+
+	/** What a task makes of one case: a file from a file. */
+	public interface CaseWork extends Serializable {
+
+		/** The output's file name for an input's. */
+		String outputName(String inputName);
+
+		/** Writes the case's output for the local file {@code input} to the local file {@code output}. */
+		void write(Path input, Path output) throws Exception;
+	}
+
+	/** Segmentation with a model: the model file as a broadcast (or a shared path), VoxelSeg's predictor. */
+	public record Segment(String model, Broadcast<byte[]> bytes, PredictOptions predict, Predictor.Engine engine, int threads) implements
+		CaseWork
+	{
+
+		/** Broadcasts {@code model} when it is one file; a bundle folder goes by its path, which every executor must see. */
+		public static Segment of(final JavaSparkContext sc, final Path model, final PredictOptions predict, final Predictor.Engine engine,
+			final int threads) throws IOException
+		{
+			return new Segment(model.toAbsolutePath().toString(), Files.isRegularFile(model) ? sc.broadcast(Files.readAllBytes(model)) : null,
+				predict, engine, threads);
+		}
+
+		@Override
+		public String outputName(final String inputName) {
+			return CohortFiles.labelMapName(inputName);
+		}
+
+		@Override
+		public void write(final Path input, final Path output) throws Exception {
+			final Prediction p = predictor(this).predict(VolumeIO.read(input), predict, null);
+			NiftiIO.write(p.labels(), output);
+		}
+	}
+
+	/** Preprocessing with a plan (its JSON): the preprocessed image, named as the input, as NIfTI. */
+	public record Preprocess(String planJson) implements CaseWork {
+
+		@Override
+		public String outputName(final String inputName) {
+			return inputName.replaceFirst("(?i)\\.(nii\\.gz|nii|nrrd|nhdr|mha|mhd)$", "") + ".nii.gz";
+		}
+
+		@Override
+		public void write(final Path input, final Path output) throws Exception {
+			NiftiIO.write(PreprocessingPlan.fromJson(planJson).apply(VolumeIO.read(input)).image(), output);
+		}
+	}
 
 	private CohortJob() {}
 
@@ -88,23 +138,12 @@ public final class CohortJob {
 		return out;
 	}
 
-	/**
-	 * Runs the job and returns one result per case, in input order. The model travels as a
-	 * broadcast when it is one file (a .zip bundle, .onnx, .pt or a bioimage.io .zip), else by its
-	 * path, which every executor must see.
-	 */
+	/** Runs the job and returns one result per case, in input order. */
 	public static List<CaseResult> run(final SparkSession spark, final Options o) throws IOException {
 		final JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-		final Configuration conf = sc.hadoopConfiguration();
-		final List<String> cases = listInputs(o.inputs(), conf);
-		final Path model = Path.of(o.model());
-		final Broadcast<byte[]> bytes = Files.isRegularFile(model) ? sc.broadcast(Files.readAllBytes(model)) : null;
-		final String modelName = model.getFileName().toString();
-		final int threads = Integer.parseInt(spark.conf().get("spark.task.cpus", "1"));
+		final List<String> cases = listInputs(o.inputs(), sc.hadoopConfiguration());
 		final JavaRDD<String> rdd = sc.parallelize(cases, Math.max(1, cases.size()));
-		final List<CaseResult> results = new ArrayList<>(rdd.map(c -> segmentCase(c, o, bytes == null ? null : bytes.value(), modelName,
-			threads)).collect());
-		return results;
+		return new ArrayList<>(rdd.map(c -> processCase(c, o)).collect());
 	}
 
 	/** Per executor JVM: the model file written from the broadcast, by content hash. */
@@ -112,14 +151,16 @@ public final class CohortJob {
 	/** Per task thread: the loaded predictor, by model key. */
 	private static final ThreadLocal<Map<String, Predictor>> PREDICTORS = ThreadLocal.withInitial(java.util.HashMap::new);
 
-	private static Predictor predictor(final Options o, final byte[] bytes, final String name, final int threads) throws IOException {
+	private static Predictor predictor(final Segment w) throws IOException {
+		final String name = Path.of(w.model()).getFileName().toString();
 		final String key;
 		final Path file;
-		if (bytes == null) {
-			key = o.model();
-			file = Path.of(o.model());
+		if (w.bytes() == null) {
+			key = w.model();
+			file = Path.of(w.model());
 		}
 		else {
+			final byte[] bytes = w.bytes().value();
 			key = sha256(bytes) + "/" + name;
 			file = MODEL_FILES.computeIfAbsent(key, k -> {
 				try {
@@ -136,56 +177,55 @@ public final class CohortJob {
 			});
 		}
 		final Map<String, Predictor> mine = PREDICTORS.get();
-		Predictor p = mine.get(key + "/" + o.engine());
+		Predictor p = mine.get(key + "/" + w.engine());
 		if (p == null) {
-			if (System.getProperty("voxelseg.threads") == null) System.setProperty("voxelseg.threads", Integer.toString(threads));
+			if (System.getProperty("voxelseg.threads") == null) System.setProperty("voxelseg.threads", Integer.toString(w.threads()));
 			TorchEngine.engine();
-			p = Predictor.load(file, "cpu", o.engine());
-			mine.put(key + "/" + o.engine(), p);
+			p = Predictor.load(file, "cpu", w.engine());
+			mine.put(key + "/" + w.engine(), p);
 		}
 		return p;
 	}
 
-	/** Segments one case on an executor: skip if done, else predict, write atomically, evaluate. */
-	static CaseResult segmentCase(final String input, final Options o, final byte[] modelBytes, final String modelName, final int threads) {
+	/**
+	 * One case on an executor: skip it if its output exists, else make the output (written locally,
+	 * then published under a temporary name and renamed), then evaluate it against the truth.
+	 */
+	static CaseResult processCase(final String input, final Options o) {
 		final long t0 = System.nanoTime();
 		final TaskContext tc = TaskContext.get();
 		final int attempt = tc == null ? 0 : tc.attemptNumber();
 		final String executor = org.apache.spark.SparkEnv.get() == null ? "driver" : org.apache.spark.SparkEnv.get().executorId();
 		final Configuration conf = new Configuration();
 		final org.apache.hadoop.fs.Path in = new org.apache.hadoop.fs.Path(input);
-		final String caseName = CohortFiles.labelMapName(in.getName());
-		final String caseId = caseName.substring(0, caseName.length() - ".nii.gz".length());
-		final org.apache.hadoop.fs.Path target = new org.apache.hadoop.fs.Path(o.out(), caseName);
+		final String labelName = CohortFiles.labelMapName(in.getName());
+		final String caseId = labelName.substring(0, labelName.length() - ".nii.gz".length());
+		final org.apache.hadoop.fs.Path target = o.work() == null ? in : new org.apache.hadoop.fs.Path(o.out(), o.work().outputName(in.getName()));
 		Path local = null, tmpOut = null;
-		boolean copied = false;
 		try {
-			final FileSystem outFs = target.getFileSystem(conf);
-			final CaseMetrics[] metrics = { null };
-			String status = "done";
-			if (outFs.exists(target) && !o.overwrite()) status = "skipped";
-			local = localCopy(in, conf);
-			copied = !local.toString().equals(localPathOf(in, conf));
+			String status = o.work() == null ? "evaluated" : "done";
+			if (o.work() != null && target.getFileSystem(conf).exists(target) && !o.overwrite()) status = "skipped";
 			if (status.equals("done")) {
-				final Volume image = VolumeIO.read(local);
-				final Prediction p = predictor(o, modelBytes, modelName, threads).predict(image, o.predict(), null);
-				tmpOut = Files.createTempFile("voxelseg-labels", ".nii.gz");
-				NiftiIO.write(p.labels(), tmpOut);
+				local = localCopy(in, conf);
+				tmpOut = Files.createTempFile("voxelseg-out", ".nii.gz");
+				o.work().write(local, tmpOut);
 				FaultInjection.afterWrite(caseId, attempt);
 				publish(tmpOut, target, conf);
 			}
+			CaseMetrics metrics = null;
 			if (o.truth() != null) {
-				final org.apache.hadoop.fs.Path truth = new org.apache.hadoop.fs.Path(o.truth(), caseName);
+				final org.apache.hadoop.fs.Path truth = new org.apache.hadoop.fs.Path(o.truth(), labelName);
+				if (!truth.getFileSystem(conf).exists(truth)) throw new IOException("no ground truth " + truth + " for " + in.getName());
 				final Path lt = localCopy(truth, conf), lp = localCopy(target, conf);
 				try {
-					metrics[0] = SegmentationMetrics.evaluate(caseId, VolumeIO.read(lp), VolumeIO.read(lt), MetricOptions.defaults());
+					metrics = SegmentationMetrics.evaluate(caseId, VolumeIO.read(lp), VolumeIO.read(lt), MetricOptions.defaults());
 				}
 				finally {
-					if (!lt.toString().equals(localPathOf(truth, conf))) Files.deleteIfExists(lt);
-					if (!lp.toString().equals(localPathOf(target, conf))) Files.deleteIfExists(lp);
+					dropCopy(lt, truth, conf);
+					dropCopy(lp, target, conf);
 				}
 			}
-			return new CaseResult(caseId, input, target.toString(), status, null, (System.nanoTime() - t0) / 1e9, attempt, executor, metrics[0]);
+			return new CaseResult(caseId, input, target.toString(), status, null, (System.nanoTime() - t0) / 1e9, attempt, executor, metrics);
 		}
 		catch (final FaultInjection.Killed e) {
 			throw e; // the task dies, as if its executor were lost; Spark retries it
@@ -198,12 +238,17 @@ public final class CohortJob {
 		finally {
 			try {
 				if (tmpOut != null) Files.deleteIfExists(tmpOut);
-				if (copied && local != null) Files.deleteIfExists(local);
+				if (local != null) dropCopy(local, in, conf);
 			}
 			catch (final IOException e) {
 				// temporary files only
 			}
 		}
+	}
+
+	/** Deletes {@code local} when it is a copy of {@code p} rather than {@code p} itself. */
+	private static void dropCopy(final Path local, final org.apache.hadoop.fs.Path p, final Configuration conf) throws IOException {
+		if (!local.toString().equals(localPathOf(p, conf))) Files.deleteIfExists(local);
 	}
 
 	/** The local file of a Hadoop path on the local file system, else null. */

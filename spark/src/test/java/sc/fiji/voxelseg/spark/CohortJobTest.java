@@ -37,10 +37,7 @@ class CohortJobTest {
 	record Run(int code, String out, String err) {}
 
 	static Run spark(final String... args) throws Exception {
-		final ByteArrayOutputStream o = new ByteArrayOutputStream(), e = new ByteArrayOutputStream();
-		final int code = SparkCohort.run(List.of(args), new PrintStream(o, true, StandardCharsets.UTF_8), new PrintStream(e, true,
-			StandardCharsets.UTF_8));
-		return new Run(code, o.toString(StandardCharsets.UTF_8), e.toString(StandardCharsets.UTF_8));
+		return job("segment", args);
 	}
 
 	static Path cohort(final Path dir, final int n) throws Exception {
@@ -117,6 +114,52 @@ class CohortJobTest {
 			for (final Row row : m) assertEquals(1.0, row.getDouble(3), 1e-12, row.toString());
 		}
 		assertTrue(Files.isRegularFile(out.resolve("_voxelseg/evaluation/summary.csv")));
+	}
+
+	static Run job(final String command, final String... args) throws Exception {
+		final ByteArrayOutputStream o = new ByteArrayOutputStream(), e = new ByteArrayOutputStream();
+		final int code = SparkCohort.run(command, List.of(args), new PrintStream(o, true, StandardCharsets.UTF_8), new PrintStream(e, true,
+			StandardCharsets.UTF_8));
+		return new Run(code, o.toString(StandardCharsets.UTF_8), e.toString(StandardCharsets.UTF_8));
+	}
+
+	static int main(final String... args) {
+		final ByteArrayOutputStream so = new ByteArrayOutputStream();
+		return Main.run(args, new PrintStream(so), new PrintStream(so));
+	}
+
+	/** Preprocessing and evaluation jobs against the single-machine preprocess and evaluate of the same files. */
+	@Test
+	void preprocessAndEvaluateGiveTheSingleMachineResults() throws Exception {
+		final Path in = cohort(tmp.resolve("images"), 3);
+		final Path out = tmp.resolve("pre");
+		Run r = job("preprocess", "--spark", "local[2]", "--in", in.toString(), "--out", out.toString(), "--preset", "ct-body-2mm");
+		assertEquals(0, r.code(), r.err());
+		assertTrue(r.out().contains("preprocessed 3, skipped 0 already done, failed 0"), r.out());
+		for (int i = 0; i < 3; i++) {
+			final String name = String.format("case_%03d_0000.nii.gz", i);
+			final Path single = tmp.resolve("single_" + name);
+			assertEquals(0, main("preprocess", "--in", in.resolve(name).toString(), "--out", single.toString(), "--preset", "ct-body-2mm"));
+			final var a = NiftiIO.read(single);
+			final var b = NiftiIO.read(out.resolve(name));
+			assertTrue(a.sameGrid(b), name);
+			assertArrayEquals(Voxels.floats(a.image()), Voxels.floats(b.image()), name);
+		}
+		// evaluate: label maps of an untrained model against themselves shifted by one case
+		final Path model = SegmentCascadeTest.coarse(tmp.resolve("model.zip"));
+		final Path pred = tmp.resolve("pred"), truth = tmp.resolve("truth");
+		assertEquals(0, main("segment", "--model", model.toString(), "--in", in.toString(), "--out", pred.toString()));
+		Files.createDirectories(truth);
+		for (int i = 0; i < 3; i++) {
+			Files.copy(pred.resolve(String.format("case_%03d.nii.gz", (i + 1) % 3)), truth.resolve(String.format("case_%03d.nii.gz", i)));
+		}
+		final Path single = tmp.resolve("eval_single"), onSpark = tmp.resolve("eval_spark");
+		assertEquals(0, main("evaluate", "--pred", pred.toString(), "--truth", truth.toString(), "--out", single.toString()));
+		r = job("evaluate", "--spark", "local[2]", "--pred", pred.toString(), "--truth", truth.toString(), "--out", onSpark.toString());
+		assertEquals(0, r.code(), r.err());
+		assertTrue(r.out().contains("evaluated 3"), r.out());
+		assertEquals(Files.readString(single.resolve("summary.csv")), Files.readString(onSpark.resolve("summary.csv")));
+		assertEquals(Files.readString(single.resolve("cases.csv")), Files.readString(onSpark.resolve("cases.csv")));
 	}
 
 	@Test
