@@ -164,6 +164,26 @@ class BioImageIoTest {
 	}
 
 	@Test
+	void aFolderPackageLoadsFromTheFolderOrItsRdfYaml(@TempDir final Path dir) throws Exception {
+		final ModelBundle b0 = OnnxExportTest.bundle(NetworkConfig.vnet(1, 3).withLevels(3).withBaseWidth(4).withKernel(3), 5);
+		final ModelBundle b = new ModelBundle(b0.network(), b0.classes(), PreprocessingPlan.seedsCt(), new int[] { 32, 32, 16 }, null, b0
+			.weights(), null);
+		final Path folder = dir.resolve("pkg");
+		BioImageIo.export(b, folder, BioImageIo.Meta.defaults(b, "Folder package"));
+		for (final Path p : new Path[] { folder, folder.resolve("rdf.yaml") }) {
+			assertTrue(BioImageIo.isPackage(p), p.toString());
+			try (SegmentationModel m = SegmentationModel.load(p, ai.djl.Device.cpu())) {
+				assertEquals(PreprocessingPlan.seedsCt(), m.plan());
+			}
+			assertTrue(BioImageIo.reproduce(p) < 1e-4);
+		}
+		try (var l = Files.list(folder)) {
+			assertEquals(Set.of("rdf.yaml", "weights.onnx", "test_input.npy", "test_output.npy", "cover.png", "README.md"), l.map(p -> p
+				.getFileName().toString()).collect(java.util.stream.Collectors.toSet()));
+		}
+	}
+
+	@Test
 	void otherSpecVersionsOtherWeightFormatsAndDamagedWeightsAreRefusedSayingWhich(@TempDir final Path dir) throws Exception {
 		final Path zip = exported(dir, PreprocessingPlan.seedsCt());
 		final Path old = edited(zip, dir.resolve("old.zip"), s -> s.replace("format_version: 0.5.4", "format_version: 0.4.10"));
