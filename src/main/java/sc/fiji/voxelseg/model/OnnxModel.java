@@ -50,17 +50,6 @@ public final class OnnxModel implements SegmentationModel {
 		this.manager = NDManager.newBaseManager(Device.cpu());
 	}
 
-	/** Whether ONNX Runtime is on the class path (the launcher has it; Fiji needs its jar added). */
-	public static boolean available() {
-		try {
-			Class.forName("ai.onnxruntime.OrtEnvironment", false, OnnxModel.class.getClassLoader());
-			return true;
-		}
-		catch (final ClassNotFoundException | LinkageError e) {
-			return false;
-		}
-	}
-
 	/**
 	 * Loads an ONNX file; its description comes from its sidecar if there is one, else from the
 	 * metadata VoxelSeg wrote.
@@ -93,10 +82,7 @@ public final class OnnxModel implements SegmentationModel {
 	}
 
 	private static OnnxModel open(final Path file, final Sessions sessions, final ModelDescription description) throws IOException {
-		if (!available()) {
-			throw new IOException(file + ": running ONNX models needs ONNX Runtime (com.microsoft.onnxruntime:onnxruntime 1.23.2 " +
-				"from Maven Central) on the class path; the voxelseg launcher has it, in Fiji put its jar into Fiji's jars/ folder");
-		}
+		OnnxRuntimeCheck.require(file);
 		TorchEngine.engine();
 		final OrtEnvironment env = OrtEnvironment.getEnvironment();
 		OrtSession s = null;

@@ -63,10 +63,17 @@ public interface SegmentationModel extends AutoCloseable {
 			if (onnxRuntime) throw new IllegalArgumentException(path + " is a TorchScript file: only libtorch runs it; leave out --engine onnxruntime");
 			return TorchScriptModel.load(path, device);
 		}
-		if (Files.isRegularFile(path) && name.endsWith(".onnx")) return OnnxModel.load(path, null);
-		if (BioImageIo.isPackage(path)) return BioImageIo.load(path);
+		if (Files.isRegularFile(path) && name.endsWith(".onnx")) {
+			OnnxRuntimeCheck.require(path);
+			return OnnxModel.load(path, null);
+		}
+		if (BioImageIo.isPackage(path)) {
+			OnnxRuntimeCheck.require(path);
+			return BioImageIo.load(path);
+		}
 		final ModelBundle b = ModelBundle.load(path);
 		b.requireSegmentation(path);
+		if (onnxRuntime) OnnxRuntimeCheck.require(path);
 		return onnxRuntime ? OnnxModel.of(b, path) : BundleModel.load(b, device);
 	}
 }

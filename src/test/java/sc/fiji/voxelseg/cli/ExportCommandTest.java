@@ -61,6 +61,23 @@ class ExportCommandTest {
 		}
 	}
 
+	/** Fiji without the ONNX Runtime jar: an ONNX model is refused with what to add, and export still works. */
+	@Test
+	void withoutOnnxRuntimeTheMessageSaysWhatToAdd() throws Exception {
+		final Path b = SegmentCascadeTest.coarse(tmp.resolve("m.zip"));
+		final Path onnx = tmp.resolve("m.onnx");
+		assertEquals(0, MainTest.run("export", "--model", b.toString(), "--out", onnx.toString()).code());
+		final String cp = java.util.Arrays.stream(System.getProperty("java.class.path").split(java.io.File.pathSeparator)).filter(e -> !e
+			.contains("onnxruntime")).collect(java.util.stream.Collectors.joining(java.io.File.pathSeparator));
+		final Path image = SegmentCascadeTest.ct(tmp.resolve("ct.nii.gz"), 1);
+		final Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx1g", "-cp", cp,
+			Main.class.getName(), "segment", "--model", onnx.toString(), "--in", image.toString(), "--out", tmp.resolve("l.nii.gz").toString())
+				.redirectErrorStream(true).start();
+		final String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+		assertEquals(1, p.waitFor());
+		assertTrue(out.contains("m.onnx") && out.contains("needs ONNX Runtime") && out.contains("jars/"), out);
+	}
+
 	@Test
 	void badFormatsAndMissingModelsAreUsageErrors() throws Exception {
 		final Path b = SegmentCascadeTest.coarse(tmp.resolve("m.zip"));
