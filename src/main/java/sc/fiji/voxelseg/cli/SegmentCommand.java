@@ -3,19 +3,13 @@ package sc.fiji.voxelseg.cli;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Set;
 
-import sc.fiji.voxelseg.image.Volume;
 import sc.fiji.voxelseg.infer.CascadePredictor;
+import sc.fiji.voxelseg.infer.FileSegmentation;
 import sc.fiji.voxelseg.infer.PredictOptions;
-import sc.fiji.voxelseg.infer.Prediction;
 import sc.fiji.voxelseg.infer.Predictor;
-import sc.fiji.voxelseg.io.CohortFiles;
-import sc.fiji.voxelseg.io.NiftiIO;
-import sc.fiji.voxelseg.io.VolumeIO;
 import sc.fiji.voxelseg.model.ModelBundle;
 import sc.fiji.voxelseg.util.Progress;
 
@@ -97,54 +91,23 @@ final class SegmentCommand implements Main.Subcommand {
 		}
 	}
 
-	/** What segments one image: a {@link Predictor} or a {@link CascadePredictor}. */
-	@FunctionalInterface
-	interface Segmenter {
-
-		Prediction predict(Volume image, PredictOptions o, Progress p);
-	}
-
-	/** One file to one label map, or a folder to a folder (resumable, past failures, with a summary). */
-	static void segment(final Segmenter segmenter, final Path in, final Path dst, final PredictOptions o, final boolean overwrite,
-		final Progress progress, final PrintStream out) throws Exception
+	/** One file to one label map, or a folder to a folder ({@link FileSegmentation}); exits 1 when a file failed. */
+	static void segment(final FileSegmentation.Segmenter segmenter, final Path in, final Path dst, final PredictOptions o,
+		final boolean overwrite, final Progress progress, final PrintStream out) throws Exception
 	{
-		if (!Files.isDirectory(in)) {
-			final Prediction p = segmenter.predict(VolumeIO.read(in), o, progress);
-			NiftiIO.write(p.labels(), dst);
-			out.printf(Locale.ROOT, "wrote %s (%s, %.1f s)%n", dst, p.labels().describeGrid(), p.seconds());
-			return;
+		final FileSegmentation.Summary s;
+		try {
+			s = FileSegmentation.run(segmenter, in, dst, o, overwrite, progress, line -> {
+				if (line.startsWith("error: ")) System.err.println("voxelseg: " + line);
+				else out.println(line);
+			});
 		}
-		final List<Path> inputs = inputs(in);
-		if (inputs.isEmpty()) throw new Args.UsageException(in + " holds no volume files (.nii, .nii.gz, .nrrd, .mha, .mhd)");
-		Files.createDirectories(dst);
-		int done = 0, skipped = 0;
-		final List<String> failed = new ArrayList<>();
-		double seconds = 0;
-		for (final Path f : inputs) {
-			final Path target = dst.resolve(outputName(f));
-			if (Files.exists(target) && !overwrite) {
-				skipped++;
-				continue;
-			}
-			try {
-				final Volume image = VolumeIO.read(f);
-				final Prediction p = segmenter.predict(image, o, progress);
-				NiftiIO.write(p.labels(), target);
-				seconds += p.seconds();
-				done++;
-				out.printf(Locale.ROOT, "%s -> %s (%.1f s)%n", f.getFileName(), target.getFileName(), p.seconds());
-			}
-			catch (final Progress.CanceledException e) {
-				throw e;
-			}
-			catch (final Exception e) {
-				failed.add(f.getFileName().toString());
-				System.err.println("voxelseg: error: " + f.getFileName() + ": " + Main.oneLine(e));
-			}
+		catch (final java.io.IOException e) {
+			if (Files.isDirectory(in)) throw new Args.UsageException(e.getMessage());
+			throw e;
 		}
-		out.printf(Locale.ROOT, "segmented %d, skipped %d already done, failed %d%s%n", done, skipped, failed.size(), done > 0 ? String
-			.format(Locale.ROOT, " (%.1f s per image)", seconds / done) : "");
-		if (!failed.isEmpty()) throw new IllegalStateException(failed.size() + " file(s) failed: " + String.join(", ", failed));
+		if (!s.failed().isEmpty()) throw new IllegalStateException(s.failed().size() + " file(s) failed: " + String.join(", ", s.failed().stream()
+			.map(f -> f.substring(0, f.indexOf(':'))).toList()));
 	}
 
 	/** Whether {@code model} is a cascade bundle; false when it cannot be read as a bundle at all. */
@@ -157,13 +120,4 @@ final class SegmentCommand implements Main.Subcommand {
 		}
 	}
 
-	/** Volume files of a folder, sorted by name. */
-	static List<Path> inputs(final Path dir) throws java.io.IOException {
-		return CohortFiles.volumes(dir);
-	}
-
-	/** The label map's name for {@code image} ({@link CohortFiles#labelMapName}). */
-	static String outputName(final Path image) {
-		return CohortFiles.labelMapName(image.getFileName().toString());
-	}
 }

@@ -189,6 +189,32 @@ class CommandsTest {
 		assertTrue(sc.fiji.voxelseg.model.BioImageIo.reproduce(pkg) < 1e-4);
 	}
 
+	/**
+	 * Segment Files takes files only (no image input, so headless Fiji's --run can call it): a file,
+	 * a folder resumed, and a failing file named in the error; the label maps equal the launcher's.
+	 */
+	@Test
+	void segmentFilesWorksOnFilesAndFoldersWithoutOpenImages() throws Exception {
+		for (final ModuleItem<?> i : runner.find("Segment Files").inputs()) assertTrue(i.getType() != ImagePlus.class, i.getName());
+		final Path bundle = sc.fiji.voxelseg.cli.SegmentCascadeTest.coarse(tmp.resolve("m.zip"));
+		final Path images = Files.createDirectories(tmp.resolve("images"));
+		sc.fiji.voxelseg.cli.SegmentCascadeTest.ct(images.resolve("a_0000.nii.gz"), 1);
+		sc.fiji.voxelseg.cli.SegmentCascadeTest.ct(images.resolve("b_0000.nii.gz"), 2);
+		final Path one = tmp.resolve("one.nii.gz");
+		Module m = run("Segment Files", "model=[" + bundle + "] input=[" + images.resolve("a_0000.nii.gz") + "] output=[" + one + "] device=cpu");
+		assertTrue(((String) m.getOutput("result")).startsWith("segmented 1"), (String) m.getOutput("result"));
+		final Path out = tmp.resolve("out");
+		m = run("Segment Files", "model=[" + bundle + "] input=[" + images + "] output=[" + out + "] device=cpu");
+		assertEquals("segmented 2, skipped 0 already done, failed 0", ((String) m.getOutput("result")).replaceAll(" \\(.*", ""));
+		assertArrayEquals(Voxels.floats(NiftiIO.read(one).image()), Voxels.floats(NiftiIO.read(out.resolve("a.nii.gz")).image()));
+		Files.writeString(images.resolve("c_0000.nii.gz"), "broken");
+		final Exception e = assertThrows(Exception.class, () -> run("Segment Files", "model=[" + bundle + "] input=[" + images +
+			"] output=[" + out + "] device=cpu"));
+		Throwable root = e;
+		while (root.getCause() != null) root = root.getCause();
+		assertTrue(root.getMessage().contains("skipped 2") && root.getMessage().contains("c_0000.nii.gz"), root.getMessage());
+	}
+
 	/** Worked by hand: the soft-tissue window maps 40 HU to (40+200)/450. */
 	@Test
 	void huWindow() throws Exception {
