@@ -36,10 +36,18 @@ public class ModelCacheService extends AbstractService implements SciJavaService
 	private final Map<Key, AutoCloseable> cache = new LinkedHashMap<>(4, 0.75f, true);
 	private int loads;
 
-	/** The predictor for {@code model} on {@code device}, loading it on first use. */
+	/** The device choice that runs a model through ONNX Runtime on the CPU. */
+	public static final String ONNX_RUNTIME = "cpu (ONNX Runtime)";
+
+	/**
+	 * The predictor for {@code model} on {@code device} (auto, cpu, gpu, or {@value #ONNX_RUNTIME}),
+	 * loading it on first use.
+	 */
 	public synchronized Predictor predictor(final Path model, final String device) throws IOException {
 		final Path abs = absolute(model);
-		return (Predictor) get(new Key(abs, modified(abs), null, -1, device), () -> Predictor.load(abs, device));
+		final boolean ort = device.equals(ONNX_RUNTIME);
+		return (Predictor) get(new Key(abs, modified(abs), null, -1, device), () -> Predictor.load(abs, ort ? "cpu" : device, ort
+			? Predictor.Engine.ONNXRUNTIME : Predictor.Engine.TORCH));
 	}
 
 	/**
@@ -47,6 +55,7 @@ public class ModelCacheService extends AbstractService implements SciJavaService
 	 * {@code device}, loading both on first use.
 	 */
 	public synchronized CascadePredictor cascade(final Path model, final Path coarse, final String device) throws IOException {
+		if (device.equals(ONNX_RUNTIME)) throw new IllegalArgumentException("cascade segmentation runs on libtorch only: choose auto, cpu or gpu");
 		final Path abs = absolute(model), c = absolute(coarse);
 		return (CascadePredictor) get(new Key(abs, modified(abs), c, modified(c), device), () -> CascadePredictor.load(abs, c, device));
 	}

@@ -69,7 +69,7 @@ public class SegmentCommand extends ContextCommand {
 	@Parameter(label = "Check that intensities fit the model")
 	private boolean check_intensities = true;
 
-	@Parameter(label = "Device", choices = { "auto", "cpu", "gpu" })
+	@Parameter(label = "Device", choices = { "auto", "cpu", "gpu", ModelCacheService.ONNX_RUNTIME })
 	private String device = "auto";
 
 	@Parameter(type = ItemIO.OUTPUT)

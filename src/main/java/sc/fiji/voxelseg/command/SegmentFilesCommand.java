@@ -51,7 +51,7 @@ public class SegmentFilesCommand extends ContextCommand {
 	@Parameter(label = "Overwrite existing label maps")
 	private boolean overwrite = false;
 
-	@Parameter(label = "Device", choices = { "auto", "cpu", "gpu" })
+	@Parameter(label = "Device", choices = { "auto", "cpu", "gpu", ModelCacheService.ONNX_RUNTIME })
 	private String device = "auto";
 
 	@Parameter(label = "Result", type = ItemIO.OUTPUT)

@@ -207,6 +207,11 @@ class CommandsTest {
 		m = run("Segment Files", "model=[" + bundle + "] input=[" + images + "] output=[" + out + "] device=cpu");
 		assertEquals("segmented 2, skipped 0 already done, failed 0", ((String) m.getOutput("result")).replaceAll(" \\(.*", ""));
 		assertArrayEquals(Voxels.floats(NiftiIO.read(one).image()), Voxels.floats(NiftiIO.read(out.resolve("a.nii.gz")).image()));
+		// the same through ONNX Runtime
+		final Path viaOrt = tmp.resolve("ort.nii.gz");
+		run("Segment Files", "model=[" + bundle + "] input=[" + images.resolve("a_0000.nii.gz") + "] output=[" + viaOrt + "] device=[" +
+			ModelCacheService.ONNX_RUNTIME + "]");
+		assertArrayEquals(Voxels.floats(NiftiIO.read(one).image()), Voxels.floats(NiftiIO.read(viaOrt).image()));
 		Files.writeString(images.resolve("c_0000.nii.gz"), "broken");
 		final Exception e = assertThrows(Exception.class, () -> run("Segment Files", "model=[" + bundle + "] input=[" + images +
 			"] output=[" + out + "] device=cpu"));
