@@ -209,8 +209,7 @@ public final class CohortJob {
 				local = localCopy(in, conf);
 				tmpOut = Files.createTempFile("voxelseg-out", ".nii.gz");
 				o.work().write(local, tmpOut);
-				FaultInjection.afterWrite(caseId, attempt);
-				publish(tmpOut, target, conf);
+				publish(tmpOut, target, conf, () -> FaultInjection.beforeRename(caseId, attempt));
 			}
 			CaseMetrics metrics = null;
 			if (o.truth() != null) {
@@ -270,22 +269,32 @@ public final class CohortJob {
 		return tmp;
 	}
 
-	/** Moves a finished local file to {@code target}: written beside it under a hidden temporary name, then renamed. */
-	private static void publish(final Path file, final org.apache.hadoop.fs.Path target, final Configuration conf) throws IOException {
+	/**
+	 * Moves a finished local file to {@code target}: copied beside it under a hidden temporary name,
+	 * then renamed. Temporary files that an earlier, killed attempt left for the same target go
+	 * first (tasks of one case never run at once: speculation is off).
+	 */
+	private static void publish(final Path file, final org.apache.hadoop.fs.Path target, final Configuration conf, final Runnable beforeRename)
+		throws IOException
+	{
 		final FileSystem fs = target.getFileSystem(conf);
-		fs.mkdirs(target.getParent());
-		final org.apache.hadoop.fs.Path tmp = new org.apache.hadoop.fs.Path(target.getParent(), "." + target.getName() + "." + java.util.UUID
-			.randomUUID() + ".part");
+		final org.apache.hadoop.fs.Path dir = target.getParent();
+		fs.mkdirs(dir);
+		final String prefix = "." + target.getName() + ".";
+		for (final FileStatus s : fs.listStatus(dir, p -> p.getName().startsWith(prefix) && (p.getName().endsWith(".part") || p.getName()
+			.endsWith(".part.crc")))) fs.delete(s.getPath(), false);
+		final org.apache.hadoop.fs.Path tmp = new org.apache.hadoop.fs.Path(dir, prefix + java.util.UUID.randomUUID() + ".part");
 		try (OutputStream out = fs.create(tmp, true)) {
 			Files.copy(file, out);
 		}
+		beforeRename.run();
 		if (fs.exists(target)) fs.delete(target, false);
 		if (!fs.rename(tmp, target)) {
 			fs.delete(tmp, false);
 			throw new IOException("cannot rename " + tmp + " to " + target);
 		}
 		// the local file system writes a .crc beside each file; keep the folder to label maps
-		fs.delete(new org.apache.hadoop.fs.Path(target.getParent(), "." + target.getName() + ".crc"), false);
+		fs.delete(new org.apache.hadoop.fs.Path(dir, "." + target.getName() + ".crc"), false);
 	}
 
 	static String sha256(final byte[] b) {

@@ -89,19 +89,20 @@ class CohortJobTest {
 		// a task killed after writing and before publishing is retried; no partial file is left
 		Files.delete(in.resolve("broken_0000.nii.gz"));
 		Files.delete(out.resolve("case_002.nii.gz"));
-		System.setProperty(FaultInjection.PROPERTY, "case_002");
+		System.setProperty(FaultInjection.KILL, "case_002");
 		try {
 			r = spark("--spark", "local[2,3]", "--model", model.toString(), "--in", in.toString(), "--out", out.toString(), "--truth", single
 				.toString());
 		}
 		finally {
-			System.clearProperty(FaultInjection.PROPERTY);
+			System.clearProperty(FaultInjection.KILL);
 		}
 		assertEquals(0, r.code(), r.err());
 		assertTrue(r.out().contains("segmented 1, skipped 3 already done, failed 0"), r.out());
 		assertArrayEquals(Voxels.floats(NiftiIO.read(single.resolve("case_002.nii.gz")).image()), Voxels.floats(NiftiIO.read(out.resolve(
 			"case_002.nii.gz")).image()));
 		assertEquals(List.of(), files(out, "*.part"), "no partial file");
+		assertEquals(List.of(), files(out, "*.part.crc"), "no partial file's checksum");
 		try (Stream<Path> top = Files.list(out)) {
 			assertEquals(List.of(), top.filter(p -> p.getFileName().toString().endsWith(".crc")).toList(), "no checksum files beside the label maps");
 		}

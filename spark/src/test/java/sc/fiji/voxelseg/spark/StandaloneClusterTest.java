@@ -28,8 +28,10 @@ import sc.fiji.voxelseg.io.NiftiIO;
  * The cohort job on a real Spark standalone cluster: a master and two one-core workers started on
  * loopback by {@code spark/scripts/standalone.sh}, each its own JVM, whose executors are further
  * JVMs. What local mode hides shows here: the job's closures and results cross JVMs serialised, the
- * executors find VoxelSeg's classes and load libtorch themselves. The oracle is local mode's label
- * maps, which must be identical; both executors must have taken cases.
+ * executors find VoxelSeg's classes and load libtorch themselves, and an executor whose JVM halts
+ * midway (after its partial output is in the folder) is replaced and its task retried. The oracle
+ * is local mode's label maps, which must be identical; at least two executors must have taken
+ * cases, and no partial file may be left.
  */
 class StandaloneClusterTest {
 
@@ -61,7 +63,9 @@ class StandaloneClusterTest {
 			System.setProperty("spark.driver.host", "127.0.0.1");
 			System.setProperty("spark.driver.bindAddress", "127.0.0.1");
 			System.setProperty("spark.executor.extraClassPath", cp);
-			System.setProperty("spark.executor.extraJavaOptions", String.join(" ", opens()) + " -Dvoxelseg.threads=1");
+			// the executor that runs case_003's first attempt halts before renaming its output: an executor lost midway
+			System.setProperty("spark.executor.extraJavaOptions", String.join(" ", opens()) + " -Dvoxelseg.threads=1 -D" + FaultInjection.HALT +
+				"=case_003");
 			System.setProperty("spark.executor.memory", "1g");
 			System.setProperty("spark.cores.max", "2");
 			final Path out = tmp.resolve("cluster-out");
@@ -77,10 +81,14 @@ class StandaloneClusterTest {
 					.image()), name);
 			}
 			for (final String k : keys) System.clearProperty(k);
+			assertEquals(List.of(), CohortJobTest.files(out, "*.part"), "no partial file");
 			try (SparkSession s = SparkSession.builder().master("local[1]").config("spark.ui.enabled", "false").getOrCreate()) {
 				final Set<String> executors = new HashSet<>();
-				for (final Row r : s.read().parquet(out.resolve("_voxelseg/cases.parquet").toString()).collectAsList()) executors.add(r.getString(5));
-				assertEquals(2, executors.size(), "cases ran on " + executors);
+				for (final Row r : s.read().parquet(out.resolve("_voxelseg/cases.parquet").toString()).collectAsList()) {
+					executors.add(r.getString(5));
+					assertEquals(r.getString(0).equals("case_003") ? 1 : 0, r.getInt(4), "attempt of " + r.getString(0));
+				}
+				assertTrue(executors.size() >= 2, "cases ran on " + executors);
 				assertTrue(!executors.contains("driver"), executors.toString());
 			}
 		}
