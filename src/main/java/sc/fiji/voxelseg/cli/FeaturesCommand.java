@@ -4,15 +4,12 @@ import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Set;
 
 import sc.fiji.voxelseg.image.Volume;
+import sc.fiji.voxelseg.infer.FeatureFigures;
 import sc.fiji.voxelseg.infer.FeatureProjection;
 import sc.fiji.voxelseg.io.VolumeIO;
-import sc.fiji.voxelseg.model.BundleModel;
-import sc.fiji.voxelseg.model.ModelBundle;
-import sc.fiji.voxelseg.nn.TorchEngine;
 import sc.fiji.voxelseg.report.LinePlot;
 
 /**
@@ -48,30 +45,7 @@ final class FeaturesCommand implements Main.Subcommand {
 		final Volume img = VolumeIO.read(image), lab = VolumeIO.read(labels);
 		final Volume uImg = unlabeledImage == null ? null : VolumeIO.read(Path.of(unlabeledImage));
 		final Volume uLab = unlabeledLabels == null ? null : VolumeIO.read(Path.of(unlabeledLabels));
-		final List<LinePlot> plots = new ArrayList<>();
-		for (final Path m : models) {
-			try (BundleModel model = BundleModel.load(ModelBundle.load(m), TorchEngine.device(device))) {
-				final FeatureProjection.Points p = FeatureProjection.project(model, img, lab, depth, perClass, seed);
-				plots.add(FeatureProjection.plot(p, model.classes(), m.getFileName() + ", encoder depth " + depth));
-				out.printf(Locale.ROOT, "%s: %d voxels, first two components explain %.0f%% and %.0f%%%n", m, p.classes().length, 100 * p
-					.explained()[0], 100 * p.explained()[1]);
-				if (uImg != null) {
-					// seed 003's picture: labeled against unlabeled voxels on shared axes, and how far apart they lie
-					final FeatureProjection.DomainComparison d = FeatureProjection.compareDomains(model, img, lab, uImg, uLab, depth, perClass,
-						seed);
-					plots.add(FeatureProjection.plotDomains(d.points(), m.getFileName() + ": labeled vs unlabeled, depth " + depth));
-					final double[] gap = d.gap();
-					final StringBuilder b = new StringBuilder();
-					for (int k = 1; k < gap.length; k++) {
-						if (Double.isNaN(gap[k])) continue;
-						b.append(String.format(Locale.ROOT, " %s %.2f", model.classes().contains(k) ? model.classes().get(k).name() : "class_" + k,
-							gap[k]));
-					}
-					out.printf(Locale.ROOT, "%s: labeled-unlabeled gap per class (distance of the class means in pooled sd; unlabeled classes %s):%s%n",
-						m, uLab != null ? "given" : "predicted", b);
-				}
-			}
-		}
+		final List<LinePlot> plots = FeatureFigures.plots(models, img, lab, uImg, uLab, depth, perClass, seed, device, out::println);
 		FeatureProjection.writeSideBySide(png, plots);
 		out.println("wrote " + png);
 	}

@@ -16,10 +16,8 @@ import org.scijava.plugin.Plugin;
 
 import sc.fiji.voxelseg.fiji.ImagePlusBridge;
 import sc.fiji.voxelseg.image.Volume;
+import sc.fiji.voxelseg.infer.FeatureFigures;
 import sc.fiji.voxelseg.infer.FeatureProjection;
-import sc.fiji.voxelseg.model.BundleModel;
-import sc.fiji.voxelseg.model.ModelBundle;
-import sc.fiji.voxelseg.nn.TorchEngine;
 import sc.fiji.voxelseg.report.LinePlot;
 import sc.fiji.voxelseg.report.Raster;
 
@@ -76,18 +74,12 @@ public class FeatureSpaceCommand extends ContextCommand {
 			final Volume img = ImagePlusBridge.toVolume(image), lab = ImagePlusBridge.toVolume(labels);
 			if (unlabeled_comparison && unlabeled == null) throw new IllegalArgumentException("choose the unlabeled image to compare with");
 			final Volume u = unlabeled_comparison ? ImagePlusBridge.toVolume(unlabeled) : null;
-			final List<LinePlot> plots = new ArrayList<>();
-			for (final File m : model_2 == null || model_2.getPath().isEmpty() ? List.of(model) : List.of(model, model_2)) {
-				status.showStatus("Feature space of " + m.getName());
-				try (BundleModel bm = BundleModel.load(ModelBundle.load(m.toPath()), TorchEngine.device(device))) {
-					plots.add(FeatureProjection.plot(FeatureProjection.project(bm, img, lab, depth, per_class, seed), bm.classes(), m.getName() +
-						", encoder depth " + depth));
-					if (u != null) {
-						plots.add(FeatureProjection.plotDomains(FeatureProjection.compareDomains(bm, img, lab, u, null, depth, per_class, seed).points(), m
-							.getName() + ": labeled vs unlabeled"));
-					}
-				}
-			}
+			final List<java.nio.file.Path> models = new ArrayList<>(List.of(model.toPath()));
+			if (model_2 != null && !model_2.getPath().isEmpty()) models.add(model_2.toPath());
+			final List<LinePlot> plots = FeatureFigures.plots(models, img, lab, u, null, depth, per_class, seed, device, line -> {
+				status.showStatus(line);
+				ij.IJ.log(StatusProgress.LOG_PREFIX + line);
+			});
 			return FeatureProjection.sideBySide(plots);
 		});
 		final int[] px = new int[r.width() * r.height()];
