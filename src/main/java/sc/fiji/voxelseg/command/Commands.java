@@ -90,11 +90,7 @@ final class Commands {
 
 	/** A file name without its volume extension. */
 	static String baseName(final Path p) {
-		final String n = p.getFileName().toString();
-		for (final String ext : new String[] { ".nii.gz", ".nii", ".nrrd", ".nhdr", ".mha", ".mhd" })
-			if (n.toLowerCase(java.util.Locale.ROOT).endsWith(ext)) return n.substring(0, n.length() - ext
-				.length());
-		return n;
+		return sc.fiji.voxelseg.io.CohortFiles.stem(p.getFileName().toString());
 	}
 
 	/** The title of a derived image, e.g. {@code ct-windowed}. */

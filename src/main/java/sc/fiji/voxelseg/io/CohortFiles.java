@@ -29,16 +29,22 @@ public final class CohortFiles {
 		return false;
 	}
 
-	/** The label map's name for an image: the image's without its channel suffix (nnU-Net's {@code _0000}), as .nii.gz. */
+	/** A file name without its volume extension (the name itself when it has none). */
+	public static String stem(final String name) {
+		for (final String ext : EXTENSIONS) if (name.toLowerCase(Locale.ROOT).endsWith(ext)) return name.substring(0, name.length() - ext.length());
+		return name;
+	}
+
+	/** The case id of a volume file's name: its stem without the channel suffix (nnU-Net's {@code _0000}); null for other files. */
+	public static String caseId(final String name) {
+		if (!isVolume(name)) return null;
+		final String s = stem(name);
+		return s.matches(".*_\\d{4}") ? s.substring(0, s.length() - 5) : s;
+	}
+
+	/** The label map's name for an image: its case id, as .nii.gz. */
 	public static String labelMapName(final String imageName) {
-		String n = imageName;
-		for (final String ext : EXTENSIONS) {
-			if (n.toLowerCase(Locale.ROOT).endsWith(ext)) {
-				n = n.substring(0, n.length() - ext.length());
-				break;
-			}
-		}
-		if (n.matches(".*_\\d{4}")) n = n.substring(0, n.length() - 5);
-		return n + ".nii.gz";
+		final String id = caseId(imageName);
+		return (id == null ? stem(imageName) : id) + ".nii.gz";
 	}
 }

@@ -39,15 +39,7 @@ public final class FolderEvaluation {
 
 	/** The case id of a volume file, or null if the name is not a volume file's. */
 	public static String caseId(final Path p) {
-		final String n = p.getFileName().toString();
-		if (n.startsWith(".")) return null;
-		for (final String ext : new String[] { ".nii.gz", ".nii", ".nrrd", ".nhdr", ".mha", ".mhd" }) {
-			if (n.toLowerCase(Locale.ROOT).endsWith(ext)) {
-				final String stem = n.substring(0, n.length() - ext.length());
-				return stem.matches(".*_\\d{4}") ? stem.substring(0, stem.length() - 5) : stem;
-			}
-		}
-		return null;
+		return sc.fiji.voxelseg.io.CohortFiles.caseId(p.getFileName().toString());
 	}
 
 	/**

@@ -75,13 +75,7 @@ public final class UnlabeledImages {
 	}
 
 	static String id(final String name) {
-		String s = name;
-		for (final String e : new String[] { ".nii.gz", ".nii", ".nrrd", ".nhdr", ".mha", ".mhd" }) {
-			if (s.toLowerCase(java.util.Locale.ROOT).endsWith(e)) {
-				s = s.substring(0, s.length() - e.length());
-				break;
-			}
-		}
-		return s.matches(".*_\\d{4}") ? s.substring(0, s.length() - 5) : s;
+		final String id = sc.fiji.voxelseg.io.CohortFiles.caseId(name);
+		return id == null ? name : id;
 	}
 }

@@ -108,7 +108,7 @@ public final class CohortJob {
 
 		@Override
 		public String outputName(final String inputName) {
-			return inputName.replaceFirst("(?i)\\.(nii\\.gz|nii|nrrd|nhdr|mha|mhd)$", "") + ".nii.gz";
+			return CohortFiles.stem(inputName) + ".nii.gz";
 		}
 
 		@Override
