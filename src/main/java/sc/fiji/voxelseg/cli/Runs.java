@@ -1,8 +1,8 @@
 package sc.fiji.voxelseg.cli;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 
+import sc.fiji.voxelseg.train.RunFiles;
 import sc.fiji.voxelseg.train.Trainer;
 
 /** The resume guard of the launcher's training subcommands. */
@@ -22,14 +22,13 @@ final class Runs {
 	 * usage error naming {@code --resume}, so that a run is never overwritten by accident.
 	 */
 	static Trainer.Result startOrResume(final Path bundle, final boolean resume, final Run resumed, final Run fresh) throws Exception {
-		final Path ckpt = Trainer.checkpointPath(bundle);
-		if (resume) {
-			if (!Files.exists(ckpt)) throw new Args.UsageException("--resume: no checkpoint " + ckpt + " to continue from");
-			return resumed.run(ckpt);
+		final Path ckpt;
+		try {
+			ckpt = new RunFiles(bundle).checkpointToResume(resume, "add --resume", "another --out");
 		}
-		if (Files.exists(ckpt)) {
-			throw new Args.UsageException(ckpt + " exists from an earlier run: add --resume to continue it, or choose another --out");
+		catch (final IllegalArgumentException e) {
+			throw new Args.UsageException((resume ? "--resume: " : "") + e.getMessage());
 		}
-		return fresh.run(ckpt);
+		return ckpt != null ? resumed.run(ckpt) : fresh.run(Trainer.checkpointPath(bundle));
 	}
 }

@@ -72,13 +72,7 @@ final class Commands {
 	 * refuses a resume without a checkpoint and a fresh run that would overwrite one.
 	 */
 	static Path checkpointToResume(final Path out, final boolean resume) {
-		final Path ckpt = sc.fiji.voxelseg.train.Trainer.checkpointPath(out);
-		if (resume) {
-			if (!java.nio.file.Files.exists(ckpt)) throw new IllegalArgumentException("no checkpoint " + ckpt + " to resume from");
-			return ckpt;
-		}
-		if (java.nio.file.Files.exists(ckpt)) throw new IllegalArgumentException(ckpt + " exists from an earlier run: tick Resume, or choose another bundle");
-		return null;
+		return new sc.fiji.voxelseg.train.RunFiles(out).checkpointToResume(resume, "tick Resume", "another bundle");
 	}
 
 	/** The status line after training: cancelled or trained, steps, bundle and best validation Dice. */
