@@ -5,6 +5,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 stamp=spark/target/.voxelseg-spark-built
+mkdir -p spark/target
+# one build at a time (two launcher runs with --spark share the local repository's install)
+if command -v flock >/dev/null 2>&1; then
+	exec 9>spark/target/.build.lock
+	flock 9
+fi
 if [ -f "$stamp" ] && [ -f spark/target/classpath.txt ] && [ -z "$(find pom.xml src/main spark/pom.xml spark/src/main -newer "$stamp" -print -quit)" ]; then
 	exit 0
 fi

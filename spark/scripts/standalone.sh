@@ -40,12 +40,20 @@ case "$cmd" in
 			sleep 0.5
 		done
 		echo "standalone.sh: the workers did not register within 60 s; see $dir/logs" >&2
+		"$0" stop "$dir"
 		exit 1
 		;;
 	stop)
-		for f in "$dir"/*.pid; do
+		# workers first (each stops its executors), then the master; wait up to 20 s each, then kill
+		for f in "$dir"/worker*.pid "$dir"/master.pid; do
 			[ -f "$f" ] || continue
-			kill "$(cat "$f")" 2>/dev/null || true
+			pid=$(cat "$f")
+			kill "$pid" 2>/dev/null || true
+			for _ in $(seq 1 100); do
+				kill -0 "$pid" 2>/dev/null || break
+				sleep 0.2
+			done
+			kill -9 "$pid" 2>/dev/null || true
 			rm -f "$f"
 		done
 		;;

@@ -102,12 +102,11 @@ final class SegmentCommand implements Main.Subcommand {
 				else out.println(line);
 			});
 		}
-		catch (final java.io.IOException e) {
-			if (Files.isDirectory(in)) throw new Args.UsageException(e.getMessage());
-			throw e;
+		catch (final FileSegmentation.NoVolumesException e) {
+			throw new Args.UsageException(e.getMessage());
 		}
 		if (!s.failed().isEmpty()) throw new IllegalStateException(s.failed().size() + " file(s) failed: " + String.join(", ", s.failed().stream()
-			.map(f -> f.substring(0, f.indexOf(':'))).toList()));
+			.map(FileSegmentation.Failure::file).toList()));
 	}
 
 	/** Whether {@code model} is a cascade bundle; false when it cannot be read as a bundle at all. */

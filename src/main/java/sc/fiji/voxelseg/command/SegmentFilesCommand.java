@@ -65,7 +65,8 @@ public class SegmentFilesCommand extends ContextCommand {
 		result = Commands.call(() -> {
 			final FileSegmentation.Summary s = FileSegmentation.run(models.predictor(model.toPath(), device)::predict, input.toPath(), output
 				.toPath(), o, overwrite, progress, line -> ij.IJ.log(StatusProgress.LOG_PREFIX + line));
-			if (!s.failed().isEmpty()) throw new IllegalStateException(s.line() + ": " + String.join("; ", s.failed()));
+			if (!s.failed().isEmpty()) throw new IllegalStateException(s.line() + ": " + String.join("; ", s.failed().stream().map(
+				FileSegmentation.Failure::toString).toList()));
 			return s.line();
 		});
 	}

@@ -29,8 +29,27 @@ public final class FileSegmentation {
 		Prediction predict(Volume image, PredictOptions o, Progress p);
 	}
 
-	/** What a folder run came to; {@code failed} names each failed file with its reason. */
-	public record Summary(int done, int skipped, List<String> failed, double seconds) {
+	/** A file that could not be segmented, and why. */
+	public record Failure(String file, String reason) {
+
+		@Override
+		public String toString() {
+			return file + ": " + reason;
+		}
+	}
+
+	/** A folder that holds no volume files. */
+	public static final class NoVolumesException extends IOException {
+
+		private static final long serialVersionUID = 1L;
+
+		NoVolumesException(final String m) {
+			super(m);
+		}
+	}
+
+	/** What a run came to. */
+	public record Summary(int done, int skipped, List<Failure> failed, double seconds) {
 
 		/** The closing line. */
 		public String line() {
@@ -45,7 +64,8 @@ public final class FileSegmentation {
 	 * Segments {@code in} (a file or a folder of volumes) into {@code dst} (a label map file, or a
 	 * folder). Lines for the user (one per file, errors prefixed {@code error:}) go to {@code lines}.
 	 *
-	 * @throws IOException when a folder holds no volumes, or the single file cannot be segmented
+	 * @throws NoVolumesException when a folder holds no volume files
+	 * @throws IOException when the output folder cannot be made, or the single file cannot be segmented
 	 */
 	public static Summary run(final Segmenter segmenter, final Path in, final Path dst, final PredictOptions o, final boolean overwrite,
 		final Progress progress, final Consumer<String> lines) throws IOException
@@ -57,10 +77,10 @@ public final class FileSegmentation {
 			return new Summary(1, 0, List.of(), p.seconds());
 		}
 		final List<Path> inputs = CohortFiles.volumes(in);
-		if (inputs.isEmpty()) throw new IOException(in + " holds no volume files (.nii, .nii.gz, .nrrd, .nhdr, .mha, .mhd)");
+		if (inputs.isEmpty()) throw new NoVolumesException(in + " holds no volume files (.nii, .nii.gz, .nrrd, .nhdr, .mha, .mhd)");
 		Files.createDirectories(dst);
 		int done = 0, skipped = 0;
-		final List<String> failed = new ArrayList<>();
+		final List<Failure> failed = new ArrayList<>();
 		double seconds = 0;
 		for (int i = 0; i < inputs.size(); i++) {
 			final Path f = inputs.get(i);
@@ -82,8 +102,9 @@ public final class FileSegmentation {
 				throw e;
 			}
 			catch (final Exception e) {
-				final String why = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage().replace('\n', ' ');
-				failed.add(f.getFileName() + ": " + why);
+				final String why = e.getMessage() == null || e.getMessage().isBlank() ? e.getClass().getSimpleName() : e.getMessage().replace('\n',
+					' ').replace('\r', ' ');
+				failed.add(new Failure(f.getFileName().toString(), why));
 				lines.accept("error: " + f.getFileName() + ": " + why);
 			}
 		}

@@ -37,14 +37,17 @@ public final class CohortFiles {
 
 	/** The case id of a volume file's name: its stem without the channel suffix (nnU-Net's {@code _0000}); null for other files. */
 	public static String caseId(final String name) {
-		if (!isVolume(name)) return null;
+		return isVolume(name) ? caseIdOfAnyName(name) : null;
+	}
+
+	/** The case id of any file name: its stem without the channel suffix, whatever the extension. */
+	public static String caseIdOfAnyName(final String name) {
 		final String s = stem(name);
 		return s.matches(".*_\\d{4}") ? s.substring(0, s.length() - 5) : s;
 	}
 
 	/** The label map's name for an image: its case id, as .nii.gz. */
 	public static String labelMapName(final String imageName) {
-		final String id = caseId(imageName);
-		return (id == null ? stem(imageName) : id) + ".nii.gz";
+		return caseIdOfAnyName(imageName) + ".nii.gz";
 	}
 }

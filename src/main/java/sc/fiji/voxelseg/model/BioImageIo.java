@@ -74,6 +74,8 @@ public final class BioImageIo {
 	static final String RDF = "rdf.yaml", WEIGHTS = "weights.onnx", TEST_IN = "test_input.npy", TEST_OUT = "test_output.npy",
 		COVER = "cover.png", README = "README.md";
 	static final String IN_ID = "image", OUT_ID = "probabilities";
+	/** How far a package's own test output may differ from what ONNX Runtime gives for its test input. */
+	public static final double TOLERANCE = 1e-4;
 	private static final String[] SPACE = { "z", "y", "x" };
 
 	private BioImageIo() {}
@@ -100,8 +102,12 @@ public final class BioImageIo {
 		final List<Step> geometric = new ArrayList<>(), intensity = new ArrayList<>();
 		for (final Step s : plan.steps()) {
 			if (s.geometric()) {
-				// a crop that reads intensities after an intensity step cannot move before it
-				if (s instanceof Step.ForegroundCrop && !intensity.isEmpty()) return null;
+				if (!intensity.isEmpty()) {
+					// a crop that reads intensities, or a pad that fills with a value, cannot move before an intensity step
+					if (s instanceof Step.ForegroundCrop || s instanceof Step.CropOrPad) return null;
+					// statistics (z-score, percentiles) taken before a crop or resampling differ after it; a window is pointwise
+					if (intensity.stream().anyMatch(i -> !(i instanceof Step.Window))) return null;
+				}
 				geometric.add(s);
 			}
 			else intensity.add(s);
@@ -414,11 +420,14 @@ public final class BioImageIo {
 
 	// ---- reading ---------------------------------------------------------------------------------
 
-	/** A package as read: its rdf.yaml and its files. */
-	public record Package(Path source, Map<String, Object> rdf, Map<String, byte[]> files) {
+	/**
+	 * A package as read: its rdf.yaml and how to read the files it names (relative to the rdf.yaml,
+	 * in a zip or a folder).
+	 */
+	public record Package(Path source, Map<String, Object> rdf, java.util.function.Function<String, byte[]> files) {
 
 		byte[] file(final String name) throws IOException {
-			final byte[] b = files.get(name);
+			final byte[] b = name.contains("..") || name.startsWith("/") ? null : files.apply(name);
 			if (b == null) throw new IOException(source + ": the package has no file " + name + " (rdf.yaml names it)");
 			return b;
 		}
@@ -440,31 +449,46 @@ public final class BioImageIo {
 		return false;
 	}
 
-	/** Reads a package from a zip, a folder, or its rdf.yaml (the files beside it). */
+	/** Reads a package from a zip, a folder, or its rdf.yaml (the files beside it); only the files rdf.yaml names are read, when used. */
 	public static Package read(final Path source) throws IOException {
-		final Map<String, byte[]> files = new LinkedHashMap<>();
+		final java.util.function.Function<String, byte[]> files;
+		final byte[] rdfBytes;
 		if (Files.isRegularFile(source) && source.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".zip")) {
+			final Map<String, byte[]> entries = new LinkedHashMap<>();
 			try (ZipFile z = new ZipFile(source.toFile())) {
 				for (final ZipEntry e : java.util.Collections.list(z.entries())) {
 					if (e.isDirectory()) continue;
 					try (InputStream in = z.getInputStream(e)) {
-						files.put(e.getName().replaceFirst("^.*/", ""), in.readAllBytes());
+						entries.put(e.getName(), in.readAllBytes());
 					}
 				}
 			}
+			// the rdf.yaml at the shallowest level; names in it are relative to its folder
+			final String rdfEntry = entries.keySet().stream().filter(n -> n.equals(RDF) || n.endsWith("/" + RDF)).min(java.util.Comparator
+				.comparingInt(String::length)).orElse(null);
+			if (rdfEntry == null) throw new IOException(source + ": not a bioimage.io package: it holds no rdf.yaml");
+			final String prefix = rdfEntry.substring(0, rdfEntry.length() - RDF.length());
+			rdfBytes = entries.get(rdfEntry);
+			files = n -> entries.get(prefix + n);
 		}
 		else {
-			final Path dir = Files.isDirectory(source) ? source : source.toAbsolutePath().getParent();
-			try (var list = Files.list(dir)) {
-				for (final Path p : (Iterable<Path>) list::iterator) if (Files.isRegularFile(p)) files.put(p.getFileName().toString(), Files.readAllBytes(p));
-			}
+			final Path rdf = Files.isDirectory(source) ? source.resolve(RDF) : source;
+			if (!Files.isRegularFile(rdf)) throw new IOException(source + ": not a bioimage.io package: it holds no rdf.yaml");
+			rdfBytes = Files.readAllBytes(rdf);
+			final Path dir = rdf.toAbsolutePath().getParent();
+			files = n -> {
+				try {
+					final Path f = dir.resolve(n).normalize();
+					return f.startsWith(dir) && Files.isRegularFile(f) ? Files.readAllBytes(f) : null;
+				}
+				catch (final IOException e) {
+					return null;
+				}
+			};
 		}
-		final String rdfName = files.containsKey(RDF) ? RDF : files.keySet().stream().filter(n -> n.endsWith(".rdf.yaml") || n.equals("bioimageio.yaml"))
-			.findFirst().orElse(null);
-		if (rdfName == null) throw new IOException(source + ": not a bioimage.io package: it holds no rdf.yaml");
 		final Object parsed;
 		try {
-			parsed = new Yaml(new SafeConstructor(new LoaderOptions())).load(new String(files.get(rdfName), StandardCharsets.UTF_8));
+			parsed = new Yaml(new SafeConstructor(new LoaderOptions())).load(new String(rdfBytes, StandardCharsets.UTF_8));
 		}
 		catch (final RuntimeException e) {
 			throw new IOException(source + ": rdf.yaml is not valid YAML: " + e.getMessage().replace('\n', ' '), e);
@@ -490,7 +514,7 @@ public final class BioImageIo {
 				"weights (export them to ONNX, or run .pt TorchScript files with a sidecar)");
 		}
 		final Map<String, Object> onnx = map(p, weights, "onnx");
-		final byte[] model = p.file(String.valueOf(onnx.get("source")).replaceFirst("^.*/", ""));
+		final byte[] model = p.file(String.valueOf(onnx.get("source")));
 		final Object sha = onnx.get("sha256");
 		if (sha != null && !sha.toString().equalsIgnoreCase(sha256(model))) {
 			throw new IOException(source + ": " + onnx.get("source") + " does not match its sha256 in rdf.yaml (damaged or replaced)");
@@ -634,6 +658,6 @@ public final class BioImageIo {
 		if (!(tensor.get("test_tensor") instanceof Map<?, ?> t) || t.get("source") == null) {
 			throw new IOException(p.source() + ": tensor " + tensor.get("id") + " has no test_tensor");
 		}
-		return String.valueOf(t.get("source")).replaceFirst("^.*/", "");
+		return String.valueOf(t.get("source"));
 	}
 }

@@ -48,14 +48,33 @@ public final class ModelExport {
 			return String.format(Locale.ROOT, "wrote %s (ONNX opset %d, %s, %d bytes, %.1f s)", out, sc.fiji.voxelseg.onnx.OnnxGraph.OPSET, b
 				.network().describe(), Files.size(out), (System.nanoTime() - t0) / 1e9);
 		}
-		final BioImageIo.Meta d = BioImageIo.Meta.defaults(b, name != null && !name.isBlank() ? name : "VoxelSeg " + stem(model));
+		// the default name keeps only what a bioimage.io name allows
+		final BioImageIo.Meta d = BioImageIo.Meta.defaults(b, name != null && !name.isBlank() ? name : ("VoxelSeg " + stem(model)).replaceAll(
+			"[^A-Za-z0-9_+\\- ()]", "_"));
 		final BioImageIo.Meta meta = new BioImageIo.Meta(d.name(), blank(description) ? d.description() : description, blank(authors) ? d
 			.authors() : List.of(authors.trim().split("\\s*,\\s*")), blank(license) ? d.license() : license.trim(), d.citeText(), d.citeUrl());
 		BioImageIo.export(b, out, meta);
-		final String check = OnnxRuntimeCheck.available() ? String.format(Locale.ROOT, "its test tensors reproduce through ONNX Runtime " +
-			"within %.1e", BioImageIo.reproduce(out)) : "not run through ONNX Runtime, which is not on the class path";
+		String check = "not run through ONNX Runtime, which is not on the class path";
+		if (OnnxRuntimeCheck.available()) {
+			final double worst = BioImageIo.reproduce(out);
+			if (!(worst <= BioImageIo.TOLERANCE)) {
+				deleteQuietly(out);
+				throw new IOException(out + ": the exported package does not reproduce its own test output through ONNX Runtime (largest " +
+					"difference " + worst + ", allowed " + BioImageIo.TOLERANCE + "); nothing was kept");
+			}
+			check = String.format(Locale.ROOT, "its test tensors reproduce through ONNX Runtime within %.1e", worst);
+		}
 		return String.format(Locale.ROOT, "wrote %s (bioimage.io model %s with ONNX weights, %s; %s; %.1f s)", out, BioImageIo.FORMAT_VERSION,
 			b.network().describe(), check, (System.nanoTime() - t0) / 1e9);
+	}
+
+	private static void deleteQuietly(final Path p) {
+		try (java.util.stream.Stream<Path> s = Files.isDirectory(p) ? Files.walk(p) : java.util.stream.Stream.of(p)) {
+			s.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+		}
+		catch (final IOException | RuntimeException e) {
+			// the error above says what happened
+		}
 	}
 
 	private static boolean blank(final String s) {

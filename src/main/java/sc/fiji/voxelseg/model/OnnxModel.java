@@ -134,6 +134,10 @@ public final class OnnxModel implements SegmentationModel {
 			throw new IllegalArgumentException(file + ": the graph has " + ins.size() + " inputs " + ins.keySet() +
 				"; VoxelSeg runs graphs with one image input N×C×D×H×W");
 		}
+		if (outs.size() != 1) {
+			throw new IllegalArgumentException(file + ": the graph has " + outs.size() + " outputs " + outs.keySet() +
+				"; VoxelSeg runs graphs with one output N×K×D×H×W (logits or probabilities)");
+		}
 		final String in = ins.keySet().iterator().next();
 		tensor(file, "input", in, ins.get(in), d.channels(), "channel(s) as the description says");
 		final NodeInfo out = outs.values().iterator().next();

@@ -60,7 +60,8 @@ public interface SegmentationModel extends AutoCloseable {
 	static SegmentationModel load(final Path path, final Device device, final boolean onnxRuntime) throws IOException {
 		final String name = path.getFileName().toString().toLowerCase(Locale.ROOT);
 		if (Files.isRegularFile(path) && (name.endsWith(".pt") || name.endsWith(".pth") || name.endsWith(".torchscript"))) {
-			if (onnxRuntime) throw new IllegalArgumentException(path + " is a TorchScript file: only libtorch runs it; leave out --engine onnxruntime");
+			if (onnxRuntime) throw new IllegalArgumentException(path + " is a TorchScript file, which only libtorch runs: choose libtorch (the " +
+				"launcher's --engine torch, Fiji's cpu, gpu or auto device), or export the model to ONNX");
 			return TorchScriptModel.load(path, device);
 		}
 		if (Files.isRegularFile(path) && name.endsWith(".onnx")) {

@@ -75,7 +75,6 @@ public final class UnlabeledImages {
 	}
 
 	static String id(final String name) {
-		final String id = sc.fiji.voxelseg.io.CohortFiles.caseId(name);
-		return id == null ? name : id;
+		return sc.fiji.voxelseg.io.CohortFiles.caseIdOfAnyName(name);
 	}
 }

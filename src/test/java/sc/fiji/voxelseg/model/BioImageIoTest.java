@@ -163,6 +163,25 @@ class BioImageIoTest {
 		assertTrue(BioImageIo.reproduce(foreign) < 1e-4);
 	}
 
+	/** Which plans split into a geometric input plan and bioimage.io operations, and which take the fully preprocessed image. */
+	@Test
+	void onlyPointwiseStepsMoveAfterGeometricOnes() {
+		final Step.Window w = Step.Window.of(sc.fiji.voxelseg.preprocess.HuWindow.SOFT_TISSUE);
+		final Step resample = new Step.ResampleToShape(new long[] { 32, 32, 16 });
+		BioImageIo.Split sp = BioImageIo.split(new PreprocessingPlan(List.of(w, resample)));
+		assertEquals(List.of(resample), sp.input().steps());
+		assertEquals(List.of("clip", "scale_linear"), sp.ops().stream().map(BioImageIo.Op::id).toList());
+		// a z-score after the resampling stays an operation; before it, its statistics would change
+		sp = BioImageIo.split(new PreprocessingPlan(List.of(resample, new Step.ZScore(null))));
+		assertEquals(List.of("zero_mean_unit_variance"), sp.ops().stream().map(BioImageIo.Op::id).toList());
+		assertEquals(null, BioImageIo.split(new PreprocessingPlan(List.of(new Step.ZScore(null), resample))));
+		// a pad after a window would pad in HU; a crop on windowed intensities cannot move either
+		assertEquals(null, BioImageIo.split(new PreprocessingPlan(List.of(w, new Step.CropOrPad(new long[] { 32, 32, 16 }, 0)))));
+		assertEquals(null, BioImageIo.split(PreprocessingPlan.mri()));
+		// a masked z-score has no bioimage.io operation
+		assertEquals(null, BioImageIo.split(new PreprocessingPlan(List.of(resample, new Step.ZScore(0.0)))));
+	}
+
 	@Test
 	void aFolderPackageLoadsFromTheFolderOrItsRdfYaml(@TempDir final Path dir) throws Exception {
 		final ModelBundle b0 = OnnxExportTest.bundle(NetworkConfig.vnet(1, 3).withLevels(3).withBaseWidth(4).withKernel(3), 5);

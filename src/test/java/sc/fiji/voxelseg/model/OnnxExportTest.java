@@ -39,8 +39,8 @@ import sc.fiji.voxelseg.util.Json;
  * must give the probabilities of VoxelSeg's own inference-mode forward pass (softmax of its
  * logits) within 1e-4; Debian's python3-onnx must accept the file in its full checker with strict
  * shape inference and read back the declared input, output, opset and metadata. Every network
- * gets random weights and random batch-norm statistics, so that a wrong fold, layout or
- * concatenation order shows.
+ * gets random weights, biases, batch-norm statistics and PReLU slopes, so that a wrong fold,
+ * layout or concatenation order shows.
  */
 class OnnxExportTest {
 
@@ -62,12 +62,13 @@ class OnnxExportTest {
 				final NDArray a = p.getValue().getArray();
 				final String n = p.getKey();
 				if (!n.endsWith("running_var") && !n.endsWith("running_mean") && !(n.contains("norm") && n.endsWith("weight")) &&
-					!n.contains("act")) continue;
+					!n.contains("act") && !n.endsWith("bias")) continue;
 				final float[] v = new float[(int) a.size()];
 				for (int i = 0; i < v.length; i++) {
 					v[i] = n.endsWith("running_mean") ? (float) r.nextGaussian() * 0.3f
 						: n.endsWith("running_var") ? 0.5f + r.nextFloat()
 						: n.contains("act") ? 0.1f + 0.4f * r.nextFloat()
+						: n.endsWith("bias") ? (float) r.nextGaussian() * 0.2f
 						: 0.5f + r.nextFloat();
 				}
 				a.set(FloatBuffer.wrap(v));

@@ -29,6 +29,7 @@ import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
+import org.apache.spark.util.SerializableConfiguration;
 
 import sc.fiji.voxelseg.infer.PredictOptions;
 import sc.fiji.voxelseg.infer.Prediction;
@@ -39,6 +40,7 @@ import sc.fiji.voxelseg.io.VolumeIO;
 import sc.fiji.voxelseg.metrics.CaseMetrics;
 import sc.fiji.voxelseg.metrics.MetricOptions;
 import sc.fiji.voxelseg.metrics.SegmentationMetrics;
+import sc.fiji.voxelseg.model.TorchScriptModel;
 import sc.fiji.voxelseg.preprocess.PreprocessingPlan;
 import sc.fiji.voxelseg.nn.TorchEngine;
 
@@ -68,6 +70,9 @@ public final class CohortJob {
 	/** The job's settings: what each case gets ({@code work}; null to evaluate the inputs as they are), where outputs go. */
 	public record Options(CaseWork work, List<String> inputs, String out, String truth, boolean overwrite) implements Serializable {}
 
+	/** What every task reads: the options, the job's Hadoop configuration, and the truth files by case id. */
+	record Context(Options options, Broadcast<SerializableConfiguration> hadoop, Map<String, String> truth) implements Serializable {}
+
 	/** What a task makes of one case: a file from a file. */
 	public interface CaseWork extends Serializable {
 
@@ -78,17 +83,33 @@ public final class CohortJob {
 		void write(Path input, Path output) throws Exception;
 	}
 
-	/** Segmentation with a model: the model file as a broadcast (or a shared path), VoxelSeg's predictor. */
-	public record Segment(String model, Broadcast<byte[]> bytes, PredictOptions predict, Predictor.Engine engine, int threads) implements
-		CaseWork
+	/**
+	 * Segmentation with a model: the model file, with its sidecar when it has one, as a broadcast; a
+	 * bundle folder or a bioimage.io package's folder by its path, which every executor must see.
+	 *
+	 * @param key the model's identity on executors (its content hash, or its path)
+	 */
+	public record Segment(String model, Broadcast<Map<String, byte[]>> files, String key, PredictOptions predict, Predictor.Engine engine,
+		int threads) implements CaseWork
 	{
 
-		/** Broadcasts {@code model} when it is one file; a bundle folder goes by its path, which every executor must see. */
 		public static Segment of(final JavaSparkContext sc, final Path model, final PredictOptions predict, final Predictor.Engine engine,
 			final int threads) throws IOException
 		{
-			return new Segment(model.toAbsolutePath().toString(), Files.isRegularFile(model) ? sc.broadcast(Files.readAllBytes(model)) : null,
-				predict, engine, threads);
+			final Path abs = model.toAbsolutePath();
+			final String name = abs.getFileName().toString();
+			// an rdf.yaml names files beside it: its folder goes by path
+			if (!Files.isRegularFile(abs) || name.endsWith("rdf.yaml") || name.equals("bioimageio.yaml")) {
+				final Path shared = Files.isRegularFile(abs) ? abs.getParent() : abs;
+				return new Segment(shared.toString(), null, shared.toString(), predict, engine, threads);
+			}
+			final Map<String, byte[]> files = new java.util.LinkedHashMap<>();
+			files.put(name, Files.readAllBytes(abs));
+			final Path side = TorchScriptModel.sidecar(abs);
+			if (!side.equals(abs) && Files.isRegularFile(side)) files.put(side.getFileName().toString(), Files.readAllBytes(side));
+			final MessageDigest d = digest();
+			for (final byte[] b : files.values()) d.update(b);
+			return new Segment(abs.toString(), sc.broadcast(files), HexFormat.of().formatHex(d.digest()) + "/" + name, predict, engine, threads);
 		}
 
 		@Override
@@ -98,8 +119,13 @@ public final class CohortJob {
 
 		@Override
 		public void write(final Path input, final Path output) throws Exception {
-			final Prediction p = predictor(this).predict(VolumeIO.read(input), predict, null);
-			NiftiIO.write(p.labels(), output);
+			final Predictor p = borrow(this);
+			try {
+				NiftiIO.write(p.predict(VolumeIO.read(input), predict, null).labels(), output);
+			}
+			finally {
+				giveBack(this, p);
+			}
 		}
 	}
 
@@ -141,62 +167,85 @@ public final class CohortJob {
 	/** Runs the job and returns one result per case, in input order. */
 	public static List<CaseResult> run(final SparkSession spark, final Options o) throws IOException {
 		final JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-		final List<String> cases = listInputs(o.inputs(), sc.hadoopConfiguration());
+		final Configuration conf = sc.hadoopConfiguration();
+		final List<String> cases = listInputs(o.inputs(), conf);
+		final Map<String, String> truth = new java.util.HashMap<>();
+		if (o.truth() != null) {
+			// the truth files by case id, any volume format, as evaluate pairs them
+			for (final String t : listInputs(List.of(o.truth()), conf)) {
+				final String id = CohortFiles.caseId(new org.apache.hadoop.fs.Path(t).getName());
+				if (id != null) truth.put(id, t);
+			}
+		}
+		final Context ctx = new Context(o, sc.broadcast(new SerializableConfiguration(conf)), truth);
 		final JavaRDD<String> rdd = sc.parallelize(cases, Math.max(1, cases.size()));
-		return new ArrayList<>(rdd.map(c -> processCase(c, o)).collect());
+		return new ArrayList<>(rdd.map(c -> processCase(c, ctx)).collect());
 	}
 
-	/** Per executor JVM: the model file written from the broadcast, by content hash. */
+	/** Per executor JVM: the model's folder, written from the broadcast once, by key. */
 	private static final Map<String, Path> MODEL_FILES = new ConcurrentHashMap<>();
-	/** Per task thread: the loaded predictor, by model key. */
-	private static final ThreadLocal<Map<String, Predictor>> PREDICTORS = ThreadLocal.withInitial(java.util.HashMap::new);
+	/** Per executor JVM: loaded predictors not in use, by model and engine; each task borrows one. */
+	private static final Map<String, java.util.concurrent.ConcurrentLinkedQueue<Predictor>> IDLE = new ConcurrentHashMap<>();
+	private static final java.util.Set<Predictor> ALL = ConcurrentHashMap.newKeySet();
 
-	private static Predictor predictor(final Segment w) throws IOException {
-		final String name = Path.of(w.model()).getFileName().toString();
-		final String key;
+	static {
+		// the executor's end closes every predictor (libtorch weights, ONNX Runtime sessions) and the model copies
+		Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+			for (final Predictor p : ALL) p.close();
+			for (final Path f : MODEL_FILES.values()) deleteQuietly(f);
+		}, "voxelseg-predictors"));
+	}
+
+	private static Predictor borrow(final Segment w) throws IOException {
+		final String key = w.key() + "/" + w.engine();
+		final Predictor idle = IDLE.computeIfAbsent(key, k -> new java.util.concurrent.ConcurrentLinkedQueue<>()).poll();
+		if (idle != null) return idle;
 		final Path file;
-		if (w.bytes() == null) {
-			key = w.model();
-			file = Path.of(w.model());
-		}
+		if (w.files() == null) file = Path.of(w.model());
 		else {
-			final byte[] bytes = w.bytes().value();
-			key = sha256(bytes) + "/" + name;
-			file = MODEL_FILES.computeIfAbsent(key, k -> {
+			final Path dir = MODEL_FILES.computeIfAbsent(w.key(), k -> {
 				try {
-					final Path dir = Files.createTempDirectory("voxelseg-model");
-					final Path f = dir.resolve(name);
-					Files.write(f, bytes);
-					f.toFile().deleteOnExit();
-					dir.toFile().deleteOnExit();
-					return f;
+					final Path d = Files.createTempDirectory("voxelseg-model");
+					for (final Map.Entry<String, byte[]> e : w.files().value().entrySet()) Files.write(d.resolve(e.getKey()), e.getValue());
+					return d;
 				}
 				catch (final IOException e) {
 					throw new java.io.UncheckedIOException(e);
 				}
 			});
+			file = dir.resolve(Path.of(w.model()).getFileName().toString());
 		}
-		final Map<String, Predictor> mine = PREDICTORS.get();
-		Predictor p = mine.get(key + "/" + w.engine());
-		if (p == null) {
-			if (System.getProperty("voxelseg.threads") == null) System.setProperty("voxelseg.threads", Integer.toString(w.threads()));
-			TorchEngine.engine();
-			p = Predictor.load(file, "cpu", w.engine());
-			mine.put(key + "/" + w.engine(), p);
-		}
+		if (System.getProperty("voxelseg.threads") == null) System.setProperty("voxelseg.threads", Integer.toString(w.threads()));
+		TorchEngine.engine();
+		final Predictor p = Predictor.load(file, "cpu", w.engine());
+		ALL.add(p);
 		return p;
+	}
+
+	private static void giveBack(final Segment w, final Predictor p) {
+		IDLE.get(w.key() + "/" + w.engine()).add(p);
+	}
+
+	private static void deleteQuietly(final Path dir) {
+		try (java.util.stream.Stream<Path> s = Files.walk(dir)) {
+			s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+		}
+		catch (final IOException | RuntimeException e) {
+			// temporary copies only
+		}
 	}
 
 	/**
 	 * One case on an executor: skip it if its output exists, else make the output (written locally,
 	 * then published under a temporary name and renamed), then evaluate it against the truth.
 	 */
-	static CaseResult processCase(final String input, final Options o) {
+	static CaseResult processCase(final String input, final Context ctx) {
+		final Options o = ctx.options();
 		final long t0 = System.nanoTime();
 		final TaskContext tc = TaskContext.get();
 		final int attempt = tc == null ? 0 : tc.attemptNumber();
 		final String executor = org.apache.spark.SparkEnv.get() == null ? "driver" : org.apache.spark.SparkEnv.get().executorId();
-		final Configuration conf = new Configuration();
+		final Configuration conf = ctx.hadoop().value().value();
 		final org.apache.hadoop.fs.Path in = new org.apache.hadoop.fs.Path(input);
 		final String labelName = CohortFiles.labelMapName(in.getName());
 		final String caseId = labelName.substring(0, labelName.length() - ".nii.gz".length());
@@ -213,8 +262,9 @@ public final class CohortJob {
 			}
 			CaseMetrics metrics = null;
 			if (o.truth() != null) {
-				final org.apache.hadoop.fs.Path truth = new org.apache.hadoop.fs.Path(o.truth(), labelName);
-				if (!truth.getFileSystem(conf).exists(truth)) throw new IOException("no ground truth " + truth + " for " + in.getName());
+				final String t = ctx.truth().get(caseId);
+				if (t == null) throw new IOException("no ground truth for case " + caseId + " (" + in.getName() + ") in " + o.truth());
+				final org.apache.hadoop.fs.Path truth = new org.apache.hadoop.fs.Path(t);
 				final Path lt = localCopy(truth, conf), lp = localCopy(target, conf);
 				try {
 					metrics = SegmentationMetrics.evaluate(caseId, VolumeIO.read(lp), VolumeIO.read(lt), MetricOptions.defaults());
@@ -261,6 +311,9 @@ public final class CohortJob {
 		final String local = localPathOf(p, conf);
 		if (local != null) return Path.of(local);
 		final String n = p.getName();
+		if (n.toLowerCase(Locale.ROOT).endsWith(".mhd") || n.toLowerCase(Locale.ROOT).endsWith(".nhdr")) {
+			throw new IOException(p + ": a header with a detached data file is read from local files only; convert it to .nii.gz, .nrrd or .mha");
+		}
 		final Path tmp = Files.createTempFile("voxelseg-in", n.toLowerCase(Locale.ROOT).endsWith(".nii.gz") ? ".nii.gz" : n.substring(Math.max(0,
 			n.lastIndexOf('.'))));
 		try (InputStream in = p.getFileSystem(conf).open(p)) {
@@ -297,9 +350,9 @@ public final class CohortJob {
 		fs.delete(new org.apache.hadoop.fs.Path(dir, "." + target.getName() + ".crc"), false);
 	}
 
-	static String sha256(final byte[] b) {
+	private static MessageDigest digest() {
 		try {
-			return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(b));
+			return MessageDigest.getInstance("SHA-256");
 		}
 		catch (final java.security.NoSuchAlgorithmException e) {
 			throw new IllegalStateException(e);

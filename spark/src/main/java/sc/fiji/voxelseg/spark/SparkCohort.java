@@ -38,7 +38,7 @@ public final class SparkCohort {
 
 	private static final List<String> FLAGS = List.of("mirror", "largest-component", "overwrite", "no-intensity-check");
 	private static final Map<String, List<String>> OPTIONS = Map.of(
-		"segment", List.of("spark", "model", "in", "out", "truth", "mode", "overlap", "engine", "task-cpus", "device"),
+		"segment", List.of("spark", "model", "in", "out", "truth", "mode", "overlap", "engine", "task-cpus"),
 		"preprocess", List.of("spark", "in", "out", "plan", "preset", "task-cpus"),
 		"evaluate", List.of("spark", "pred", "truth", "out", "task-cpus"));
 
@@ -78,8 +78,9 @@ public final class SparkCohort {
 			: List.of("in", "out");
 		for (final String r : required) if (!a.containsKey(r)) return usage(err, "--" + String.join(", --", required) + " are required");
 		final String outDir = a.get("out").get(0);
+		// speculation off: a case's tasks never run at once, so a retry may remove what a dead attempt left
 		final SparkSession.Builder b = SparkSession.builder().appName("VoxelSeg " + command).config("spark.task.cpus", one(a, "task-cpus", "1"))
-			.config("spark.ui.enabled", "false");
+			.config("spark.ui.enabled", "false").config("spark.speculation", "false");
 		if (master.startsWith("local")) b.config("spark.driver.host", "127.0.0.1").config("spark.driver.bindAddress", "127.0.0.1");
 		if (!master.isEmpty() && !master.equals("submit")) b.master(master);
 		// checked before Spark starts
