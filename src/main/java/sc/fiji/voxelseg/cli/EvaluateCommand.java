@@ -18,7 +18,8 @@ final class EvaluateCommand implements Main.Subcommand {
 
 	@Override
 	public String usage() {
-		return "evaluate --pred DIR --truth DIR --out DIR [--convention medpy|monai]   cases.csv, summary.csv, dice.png, hd95.png";
+		return "evaluate --pred DIR --truth DIR --out DIR [--convention medpy|monai]   cases.csv, summary.csv, dice.png, hd95.png " +
+			"(on Apache Spark: add --spark local[N]|spark://HOST:PORT; tables also as Parquet in OUT/_voxelseg/)";
 	}
 
 	@Override

@@ -20,7 +20,8 @@ final class PreprocessCommand implements Main.Subcommand {
 
 	@Override
 	public String usage() {
-		return "preprocess --in FILE|DATASET_DIR --out OUT.nii.gz|DIR [--labels FILE --labels-out OUT.nii.gz] [--plan plan.json | --preset abdomen-ct-128|ct-body-2mm|mri-1.5mm | --body-crop --window PRESET|LO,HI --zscore --percentile LO,HI --shape X,Y,Z --spacing X,Y,Z --crop-pad X,Y,Z] [--save-plan plan.json]";
+		return "preprocess --in FILE|DATASET_DIR --out OUT.nii.gz|DIR [--labels FILE --labels-out OUT.nii.gz] [--plan plan.json | --preset abdomen-ct-128|ct-body-2mm|mri-1.5mm | --body-crop --window PRESET|LO,HI --zscore --percentile LO,HI --shape X,Y,Z --spacing X,Y,Z --crop-pad X,Y,Z] [--save-plan plan.json]   (a folder of images on Apache Spark: preprocess --spark local[N]|spark://HOST:PORT " +
+			"--in DIR --out DIR [--plan plan.json | --preset NAME], one task per image)";
 	}
 
 	@Override
