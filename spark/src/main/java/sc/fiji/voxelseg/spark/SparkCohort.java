@@ -38,7 +38,7 @@ public final class SparkCohort {
 
 	private static final List<String> FLAGS = List.of("mirror", "largest-component", "overwrite", "no-intensity-check");
 	private static final Map<String, List<String>> OPTIONS = Map.of(
-		"segment", List.of("spark", "model", "in", "out", "truth", "mode", "overlap", "engine", "task-cpus"),
+		"segment", List.of("spark", "model", "in", "out", "truth", "mode", "overlap", "engine", "task-cpus", "device"),
 		"preprocess", List.of("spark", "in", "out", "plan", "preset", "task-cpus"),
 		"evaluate", List.of("spark", "pred", "truth", "out", "task-cpus"));
 
@@ -73,6 +73,8 @@ public final class SparkCohort {
 			}
 		}
 		final String master = one(a, "spark", "local[*]"), truth = one(a, "truth", null);
+		final String device = one(a, "device", "cpu");
+		if (!device.equals("cpu") && !device.equals("auto")) return usage(err, "--device " + device + ": Spark executors run on the CPU here");
 		final boolean evaluate = command.equals("evaluate");
 		final List<String> required = evaluate ? List.of("pred", "truth", "out") : command.equals("segment") ? List.of("model", "in", "out")
 			: List.of("in", "out");
