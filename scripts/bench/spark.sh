@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Cohort segmentation on Apache Spark against the plain folder `segment`, on one machine:
 # a cohort of phantom CTs (default 16, 256x256 in-plane), a 3D U-Net (4 levels, 16 base channels,
-# 128x128x64 grid, 1 training step: timing only), one intra-op thread per task.
+# 128x128x64 grid, 1 training step: timing only), one thread per task (libtorch's intra-op threads and
+# Java's common pool, which reads, resamples and takes the arg-max, both set to 1).
 #   folder 1t : voxelseg segment --in DIR (one process, voxelseg.threads=1)
 #   local[1]  : voxelseg segment --spark local[1] (one task at a time, one thread)
 #   local[2]  : voxelseg segment --spark local[2] (two tasks at a time, one thread each)
-#   folder 2t : voxelseg segment --in DIR with voxelseg.threads=2 (the folder command's own parallelism)
+#   folder 2t : voxelseg segment --in DIR with 2 threads (the folder command's own parallelism)
 # Every run starts from an empty output folder; wall time is the whole process (JVM and Spark start
 # included), per-case time the mean of the job's own seconds column; peak memory is the process's
 # (in local mode the executor is the driver JVM).
@@ -26,7 +27,9 @@ run() { # name threads args...
 	local name=$1 threads=$2
 	shift 2
 	rm -rf "$work/out_$name"
-	/usr/bin/time -f "%e %M" -o "$work/time_$name" env VOXELSEG_JAVA_OPTS="-Xmx6g -Dvoxelseg.threads=$threads" \
+	# one thread: libtorch's intra-op threads and Java's common pool (reading, resampling, arg-max) both at 1
+	/usr/bin/time -f "%e %M" -o "$work/time_$name" env VOXELSEG_JAVA_OPTS="-Xmx6g -Dvoxelseg.threads=$threads \
+		-Djava.util.concurrent.ForkJoinPool.common.parallelism=$threads" \
 		scripts/voxelseg segment --model "$work/model.zip" --in "$work/cohort/imagesTs" --out "$work/out_$name" --device cpu "$@" \
 		>"$work/log_$name" 2>&1 || { cat "$work/log_$name" >&2; exit 1; }
 }
