@@ -7,11 +7,8 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -44,6 +41,7 @@ import sc.fiji.voxelseg.preprocess.HuWindow;
 import sc.fiji.voxelseg.preprocess.PreprocessingPlan;
 import sc.fiji.voxelseg.preprocess.Step;
 import sc.fiji.voxelseg.util.AtomicFiles;
+import sc.fiji.voxelseg.util.Digests;
 import sc.fiji.voxelseg.util.Json;
 
 /**
@@ -332,7 +330,7 @@ public final class BioImageIo {
 		output.put("data", kwargs("type", "float32", "range", List.of(0.0, 1.0)));
 		r.put("inputs", List.of(input));
 		r.put("outputs", List.of(output));
-		r.put("weights", Map.of("onnx", kwargs("source", WEIGHTS, "sha256", sha256(files.get(WEIGHTS)), "opset_version",
+		r.put("weights", Map.of("onnx", kwargs("source", WEIGHTS, "sha256", Digests.sha256(files.get(WEIGHTS)), "opset_version",
 			sc.fiji.voxelseg.onnx.OnnxGraph.OPSET)));
 		r.put("config", Map.of("voxelseg", Json.toJson(d.toJson())));
 		final DumperOptions o = new DumperOptions();
@@ -342,7 +340,7 @@ public final class BioImageIo {
 	}
 
 	private static Map<String, Object> tensorFile(final String name, final Map<String, byte[]> files) {
-		return kwargs("source", name, "sha256", sha256(files.get(name)));
+		return kwargs("source", name, "sha256", Digests.sha256(files.get(name)));
 	}
 
 	/** A class name as a Python identifier, as channel names must be. */
@@ -358,15 +356,6 @@ public final class BioImageIo {
 
 	private static String describe(final PreprocessingPlan p) {
 		return p.steps().isEmpty() ? "the image as it is" : p.toString();
-	}
-
-	static String sha256(final byte[] b) {
-		try {
-			return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(b));
-		}
-		catch (final NoSuchAlgorithmException e) {
-			throw new IllegalStateException(e);
-		}
 	}
 
 	private static String readme(final ModelBundle b, final Meta meta, final Split sp, final PreprocessingPlan inputPlan) {
@@ -516,7 +505,7 @@ public final class BioImageIo {
 		final Map<String, Object> onnx = map(p, weights, "onnx");
 		final byte[] model = p.file(String.valueOf(onnx.get("source")));
 		final Object sha = onnx.get("sha256");
-		if (sha != null && !sha.toString().equalsIgnoreCase(sha256(model))) {
+		if (sha != null && !sha.toString().equalsIgnoreCase(Digests.sha256(model))) {
 			throw new IOException(source + ": " + onnx.get("source") + " does not match its sha256 in rdf.yaml (damaged or replaced)");
 		}
 		final ModelDescription d = description(p);

@@ -9,11 +9,8 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -38,6 +35,7 @@ import sc.fiji.voxelseg.nn.Norm;
 import sc.fiji.voxelseg.nn.SegmentationNetwork;
 import sc.fiji.voxelseg.preprocess.PreprocessingPlan;
 import sc.fiji.voxelseg.util.AtomicFiles;
+import sc.fiji.voxelseg.util.Digests;
 
 /**
  * A trained model on disk: a folder, or a {@code .zip} of the same files, holding
@@ -310,20 +308,20 @@ public final class ModelBundle {
 		final JsonObject w = new JsonObject();
 		w.addProperty("file", WEIGHTS);
 		w.addProperty("bytes", weights.length);
-		w.addProperty("sha256", sha256(weights));
+		w.addProperty("sha256", Digests.sha256(weights));
 		o.add("weights", w);
 		if (optimiser != null) {
 			final JsonObject s = new JsonObject();
 			s.addProperty("file", OPTIMISER);
 			s.addProperty("bytes", optimiser.length);
-			s.addProperty("sha256", sha256(optimiser));
+			s.addProperty("sha256", Digests.sha256(optimiser));
 			o.add("optimiser", s);
 		}
 		if (objective != null) {
 			final JsonObject s = new JsonObject();
 			s.addProperty("file", OBJECTIVE);
 			s.addProperty("bytes", objective.length);
-			s.addProperty("sha256", sha256(objective));
+			s.addProperty("sha256", Digests.sha256(objective));
 			o.add("objective", s);
 		}
 		return o;
@@ -369,10 +367,10 @@ public final class ModelBundle {
 			// load() reads and the next save() puts back first.
 			if (Files.exists(abs)) Files.move(abs, old);
 			Files.move(tmp, abs);
-			deleteTree(old);
+			sc.fiji.voxelseg.util.AtomicFiles.deleteTree(old);
 		}
 		finally {
-			deleteTree(tmp);
+			sc.fiji.voxelseg.util.AtomicFiles.deleteTree(tmp);
 		}
 	}
 
@@ -399,7 +397,7 @@ public final class ModelBundle {
 				}
 			}
 		}
-		else if (Files.isRegularFile(abs.resolve(DESCRIPTION))) deleteTree(old);
+		else if (Files.isRegularFile(abs.resolve(DESCRIPTION))) sc.fiji.voxelseg.util.AtomicFiles.deleteTree(old);
 	}
 
 	/**
@@ -578,7 +576,7 @@ public final class ModelBundle {
 			throw new IOException(source + ": " + name + " has " + b.length + " bytes, the description says " + expected +
 				(b.length < expected ? " (the bundle is truncated)" : ""));
 		}
-		if (!sha256(b).equals(meta.get("sha256").getAsString())) {
+		if (!Digests.sha256(b).equals(meta.get("sha256").getAsString())) {
 			throw new IOException(source + ": " + name + " is damaged (its SHA-256 differs from the description)");
 		}
 		return b;
@@ -589,25 +587,10 @@ public final class ModelBundle {
 		return p.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".zip");
 	}
 
-	static String sha256(final byte[] b) {
-		try {
-			return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(b));
-		}
-		catch (final NoSuchAlgorithmException e) {
-			throw new IllegalStateException(e);
-		}
-	}
-
 	private static boolean isEmpty(final Path dir) throws IOException {
 		try (Stream<Path> s = Files.list(dir)) {
 			return s.findAny().isEmpty();
 		}
 	}
 
-	private static void deleteTree(final Path p) throws IOException {
-		if (!Files.exists(p)) return;
-		try (Stream<Path> s = Files.walk(p)) {
-			for (final Path f : s.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(f);
-		}
-	}
 }

@@ -58,7 +58,12 @@ public final class ModelExport {
 		if (OnnxRuntimeCheck.available()) {
 			final double worst = BioImageIo.reproduce(out);
 			if (!(worst <= BioImageIo.TOLERANCE)) {
-				deleteQuietly(out);
+				try {
+					sc.fiji.voxelseg.util.AtomicFiles.deleteTree(out);
+				}
+				catch (final IOException e) {
+					// the error below says what happened
+				}
 				throw new IOException(out + ": the exported package does not reproduce its own test output through ONNX Runtime (largest " +
 					"difference " + worst + ", allowed " + BioImageIo.TOLERANCE + "); nothing was kept");
 			}
@@ -66,15 +71,6 @@ public final class ModelExport {
 		}
 		return String.format(Locale.ROOT, "wrote %s (bioimage.io model %s with ONNX weights, %s; %s; %.1f s)", out, BioImageIo.FORMAT_VERSION,
 			b.network().describe(), check, (System.nanoTime() - t0) / 1e9);
-	}
-
-	private static void deleteQuietly(final Path p) {
-		try (java.util.stream.Stream<Path> s = Files.isDirectory(p) ? Files.walk(p) : java.util.stream.Stream.of(p)) {
-			s.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
-		}
-		catch (final IOException | RuntimeException e) {
-			// the error above says what happened
-		}
 	}
 
 	private static boolean blank(final String s) {

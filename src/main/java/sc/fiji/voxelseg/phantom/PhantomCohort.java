@@ -3,7 +3,6 @@ package sc.fiji.voxelseg.phantom;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -145,7 +144,7 @@ public final class PhantomCohort {
 			publish(layout, outDir, staging, cases);
 		}
 		finally {
-			deleteTree(staging);
+			sc.fiji.voxelseg.util.AtomicFiles.deleteTree(staging);
 		}
 		progress.status("Wrote " + n + " phantom cases to " + outDir);
 		return TrainingDataset.read(outDir);
@@ -253,11 +252,4 @@ public final class PhantomCohort {
 		return o;
 	}
 
-	private static void deleteTree(final Path dir) throws IOException {
-		if (!Files.exists(dir)) return;
-		try (Stream<Path> s = Files.walk(dir)) {
-			for (final Path p : (Iterable<Path>) s.sorted(Comparator.reverseOrder())::iterator)
-				Files.deleteIfExists(p);
-		}
-	}
 }

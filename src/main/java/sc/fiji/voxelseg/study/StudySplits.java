@@ -196,7 +196,7 @@ public final class StudySplits {
 			AtomicFiles.move(tmp, dir);
 		}
 		finally {
-			if (Files.exists(tmp)) deleteTree(tmp);
+			if (Files.exists(tmp)) sc.fiji.voxelseg.util.AtomicFiles.deleteTree(tmp);
 		}
 		return view;
 	}
@@ -217,9 +217,4 @@ public final class StudySplits {
 		}
 	}
 
-	static void deleteTree(final Path dir) throws IOException {
-		try (Stream<Path> s = Files.walk(dir)) {
-			for (final Path p : (Iterable<Path>) s.sorted(java.util.Comparator.reverseOrder())::iterator) Files.deleteIfExists(p);
-		}
-	}
 }

@@ -20,6 +20,7 @@ import sc.fiji.voxelseg.infer.Predictor;
 import sc.fiji.voxelseg.io.TrainingDataset;
 import sc.fiji.voxelseg.io.VolumeIO;
 import sc.fiji.voxelseg.model.ModelBundle;
+import sc.fiji.voxelseg.util.Digests;
 import sc.fiji.voxelseg.util.Progress;
 
 /**
@@ -138,7 +139,7 @@ public final class AttentionMaps {
 		for (final TrainingDataset.Case c : own) ids.add(c.id());
 		java.util.Collections.sort(ids);
 		final JsonObject key = new JsonObject();
-		key.addProperty("weights_sha256", sha256(coarse.weights()));
+		key.addProperty("weights_sha256", Digests.sha256(coarse.weights()));
 		key.addProperty("folds", k);
 		final JsonArray cases = new JsonArray();
 		ids.forEach(cases::add);
@@ -184,7 +185,7 @@ public final class AttentionMaps {
 			for (final Map.Entry<String, Volume> e : maps.entrySet()) sc.fiji.voxelseg.io.NiftiIO.write(e.getValue(), tmp.resolve(e.getKey() +
 				".nii.gz"));
 			sc.fiji.voxelseg.util.Json.write(tmp.resolve("key.json"), key);
-			if (Files.exists(cache)) deleteTree(cache);
+			if (Files.exists(cache)) sc.fiji.voxelseg.util.AtomicFiles.deleteTree(cache);
 			Files.move(tmp, cache, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
 		}
 		catch (final IOException e) {
@@ -192,18 +193,9 @@ public final class AttentionMaps {
 			progress.warning("the cross-fitted attention maps could not be kept in " + cache + ": " + e.getMessage());
 		}
 		finally {
-			deleteTree(tmp);
+			sc.fiji.voxelseg.util.AtomicFiles.deleteTree(tmp);
 		}
 		return maps;
-	}
-
-	private static String sha256(final byte[] data) {
-		try {
-			return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(data));
-		}
-		catch (final java.security.NoSuchAlgorithmException e) {
-			throw new IllegalStateException(e);
-		}
 	}
 
 	/**
@@ -253,16 +245,9 @@ public final class AttentionMaps {
 			throw new IOException("cross-fitting was interrupted", e);
 		}
 		finally {
-			deleteTree(tmp);
+			sc.fiji.voxelseg.util.AtomicFiles.deleteTree(tmp);
 		}
 		return out;
-	}
-
-	private static void deleteTree(final Path dir) throws IOException {
-		if (!Files.exists(dir)) return;
-		try (java.util.stream.Stream<Path> s = Files.walk(dir)) {
-			for (final Path f : s.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(f);
-		}
 	}
 
 	/** The label map of case {@code c} in folder {@code dir}: named like its image, or like its label file. */

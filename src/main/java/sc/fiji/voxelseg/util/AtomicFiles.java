@@ -65,10 +65,7 @@ public final class AtomicFiles {
 				if (!part && !folder) continue;
 				try {
 					if (now - Files.getLastModifiedTime(p).toMillis() < STALE_MILLIS) continue;
-					if (Files.isDirectory(p)) try (java.util.stream.Stream<Path> w = Files.walk(p)) {
-						for (final Path f : w.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(f);
-					}
-					else Files.deleteIfExists(p);
+					deleteTree(p);
 				}
 				catch (final IOException e) {
 					// another process took it, or no permission: leave it
@@ -95,6 +92,14 @@ public final class AtomicFiles {
 		}
 		catch (final UnsupportedOperationException | IOException e) {
 			// not a POSIX file system: keep the defaults
+		}
+	}
+
+	/** Deletes a file, or a folder with everything in it; nothing when it does not exist. */
+	public static void deleteTree(final Path p) throws IOException {
+		if (!Files.exists(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) return;
+		try (java.util.stream.Stream<Path> s = Files.walk(p)) {
+			for (final Path f : s.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(f);
 		}
 	}
 

@@ -183,7 +183,7 @@ class HostileBundleFuzzTest {
 						final byte[] big = new byte[64 << 20];
 						final JsonObject d = desc.deepCopy();
 						d.getAsJsonObject("weights").addProperty("bytes", big.length);
-						d.getAsJsonObject("weights").addProperty("sha256", ModelBundle.sha256(big));
+						d.getAsJsonObject("weights").addProperty("sha256", sc.fiji.voxelseg.util.Digests.sha256(big));
 						final List<Map.Entry<String, byte[]>> l = new ArrayList<>();
 						l.add(Map.entry(ModelBundle.DESCRIPTION, d.toString().getBytes(StandardCharsets.UTF_8)));
 						l.add(Map.entry(ModelBundle.WEIGHTS, big));

@@ -7,9 +7,7 @@ import java.io.Serializable;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.security.MessageDigest;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -32,7 +30,6 @@ import org.apache.spark.sql.types.StructType;
 import org.apache.spark.util.SerializableConfiguration;
 
 import sc.fiji.voxelseg.infer.PredictOptions;
-import sc.fiji.voxelseg.infer.Prediction;
 import sc.fiji.voxelseg.infer.Predictor;
 import sc.fiji.voxelseg.io.CohortFiles;
 import sc.fiji.voxelseg.io.NiftiIO;
@@ -43,6 +40,8 @@ import sc.fiji.voxelseg.metrics.SegmentationMetrics;
 import sc.fiji.voxelseg.model.TorchScriptModel;
 import sc.fiji.voxelseg.preprocess.PreprocessingPlan;
 import sc.fiji.voxelseg.nn.TorchEngine;
+import sc.fiji.voxelseg.util.AtomicFiles;
+import sc.fiji.voxelseg.util.Digests;
 
 /**
  * Cohort jobs on Apache Spark, one task per case: segmentation ({@link Segment}: each executor
@@ -107,9 +106,8 @@ public final class CohortJob {
 			files.put(name, Files.readAllBytes(abs));
 			final Path side = TorchScriptModel.sidecar(abs);
 			if (!side.equals(abs) && Files.isRegularFile(side)) files.put(side.getFileName().toString(), Files.readAllBytes(side));
-			final MessageDigest d = digest();
-			for (final byte[] b : files.values()) d.update(b);
-			return new Segment(abs.toString(), sc.broadcast(files), HexFormat.of().formatHex(d.digest()) + "/" + name, predict, engine, threads);
+			return new Segment(abs.toString(), sc.broadcast(files), Digests.sha256(files.values().toArray(byte[][]::new)) + "/" + name, predict,
+				engine, threads);
 		}
 
 		@Override
@@ -192,7 +190,14 @@ public final class CohortJob {
 		// the executor's end closes every predictor (libtorch weights, ONNX Runtime sessions) and the model copies
 		Runtime.getRuntime().addShutdownHook(new Thread(() -> {
 			for (final Predictor p : ALL) p.close();
-			for (final Path f : MODEL_FILES.values()) deleteQuietly(f);
+			for (final Path f : MODEL_FILES.values()) {
+				try {
+					AtomicFiles.deleteTree(f);
+				}
+				catch (final IOException e) {
+					// temporary copies only
+				}
+			}
 		}, "voxelseg-predictors"));
 	}
 
@@ -224,15 +229,6 @@ public final class CohortJob {
 
 	private static void giveBack(final Segment w, final Predictor p) {
 		IDLE.get(w.key() + "/" + w.engine()).add(p);
-	}
-
-	private static void deleteQuietly(final Path dir) {
-		try (java.util.stream.Stream<Path> s = Files.walk(dir)) {
-			s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-		}
-		catch (final IOException | RuntimeException e) {
-			// temporary copies only
-		}
 	}
 
 	/**
@@ -348,15 +344,6 @@ public final class CohortJob {
 		}
 		// the local file system writes a .crc beside each file; keep the folder to label maps
 		fs.delete(new org.apache.hadoop.fs.Path(dir, "." + target.getName() + ".crc"), false);
-	}
-
-	private static MessageDigest digest() {
-		try {
-			return MessageDigest.getInstance("SHA-256");
-		}
-		catch (final java.security.NoSuchAlgorithmException e) {
-			throw new IllegalStateException(e);
-		}
 	}
 
 	/** The per-case table: case, status, error, seconds, attempt, executor, input, output. */
