@@ -1,8 +1,12 @@
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Locale;
+
+import com.sun.management.OperatingSystemMXBean;
 
 import net.imglib2.img.array.ArrayImgs;
 
@@ -30,9 +34,14 @@ import sc.fiji.voxelseg.preprocess.Resampler;
  * the esophagus, on the grid's top slice, about 30 mm above the liver), stomach shifted (-3, +2, -1), pancreas eroded, duodenum shifted (+1, +1,
  * 0). Writes {@code truth.raw} and {@code pred.raw} (uint8, x fastest) and {@code spec.json}
  * (dims, spacing in mm, classes).</li>
- * <li>{@code run DIR REPEATS}: times {@link SegmentationMetrics#evaluate} (MedPy convention, all
- * processors; two untimed warm-up runs first) and prints JSON: best and median seconds and the
- * per-class values.</li>
+ * <li>{@code serve DIR THREADS OUT.json}: a worker. It loads the label maps, runs
+ * {@link SegmentationMetrics#evaluate} (MedPy convention, {@code THREADS} threads, 0 for all
+ * processors, the default) twice to warm the JIT, writes the per-class values to
+ * {@code OUT.json}, prints one JSON line {@code {"ready": ...}}, then answers each stdin line
+ * {@code evaluate N} with one JSON line {@code {"s": [...], "cpu_s": ...}}: the wall seconds of N
+ * back-to-back runs and the process CPU seconds of all N (JVM threads included). An empty line or
+ * the end of input ends it. The metrics use their own fork/join pool of {@code THREADS} threads
+ * ({@code MetricOptions.threads}); one thread runs everything on the caller.</li>
  * </ul>
  */
 public class MetricsBench {
@@ -41,7 +50,7 @@ public class MetricsBench {
 
 	public static void main(final String[] args) throws Exception {
 		if (args[0].equals("make")) make(Path.of(args[1]));
-		else run(Path.of(args[1]), Integer.parseInt(args[2]));
+		else serve(Path.of(args[1]), Integer.parseInt(args[2]), Path.of(args[3]));
 	}
 
 	static void make(final Path dir) throws Exception {
@@ -110,7 +119,7 @@ public class MetricsBench {
 				}
 	}
 
-	static void run(final Path dir, final int reps) throws Exception {
+	static void serve(final Path dir, final int threads, final Path out) throws Exception {
 		final String spec = Files.readString(dir.resolve("spec.json"));
 		final String sp = spec.substring(spec.indexOf("\"spacing\": [") + 12);
 		final String[] parts = sp.substring(0, sp.indexOf(']')).split(",");
@@ -118,20 +127,41 @@ public class MetricsBench {
 			.trim()), Double.parseDouble(parts[2].trim()) };
 		final Volume truth = volume(Files.readAllBytes(dir.resolve("truth.raw")), s);
 		final Volume pred = volume(Files.readAllBytes(dir.resolve("pred.raw")), s).withClasses(null);
-		final MetricOptions opts = MetricOptions.defaults();
+		final MetricOptions opts = MetricOptions.defaults().withThreads(threads);
 		CaseMetrics m = null;
-		final List<Double> times = new ArrayList<>();
-		for (int k = 0; k < reps + 2; k++) { // two extra runs warm the JIT
-			final long t0 = System.nanoTime();
+		for (int k = 0; k < 2; k++) // warm the JIT
 			m = SegmentationMetrics.evaluate("bench", pred, truth, opts);
-			if (k >= 2) times.add((System.nanoTime() - t0) / 1e9);
+		final String values = values(m);
+		Files.writeString(out, values + "\n");
+		System.out.printf(Locale.ROOT, "{\"ready\": true, \"threads\": %d}%n", threads > 0 ? threads
+			: Runtime.getRuntime().availableProcessors());
+		System.out.flush();
+		final OperatingSystemMXBean os = (OperatingSystemMXBean) ManagementFactory
+			.getOperatingSystemMXBean();
+		final BufferedReader stdin = new BufferedReader(new InputStreamReader(System.in,
+			StandardCharsets.UTF_8));
+		for (String line; (line = stdin.readLine()) != null && !line.isBlank();) {
+			final String[] w = line.trim().split("\\s+");
+			if (!w[0].equals("evaluate")) throw new IllegalArgumentException("unknown task " + w[0]);
+			final int n = Integer.parseInt(w[1]);
+			final StringBuilder sb = new StringBuilder("{\"s\": [");
+			final long c0 = os.getProcessCpuTime();
+			for (int k = 0; k < n; k++) {
+				final long t0 = System.nanoTime();
+				m = SegmentationMetrics.evaluate("bench", pred, truth, opts);
+				sb.append(k == 0 ? "" : ", ").append(String.format(Locale.ROOT, "%.6f", (System
+					.nanoTime() - t0) / 1e9));
+			}
+			if (!values(m).equals(values)) throw new IllegalStateException("values changed between runs");
+			System.out.println(sb.append(String.format(Locale.ROOT, "], \"cpu_s\": %.6f}", (os
+				.getProcessCpuTime() - c0) / 1e9)));
+			System.out.flush();
 		}
-		times.sort(null);
-		final StringBuilder sb = new StringBuilder();
-		sb.append(String.format(Locale.ROOT,
-			"{\"best_s\": %.4f, \"median_s\": %.4f, \"runs\": %d, \"threads\": %d, \"classes\": {",
-			times.get(0), times.get(times.size() / 2), times.size(), Runtime.getRuntime()
-				.availableProcessors()));
+	}
+
+	/** The per-class values as JSON: {"classes": {"1": {...}, ...}}. */
+	private static String values(final CaseMetrics m) {
+		final StringBuilder sb = new StringBuilder("{\"classes\": {");
 		for (int i = 0; i < m.classes().size(); i++) {
 			final ClassMetrics c = m.classes().get(i);
 			sb.append(i == 0 ? "" : ", ").append(String.format(Locale.ROOT,
@@ -140,7 +170,7 @@ public class MetricsBench {
 						.className(), c.status(), json(c.dice()), json(c.jaccard()), json(c.hd()), json(c
 							.hd95()), json(c.assd()), c.predVoxels(), c.truthVoxels()));
 		}
-		System.out.println(sb.append("}}"));
+		return sb.append("}}").toString();
 	}
 
 	private static Volume volume(final byte[] b, final double[] s) {
