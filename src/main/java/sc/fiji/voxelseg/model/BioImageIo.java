@@ -61,7 +61,8 @@ import sc.fiji.voxelseg.util.Json;
  * under {@code config.voxelseg}, so VoxelSeg runs its own packages on any image as it runs the
  * bundle.
  * <p>
- * Reading ({@link #load}) takes VoxelSeg's packages and other 0.5 packages with ONNX weights, one
+ * Reading ({@link #load}) takes VoxelSeg's packages and other 0.5 packages with ONNX weights (run
+ * by ONNX Runtime) or TorchScript weights (run by libtorch, preferred where both are present), one
  * 5D input (batch, channel, three space axes) and one output of the same layout; their intensity
  * preprocessing becomes a plan where it maps onto VoxelSeg's steps.
  */
@@ -413,12 +414,19 @@ public final class BioImageIo {
 	 * A package as read: its rdf.yaml and how to read the files it names (relative to the rdf.yaml,
 	 * in a zip or a folder).
 	 */
-	public record Package(Path source, Map<String, Object> rdf, java.util.function.Function<String, byte[]> files) {
+	public record Package(Path source, Map<String, Object> rdf, java.util.function.Function<String, byte[]> files, Path dir) {
 
 		byte[] file(final String name) throws IOException {
 			final byte[] b = name.contains("..") || name.startsWith("/") ? null : files.apply(name);
 			if (b == null) throw new IOException(source + ": the package has no file " + name + " (rdf.yaml names it)");
 			return b;
+		}
+
+		/** The file {@code name} on disk, for a package in a folder; null in a zip. */
+		Path path(final String name) {
+			if (dir == null || name.contains("..") || name.startsWith("/")) return null;
+			final Path f = dir.resolve(name).normalize();
+			return f.startsWith(dir) && Files.isRegularFile(f) ? f : null;
 		}
 	}
 
@@ -442,6 +450,7 @@ public final class BioImageIo {
 	public static Package read(final Path source) throws IOException {
 		final java.util.function.Function<String, byte[]> files;
 		final byte[] rdfBytes;
+		Path folder = null;
 		if (Files.isRegularFile(source) && source.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".zip")) {
 			final Map<String, byte[]> entries = new LinkedHashMap<>();
 			try (ZipFile z = new ZipFile(source.toFile())) {
@@ -465,6 +474,7 @@ public final class BioImageIo {
 			if (!Files.isRegularFile(rdf)) throw new IOException(source + ": not a bioimage.io package: it holds no rdf.yaml");
 			rdfBytes = Files.readAllBytes(rdf);
 			final Path dir = rdf.toAbsolutePath().getParent();
+			folder = dir;
 			files = n -> {
 				try {
 					final Path f = dir.resolve(n).normalize();
@@ -491,25 +501,60 @@ public final class BioImageIo {
 			throw new IOException(source + ": rdf.yaml has format_version " + version + "; VoxelSeg reads bioimage.io model format 0.5.x " +
 				"(update older packages with bioimageio.spec's update_format)");
 		}
-		return new Package(source, rdf, files);
+		return new Package(source, rdf, files, folder);
 	}
 
-	/** Loads a package as a model: its ONNX weights, run by ONNX Runtime. */
-	public static OnnxModel load(final Path source) throws IOException {
+	/** The weight formats VoxelSeg runs, in the order it prefers them with libtorch as the engine. */
+	static final List<String> WEIGHT_FORMATS = List.of("torchscript", "onnx");
+
+	/** {@link #load(Path, Device, boolean)} on the CPU with libtorch preferred. */
+	public static SegmentationModel load(final Path source) throws IOException {
+		return load(source, Device.cpu(), false);
+	}
+
+	/**
+	 * Loads a package as a model. Its {@code torchscript} weights run on libtorch (on
+	 * {@code device}), its {@code onnx} weights on ONNX Runtime (on the CPU). With both, libtorch
+	 * runs the TorchScript weights unless {@code onnxRuntime} asks for ONNX Runtime.
+	 *
+	 * @throws IllegalArgumentException for {@code onnxRuntime} and a package with TorchScript weights only
+	 */
+	public static SegmentationModel load(final Path source, final Device device, final boolean onnxRuntime) throws IOException {
 		final Package p = read(source);
 		final Map<String, Object> weights = map(p, p.rdf(), "weights");
-		if (!weights.containsKey("onnx")) {
-			throw new IOException(source + ": the package has weights in " + weights.keySet() + "; VoxelSeg runs bioimage.io models with onnx " +
-				"weights (export them to ONNX, or run .pt TorchScript files with a sidecar)");
+		if (WEIGHT_FORMATS.stream().noneMatch(weights::containsKey)) {
+			throw new IOException(source + ": the package has weights in " + weights.keySet() + "; VoxelSeg runs bioimage.io models with " +
+				"onnx weights (ONNX Runtime) or torchscript weights (libtorch); export the model to one of them");
 		}
-		final Map<String, Object> onnx = map(p, weights, "onnx");
-		final byte[] model = p.file(String.valueOf(onnx.get("source")));
-		final Object sha = onnx.get("sha256");
-		if (sha != null && !sha.toString().equalsIgnoreCase(Digests.sha256(model))) {
-			throw new IOException(source + ": " + onnx.get("source") + " does not match its sha256 in rdf.yaml (damaged or replaced)");
+		final boolean torchscript = weights.containsKey("torchscript") && !(onnxRuntime && weights.containsKey("onnx"));
+		if (torchscript && onnxRuntime) {
+			throw new IllegalArgumentException(source + " has TorchScript weights only, which only libtorch runs: choose libtorch (the " +
+				"launcher's --engine torch, Fiji's cpu, gpu or auto device), or add ONNX weights to the package");
+		}
+		final String format = torchscript ? "torchscript" : "onnx";
+		final Map<String, Object> w = map(p, weights, format);
+		final String name = String.valueOf(w.get("source"));
+		final byte[] bytes = p.file(name);
+		final Object sha = w.get("sha256");
+		if (sha != null && !sha.toString().equalsIgnoreCase(Digests.sha256(bytes))) {
+			throw new IOException(source + ": " + name + " does not match its sha256 in rdf.yaml (damaged or replaced)");
 		}
 		final ModelDescription d = description(p);
-		return OnnxModel.of(model, d, source);
+		if (!torchscript) {
+			OnnxRuntimeCheck.require(source);
+			return OnnxModel.of(bytes, d, source);
+		}
+		// libtorch loads from a file: the package's own where it is one, else a temporary copy
+		final Path onDisk = p.path(name);
+		if (onDisk != null) return TorchScriptModel.of(onDisk, d, device, onDisk);
+		final Path tmp = Files.createTempFile("voxelseg-", ".pt");
+		try {
+			Files.write(tmp, bytes);
+			return TorchScriptModel.of(tmp, d, device, Path.of(source + "!" + name));
+		}
+		finally {
+			Files.deleteIfExists(tmp);
+		}
 	}
 
 	/**
@@ -621,9 +666,14 @@ public final class BioImageIo {
 
 	/**
 	 * Runs a package on its own test input (with its preprocessing) and returns the largest
-	 * difference from its test output.
+	 * difference from its test output, with the weights {@link #load} prefers.
 	 */
 	public static double reproduce(final Path source) throws IOException {
+		return reproduce(source, false);
+	}
+
+	/** {@link #reproduce(Path)} with the ONNX weights on ONNX Runtime when {@code onnxRuntime}. */
+	public static double reproduce(final Path source, final boolean onnxRuntime) throws IOException {
 		final Package p = read(source);
 		final Map<String, Object> in = list(p, p.rdf(), "inputs").get(0), out = list(p, p.rdf(), "outputs").get(0);
 		final Npy.Array x = Npy.read(p.file(fileName(p, in)), "test input"), want = Npy.read(p.file(fileName(p, out)), "test output");
@@ -634,8 +684,9 @@ public final class BioImageIo {
 				ops.add(new Op(String.valueOf(m.get("id")), m.get("kwargs") instanceof Map<?, ?> k ? castMap(k) : Map.of()));
 			}
 		}
-		try (OnnxModel m = load(source)) {
-			final float[] got = m.run(apply(ops, x.data()), x.shape());
+		try (SegmentationModel m = load(source, Device.cpu(), onnxRuntime)) {
+			final float[] in2 = apply(ops, x.data());
+			final float[] got = m instanceof OnnxModel o ? o.run(in2, x.shape()) : ((TorchScriptModel) m).run(in2, x.shape());
 			if (got.length != want.data().length) throw new IOException(source + ": the output has " + got.length + " values, the test output " + want.data().length);
 			double worst = 0;
 			for (int i = 0; i < got.length; i++) worst = Math.max(worst, Math.abs(got[i] - want.data()[i]));

@@ -56,7 +56,7 @@ public final class ModelExport {
 		BioImageIo.export(b, out, meta);
 		String check = "not run through ONNX Runtime, which is not on the class path";
 		if (OnnxRuntimeCheck.available()) {
-			final double worst = BioImageIo.reproduce(out);
+			final double worst = BioImageIo.reproduce(out, true);
 			if (!(worst <= BioImageIo.TOLERANCE)) {
 				try {
 					sc.fiji.voxelseg.util.AtomicFiles.deleteTree(out);

@@ -45,7 +45,7 @@ public interface SegmentationModel extends AutoCloseable {
 	/**
 	 * Loads a bundle (folder or {@code .zip}), a TorchScript {@code .pt} file with its JSON sidecar
 	 * ({@code model.pt} + {@code model.json}), an ONNX file (VoxelSeg's export, or another with a
-	 * sidecar), or a bioimage.io package (zip, folder or rdf.yaml) with ONNX weights.
+	 * sidecar), or a bioimage.io package (zip, folder or rdf.yaml) with ONNX or TorchScript weights.
 	 */
 	static SegmentationModel load(final Path path, final Device device) throws IOException {
 		return load(path, device, false);
@@ -53,7 +53,9 @@ public interface SegmentationModel extends AutoCloseable {
 
 	/**
 	 * {@link #load(Path, Device)}, with a bundle's network run by ONNX Runtime (its ONNX export, built
-	 * in memory) when {@code onnxRuntime}; ONNX files always run there, TorchScript files never.
+	 * in memory) when {@code onnxRuntime}; ONNX files always run there, TorchScript files never; a
+	 * bioimage.io package runs its TorchScript weights on libtorch unless {@code onnxRuntime} and
+	 * it has ONNX weights, else its ONNX weights on ONNX Runtime.
 	 *
 	 * @throws IllegalArgumentException for a TorchScript file with {@code onnxRuntime}
 	 */
@@ -68,10 +70,7 @@ public interface SegmentationModel extends AutoCloseable {
 			OnnxRuntimeCheck.require(path);
 			return OnnxModel.load(path, null);
 		}
-		if (BioImageIo.isPackage(path)) {
-			OnnxRuntimeCheck.require(path);
-			return BioImageIo.load(path);
-		}
+		if (BioImageIo.isPackage(path)) return BioImageIo.load(path, device, onnxRuntime);
 		final ModelBundle b = ModelBundle.load(path);
 		b.requireSegmentation(path);
 		if (onnxRuntime) OnnxRuntimeCheck.require(path);

@@ -22,26 +22,28 @@ import sc.fiji.voxelseg.preprocess.PreprocessingPlan;
  * {@code save}), for inference. Its JSON sidecar, the same name with {@code .json}, says what the
  * file alone cannot (a {@link ModelDescription}).
  *
- * The module takes N × 1 × D × H × W and returns logits N × K × D × H × W (or a tuple whose first
- * element is the logits).
+ * The module takes N × C × D × H × W and returns logits N × K × D × H × W (or a tuple whose first
+ * element is the logits). A bioimage.io package's TorchScript weights come with the package's
+ * description instead of a sidecar; theirs may return softmax probabilities, which are read as
+ * their logarithm (the same arg-max and the same softmax).
  */
 public final class TorchScriptModel implements SegmentationModel {
 
 	private final Model model;
+	private final ModelDescription description;
 	private final ClassTable classes;
 	private final PreprocessingPlan plan;
 	private final int[] shape;
 	private final int divisor;
 	private final Path file;
 
-	private TorchScriptModel(final Model model, final ClassTable classes, final PreprocessingPlan plan, final int[] shape,
-		final int divisor, final Path file)
-	{
+	private TorchScriptModel(final Model model, final ModelDescription description, final Path file) {
 		this.model = model;
-		this.classes = classes;
-		this.plan = plan;
-		this.shape = shape;
-		this.divisor = divisor;
+		this.description = description;
+		this.classes = description.classes();
+		this.plan = description.plan();
+		this.shape = description.shape();
+		this.divisor = description.divisor();
 		this.file = file;
 	}
 
@@ -66,21 +68,29 @@ public final class TorchScriptModel implements SegmentationModel {
 			throw new IOException(e.getMessage(), e);
 		}
 		if (d.probabilities()) throw new IOException(side + ": a TorchScript model must return logits (\"output\": \"logits\")");
-		final ClassTable classes = d.classes();
-		final PreprocessingPlan plan = d.plan();
-		final int[] shape = d.shape();
-		final int divisor = d.divisor();
+		return of(pt, d, device, pt);
+	}
+
+	/**
+	 * Loads the TorchScript file {@code pt} as described by {@code d}; {@code shownAs} names it in
+	 * messages (a package's weights may be loaded from a temporary copy).
+	 */
+	static TorchScriptModel of(final Path pt, final ModelDescription d, final Device device, final Path shownAs) throws IOException {
 		TorchEngine.engine();
-		final Model m = Model.newInstance(pt.getFileName().toString(), device, "PyTorch");
+		final Model m = Model.newInstance(shownAs.getFileName().toString(), device, "PyTorch");
 		try {
 			m.load(pt);
 		}
 		catch (final MalformedModelException | IOException | RuntimeException e) {
 			m.close();
-			throw new IOException(pt + ": not a TorchScript file libtorch " + TorchEngine.engine().getVersion() + " can load (" + e
+			throw new IOException(shownAs + ": not a TorchScript file libtorch " + TorchEngine.engine().getVersion() + " can load (" + e
 				.getMessage() + ")", e);
 		}
-		return new TorchScriptModel(m, classes, plan, shape, divisor, pt);
+		return new TorchScriptModel(m, d, shownAs);
+	}
+
+	public ModelDescription description() {
+		return description;
 	}
 
 	@Override
@@ -105,14 +115,29 @@ public final class TorchScriptModel implements SegmentationModel {
 
 	@Override
 	public NDArray logits(final NDArray input) {
+		final NDArray out = output(input);
+		// log of probabilities: the same arg-max, and softmax gives the probabilities back
+		return description.probabilities() ? out.maximum(out.getManager().create(Float.MIN_NORMAL)).log() : out;
+	}
+
+	/** The raw output (logits, or probabilities where the description says so) for {@code input}. */
+	private NDArray output(final NDArray input) {
 		TorchEngine.setGradMode(false);
 		final NDList out = model.getBlock().forward(new ParameterStore(input.getManager(), false), new NDList(input), false);
-		final NDArray logits = out.get(0);
-		if (logits.getShape().dimension() != 5 || logits.getShape().get(1) != classes.maxIndex() + 1) {
-			throw new IllegalStateException(file + " returned " + logits.getShape() + ", expected N×" + (classes.maxIndex() + 1) +
-				"×D×H×W logits for the sidecar's " + (classes.maxIndex() + 1) + " classes");
+		final NDArray raw = out.get(0);
+		final int k = description.outputChannels();
+		if (raw.getShape().dimension() != 5 || raw.getShape().get(1) != k) {
+			throw new IllegalStateException(file + " returned " + raw.getShape() + ", expected N×" + k + "×D×H×W " + (description
+				.probabilities() ? "probabilities" : "logits") + " for the " + k + " classes it is described with");
 		}
-		return logits;
+		return raw;
+	}
+
+	/** The raw output for {@code data} of {@code shape} (N × C × D × H × W), as the module gives it. */
+	public float[] run(final float[] data, final long[] shape) {
+		try (NDManager m = model.getNDManager().newSubManager()) {
+			return output(m.create(data, new ai.djl.ndarray.types.Shape(shape))).toFloatArray();
+		}
 	}
 
 	@Override

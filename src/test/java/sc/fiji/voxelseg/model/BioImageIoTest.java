@@ -34,7 +34,9 @@ import sc.fiji.voxelseg.testutil.Python;
  * checked against the fields that format 0.5 requires, listed here from bioimageio.spec's model
  * description (v0_5.py; the fields required up to format 0.5.4, which later versions made optional
  * but still warn about); the package's own test tensors reproduce through ONNX Runtime, an engine
- * other than the libtorch pass that wrote them.
+ * other than the libtorch pass that wrote them. Packages from elsewhere are written by
+ * {@code bioimageio_torchscript.py} with python3-torch, numpy and yaml alone, and their test output
+ * is PyTorch's.
  */
 class BioImageIoTest {
 
@@ -220,5 +222,59 @@ class BioImageIoTest {
 		assertTrue(e.getMessage().contains("dataset"), e.getMessage());
 		assertThrows(IllegalArgumentException.class, () -> new BioImageIo.Meta("x/y", "d", List.of("a"), "MIT", "t", "u"));
 		assertThrows(IllegalArgumentException.class, () -> new BioImageIo.Meta("Good name", "d", List.of("a"), "Apache 2", "t", "u"));
+	}
+
+	/**
+	 * A package from elsewhere with TorchScript weights runs on libtorch and reproduces PyTorch's
+	 * test output, from a folder and from a zip; with ONNX weights too, each engine runs its own
+	 * weights; TorchScript alone is refused for ONNX Runtime, and damaged weights are refused.
+	 */
+	@Test
+	void aForeignPackageWithTorchScriptWeightsRunsOnLibtorchAndReproducesPyTorch(@TempDir final Path dir) throws Exception {
+		final Path folder = dir.resolve("ts");
+		final JsonObject made = Python.json("bioimageio_torchscript.py", folder.toString()).getAsJsonObject();
+		assertEquals("[\"torchscript\"]", made.get("weights").toString());
+		assertTrue(BioImageIo.isPackage(folder));
+		try (SegmentationModel m = SegmentationModel.load(folder, ai.djl.Device.cpu())) {
+			assertTrue(m instanceof TorchScriptModel, m.describe());
+			assertEquals(Map.of(0, "background", 1, "liver", 2, "kidney"), m.classes().names());
+			final Step.Window w = (Step.Window) m.plan().steps().get(0);
+			assertEquals(-100, w.lower(), 1e-9);
+			assertEquals(200, w.upper(), 1e-9);
+			assertEquals(8, m.divisor());
+			assertTrue(((TorchScriptModel) m).description().probabilities());
+		}
+		assertTrue(BioImageIo.reproduce(folder) < 1e-5);
+		final Path zip = dir.resolve("ts.zip");
+		try (ZipOutputStream o = new ZipOutputStream(Files.newOutputStream(zip)); var files = Files.list(folder)) {
+			for (final Path f : files.sorted().toList()) {
+				o.putNextEntry(new ZipEntry("pkg/" + f.getFileName()));
+				o.write(Files.readAllBytes(f));
+				o.closeEntry();
+			}
+		}
+		try (SegmentationModel m = SegmentationModel.load(zip, ai.djl.Device.cpu())) {
+			assertTrue(m instanceof TorchScriptModel && m.describe().contains("ts.zip"), m.describe());
+		}
+		assertTrue(BioImageIo.reproduce(zip) < 1e-5);
+		Exception e = assertThrows(IllegalArgumentException.class, () -> SegmentationModel.load(folder, ai.djl.Device.cpu(), true));
+		assertTrue(e.getMessage().contains("TorchScript weights only") && e.getMessage().contains("libtorch"), e.getMessage());
+		final Path rdf = folder.resolve("rdf.yaml");
+		final String text = Files.readString(rdf);
+		Files.writeString(rdf, text.replaceFirst("(source: weights.pt\n\\s+sha256: )[0-9a-f]", "$1x"));
+		e = assertThrows(IOException.class, () -> SegmentationModel.load(folder, ai.djl.Device.cpu()));
+		assertTrue(e.getMessage().contains("weights.pt") && e.getMessage().contains("sha256"), e.getMessage());
+		Files.writeString(rdf, text);
+
+		final Path both = dir.resolve("both");
+		Python.json("bioimageio_torchscript.py", both.toString(), "--onnx");
+		try (SegmentationModel t = SegmentationModel.load(both, ai.djl.Device.cpu()); SegmentationModel o = SegmentationModel.load(both,
+			ai.djl.Device.cpu(), true))
+		{
+			assertTrue(t instanceof TorchScriptModel, t.describe());
+			assertTrue(o instanceof OnnxModel, o.describe());
+		}
+		assertTrue(BioImageIo.reproduce(both, false) < 1e-5);
+		assertTrue(BioImageIo.reproduce(both, true) < 1e-5);
 	}
 }
