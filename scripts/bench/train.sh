@@ -25,7 +25,8 @@
 # ALLOCATOR=jemalloc-voxelseg preloads jemalloc with the MALLOC_CONF that VoxelSeg's launcher sets
 # (scripts/allocator.sh: decay -1, chosen for VoxelSeg) on every side; not a default-settings run.
 # MODES="train infer" (the default) names what is measured; MODES=infer times only inference.
-# usage: [ROUNDS=R] [ALLOCATOR=system|jemalloc|jemalloc-voxelseg] [MODES=...] [NCDHW=1]
+# BATCHES="1 2" (the default) names the batch sizes; BATCHES=1 halves a round's time and more.
+# usage: [ROUNDS=R] [ALLOCATOR=system|jemalloc|jemalloc-voxelseg] [MODES=...] [BATCHES=...] [NCDHW=1]
 #        scripts/bench/train.sh [STEPS] [THREADS] [X Y Z]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -40,6 +41,10 @@ rounds=${ROUNDS:-5}
 modes=${MODES:-train infer}
 for mode in $modes; do
 	[[ "$mode" =~ ^(train|infer)$ ]] || { echo "MODES takes train and infer, not '$mode'" >&2; exit 2; }
+done
+batches=${BATCHES:-1 2}
+for batch in $batches; do
+	[[ "$batch" =~ ^[12]$ ]] || { echo "BATCHES takes 1 and 2, not '$batch'" >&2; exit 2; }
 done
 sides=(ours tuned plain)
 [ "${NCDHW:-0}" = 1 ] && sides+=(ncdhw)
@@ -90,7 +95,7 @@ results=$(mktemp)
 trap 'rm -f "$results"' EXIT
 for ((r = 1; r <= rounds; r++)); do
 	for mode in $modes; do
-		for batch in 1 2; do
+		for batch in $batches; do
 			order=$(/usr/bin/python3 -c 'import random, sys; s = sys.argv[2:]; random.Random(sys.argv[1]).shuffle(s); print(*s)' \
 				"$r $mode $batch" "${sides[@]}")
 			echo "round $r, $mode batch $batch: $order" >&2
