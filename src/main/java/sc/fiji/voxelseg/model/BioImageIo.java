@@ -424,10 +424,14 @@ public final class BioImageIo {
 
 		/** The file {@code name} on disk, for a package in a folder; null in a zip. */
 		Path path(final String name) {
-			if (dir == null || name.contains("..") || name.startsWith("/")) return null;
-			final Path f = dir.resolve(name).normalize();
-			return f.startsWith(dir) && Files.isRegularFile(f) ? f : null;
+			return dir == null || name.contains("..") || name.startsWith("/") ? null : inside(dir, name);
 		}
+	}
+
+	/** The regular file {@code name} resolved in {@code dir}, or null if it is not one or lies outside. */
+	private static Path inside(final Path dir, final String name) {
+		final Path f = dir.resolve(name).normalize();
+		return f.startsWith(dir) && Files.isRegularFile(f) ? f : null;
 	}
 
 	/** Whether {@code p} is a bioimage.io package: an rdf.yaml, a folder holding one, or a zip holding one. */
@@ -477,8 +481,8 @@ public final class BioImageIo {
 			folder = dir;
 			files = n -> {
 				try {
-					final Path f = dir.resolve(n).normalize();
-					return f.startsWith(dir) && Files.isRegularFile(f) ? Files.readAllBytes(f) : null;
+					final Path f = inside(dir, n);
+					return f == null ? null : Files.readAllBytes(f);
 				}
 				catch (final IOException e) {
 					return null;

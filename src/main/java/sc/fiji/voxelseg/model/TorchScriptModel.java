@@ -31,19 +31,11 @@ public final class TorchScriptModel implements SegmentationModel {
 
 	private final Model model;
 	private final ModelDescription description;
-	private final ClassTable classes;
-	private final PreprocessingPlan plan;
-	private final int[] shape;
-	private final int divisor;
 	private final Path file;
 
 	private TorchScriptModel(final Model model, final ModelDescription description, final Path file) {
 		this.model = model;
 		this.description = description;
-		this.classes = description.classes();
-		this.plan = description.plan();
-		this.shape = description.shape();
-		this.divisor = description.divisor();
 		this.file = file;
 	}
 
@@ -95,22 +87,22 @@ public final class TorchScriptModel implements SegmentationModel {
 
 	@Override
 	public ClassTable classes() {
-		return classes;
+		return description.classes();
 	}
 
 	@Override
 	public PreprocessingPlan plan() {
-		return plan;
+		return description.plan();
 	}
 
 	@Override
 	public int[] inputShape() {
-		return shape.clone();
+		return description.shape().clone();
 	}
 
 	@Override
 	public int divisor() {
-		return divisor;
+		return description.divisor();
 	}
 
 	@Override
