@@ -1,6 +1,6 @@
 #!/usr/bin/python3
-"""An independent PNG decoder, standard library only (struct and zlib), as the oracle for
-VoxelSeg's PngEncoder.
+"""An independent PNG decoder, standard library only (struct and zlib), as the oracle for the
+PNG files of VoxelSeg's charts.
 
 Usage:
   png_oracle.py FILE [X,Y ...]   decodes FILE and prints a JSON object:

@@ -5,7 +5,6 @@ import java.util.ArrayList;
 import java.util.List;
 
 import ij.ImagePlus;
-import ij.process.ColorProcessor;
 
 import org.scijava.ItemIO;
 import org.scijava.app.StatusService;
@@ -19,7 +18,6 @@ import sc.fiji.voxelseg.image.Volume;
 import sc.fiji.voxelseg.infer.FeatureFigures;
 import sc.fiji.voxelseg.infer.FeatureProjection;
 import sc.fiji.voxelseg.report.LinePlot;
-import sc.fiji.voxelseg.report.Raster;
 
 /**
  * The feature-space picture: sampled voxel features of an encoder map projected on their first two
@@ -70,7 +68,7 @@ public class FeatureSpaceCommand extends ContextCommand {
 
 	@Override
 	public void run() {
-		final Raster r = Commands.call(() -> {
+		final java.awt.image.BufferedImage r = Commands.call(() -> {
 			final Volume img = ImagePlusBridge.toVolume(image), lab = ImagePlusBridge.toVolume(labels);
 			if (unlabeled_comparison && unlabeled == null) throw new IllegalArgumentException("choose the unlabeled image to compare with");
 			final Volume u = unlabeled_comparison ? ImagePlusBridge.toVolume(unlabeled) : null;
@@ -82,9 +80,7 @@ public class FeatureSpaceCommand extends ContextCommand {
 			});
 			return FeatureProjection.sideBySide(plots);
 		});
-		final int[] px = new int[r.width() * r.height()];
-		for (int y = 0; y < r.height(); y++) for (int x = 0; x < r.width(); x++) px[y * r.width() + x] = r.get(x, y);
-		picture = Commands.shown(new ImagePlus("feature space", new ColorProcessor(r.width(), r.height(), px)));
-		status.showStatus("Feature space: " + r.width() + "×" + r.height() + " picture");
+		picture = Commands.shown(new ImagePlus("feature space", r));
+		status.showStatus("Feature space: " + r.getWidth() + "×" + r.getHeight() + " picture");
 	}
 }

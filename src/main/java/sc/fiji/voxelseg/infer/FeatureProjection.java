@@ -1,5 +1,6 @@
 package sc.fiji.voxelseg.infer;
 
+import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.FloatBuffer;
 import java.nio.file.Path;
@@ -18,9 +19,8 @@ import sc.fiji.voxelseg.image.Volume;
 import sc.fiji.voxelseg.image.Voxels;
 import sc.fiji.voxelseg.model.BundleModel;
 import sc.fiji.voxelseg.preprocess.PreprocessingPlan;
+import sc.fiji.voxelseg.report.Charts;
 import sc.fiji.voxelseg.report.LinePlot;
-import sc.fiji.voxelseg.report.PngEncoder;
-import sc.fiji.voxelseg.report.Raster;
 
 /**
  * The feature-space picture of seed 000's Fig. 3: voxel vectors of one hidden feature map,
@@ -335,25 +335,13 @@ public final class FeatureProjection {
 
 	/** Writes the plots side by side into one PNG (atomically). */
 	public static void writeSideBySide(final Path png, final List<LinePlot> plots) throws IOException {
-		PngEncoder.write(sideBySide(plots), png);
+		Charts.writePng(sideBySide(plots), png);
 	}
 
 	/** The plots rendered next to each other, left to right, in one picture. */
-	public static Raster sideBySide(final List<LinePlot> plots) {
-		final List<Raster> rs = new ArrayList<>();
-		int w = 0, h = 0;
-		for (final LinePlot p : plots) {
-			final Raster r = p.render();
-			rs.add(r);
-			w += r.width();
-			h = Math.max(h, r.height());
-		}
-		final Raster all = new Raster(w, h);
-		int ox = 0;
-		for (final Raster r : rs) {
-			for (int y = 0; y < r.height(); y++) for (int x = 0; x < r.width(); x++) all.set(ox + x, y, r.get(x, y));
-			ox += r.width();
-		}
-		return all;
+	public static BufferedImage sideBySide(final List<LinePlot> plots) {
+		final List<BufferedImage> pictures = new ArrayList<>();
+		for (final LinePlot p : plots) pictures.add(p.render());
+		return Charts.sideBySide(pictures);
 	}
 }

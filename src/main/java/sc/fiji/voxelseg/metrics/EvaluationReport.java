@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Locale;
 
 import sc.fiji.voxelseg.report.BoxPlot;
+import sc.fiji.voxelseg.report.BoxStats;
 
 /**
  * Writes an evaluation: {@code cases.csv} (one row per case and class), {@code summary.csv} (mean
@@ -25,24 +26,42 @@ public final class EvaluationReport {
 		final MetricSummary summary = MetricSummary.of(cases);
 		MetricsCsv.writeCases(dir.resolve(CASES), cases);
 		MetricsCsv.writeSummary(dir.resolve(SUMMARY), summary);
-		final BoxPlot dice = new BoxPlot("Dice per organ (" + cases.size() + " cases)").yLabel("Dice").yRange(0, 1);
-		final BoxPlot hd95 = new BoxPlot("HD95 per organ (" + cases.size() + " cases, " + summary.convention().name().toLowerCase(
-			Locale.ROOT) + ")").yLabel("HD95 (mm)");
-		boolean anyHd = false;
+		dicePlot(cases).writePng(dir.resolve(DICE_PLOT));
+		final BoxPlot hd95 = hd95Plot(cases);
+		if (hd95 != null) hd95.writePng(dir.resolve(HD95_PLOT));
+		return summary;
+	}
+
+	/** The Dice of each class over the cases, one box per class, on 0..1. */
+	public static BoxPlot dicePlot(final List<CaseMetrics> cases) {
+		return plot(cases, "Dice per organ (" + cases.size() + " cases)", "Dice", ClassMetrics::dice).yRange(0, 1);
+	}
+
+	/** The HD95 of each class over the cases, or null when no case has a finite HD95. */
+	public static BoxPlot hd95Plot(final List<CaseMetrics> cases) {
+		final MetricSummary summary = MetricSummary.of(cases);
+		final BoxPlot p = plot(cases, "HD95 per organ (" + cases.size() + " cases, " + summary.convention().name().toLowerCase(
+			Locale.ROOT) + ")", "HD95 (mm)", ClassMetrics::hd95);
 		for (final MetricSummary.ClassSummary s : summary.classes()) {
-			final double[] d = new double[cases.size()], h = new double[cases.size()];
+			final BoxStats b = p.stats(s.className());
+			if (b != null) return p;
+		}
+		return null;
+	}
+
+	private static BoxPlot plot(final List<CaseMetrics> cases, final String title, final String label,
+		final java.util.function.ToDoubleFunction<ClassMetrics> metric)
+	{
+		final BoxPlot p = new BoxPlot(title).yLabel(label);
+		for (final MetricSummary.ClassSummary s : MetricSummary.of(cases).classes()) {
+			final double[] v = new double[cases.size()];
 			for (int i = 0; i < cases.size(); i++) {
 				final ClassMetrics m = cases.get(i).get(s.classIndex());
-				d[i] = m == null ? Double.NaN : m.dice();
-				h[i] = m == null ? Double.NaN : m.hd95();
-				anyHd |= Double.isFinite(h[i]);
+				v[i] = m == null ? Double.NaN : metric.applyAsDouble(m);
 			}
-			dice.add(s.className(), d);
-			hd95.add(s.className(), h);
+			p.add(s.className(), v);
 		}
-		dice.writePng(dir.resolve(DICE_PLOT));
-		if (anyHd) hd95.writePng(dir.resolve(HD95_PLOT));
-		return summary;
+		return p;
 	}
 
 	/** The summary as text lines: class, Dice, HD95 and ASSD as mean ± sd, undefined distances counted. */

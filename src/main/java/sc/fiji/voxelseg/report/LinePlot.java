@@ -1,24 +1,44 @@
 package sc.fiji.voxelseg.report;
 
+import java.awt.Graphics2D;
+import java.awt.geom.Ellipse2D;
+import java.awt.geom.Line2D;
+import java.awt.geom.Rectangle2D;
+import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 
+import org.jfree.chart.JFreeChart;
+import org.jfree.chart.axis.AxisLocation;
+import org.jfree.chart.axis.NumberAxis;
+import org.jfree.chart.axis.ValueAxis;
+import org.jfree.chart.plot.CrosshairState;
+import org.jfree.chart.plot.PlotOrientation;
+import org.jfree.chart.plot.PlotRenderingInfo;
+import org.jfree.chart.plot.XYPlot;
+import org.jfree.chart.renderer.xy.XYItemRendererState;
+import org.jfree.chart.renderer.xy.XYLineAndShapeRenderer;
+import org.jfree.chart.ui.RectangleEdge;
+import org.jfree.data.Range;
+import org.jfree.data.xy.XYDataset;
+import org.jfree.data.xy.XYSeries;
+import org.jfree.data.xy.XYSeriesCollection;
+
 /**
  * A line chart of named (x, y) series, each on the left y-axis or on an optional right y-axis
- * (for training curves: the loss on the left, the validation Dice, 0..1, on the right).
+ * (for training curves: the loss on the left, the validation Dice, 0..1, on the right), drawn
+ * with JFreeChart.
  * <p>
  * Points are joined in the order given. A point whose x or y is NaN or infinite is not drawn, and
  * neither are the segments to it, so missing values leave gaps; a valid point with no valid
  * neighbour is drawn as a marker so that it stays visible. Unless set with {@link #xRange}, the
  * x-axis spans the valid points exactly; unless set with {@link #yRange} / {@link #y2Range}, a
- * y-axis runs from the nice tick ({@link Ticks#covering}) at or below its smallest value to the
- * one at or above its largest, with 3 % of the span to spare (not across zero), and [0, 1] when
- * no series uses it. Ticks lie at 1, 2 or 5 × 10^k, with light grid lines at the x ticks and the
- * left axis's ticks. With two or more series a legend sits between the title and the plot; with
- * two y-axes, an axis title is drawn in its series' colour when that axis has only one series.
+ * y-axis covers its series (error bars included) with a little to spare. With two or more series
+ * a legend sits between the title and the plot; with two y-axes, an axis title is drawn in its
+ * series' colour when that axis has only one series.
  * </p>
  * <pre>
  * LinePlot p = new LinePlot("Training").xLabel("step").yLabel("loss").y2Label("Dice");
@@ -97,10 +117,6 @@ public final class LinePlot {
 			return this;
 		}
 
-		private double error(final int i) {
-			return errors == null || !Double.isFinite(errors[i]) ? 0 : Math.abs(errors[i]);
-		}
-
 		/** Whether the line is dashed (default false). */
 		public Series dashed(final boolean on) {
 			dashed = on;
@@ -110,11 +126,15 @@ public final class LinePlot {
 		private boolean valid(final int i) {
 			return Double.isFinite(x[i]) && Double.isFinite(y[i]);
 		}
+
+		private double error(final int i) {
+			return errors == null || !Double.isFinite(errors[i]) ? 0 : Math.abs(errors[i]);
+		}
 	}
 
 	private final String title;
 	private final List<Series> series = new ArrayList<>();
-	private int width = 800, height = 500, scale = 2;
+	private int width = 800, height = 500;
 	private String xLabel = "", yLabel = "", y2Label = "";
 	private double[] xRange, yRange, y2Range;
 
@@ -123,20 +143,24 @@ public final class LinePlot {
 		this.title = Objects.requireNonNull(title, "title");
 	}
 
-	/** Image size in pixels; 800×500 by default. */
+	/** Picture size in pixels; 800×500 by default. */
 	public LinePlot size(final int w, final int h) {
-		if (w < 100 || h < 80) throw new IllegalArgumentException("a line plot needs at least " +
-			"100×80 pixels, not " + w + "×" + h);
+		if (w < 200 || h < 150) throw new IllegalArgumentException("a line plot needs at least 200×150 pixels, not " + w + "×" + h);
 		width = w;
 		height = h;
 		return this;
 	}
 
-	/** Integer magnification of the 5×8 pixel font, ticks, spacing and markers; 2 by default. */
-	public LinePlot scale(final int s) {
-		if (s < 1 || s > 8) throw new IllegalArgumentException("scale must be 1..8, not " + s);
-		scale = s;
-		return this;
+	public int width() {
+		return width;
+	}
+
+	public int height() {
+		return height;
+	}
+
+	public String title() {
+		return title;
 	}
 
 	public LinePlot xLabel(final String label) {
@@ -174,9 +198,8 @@ public final class LinePlot {
 	}
 
 	private static double[] range(final double min, final double max, final String axis) {
-		if (!Double.isFinite(min) || !Double.isFinite(max) || !(max > min))
-			throw new IllegalArgumentException("the " + axis + "-axis range needs finite min < max, not [" +
-				min + ", " + max + "]");
+		if (!Double.isFinite(min) || !Double.isFinite(max) || !(max > min)) throw new IllegalArgumentException("the " + axis +
+			"-axis range needs finite min < max, not [" + min + ", " + max + "]");
 		return new double[] { min, max };
 	}
 
@@ -186,17 +209,15 @@ public final class LinePlot {
 	 */
 	public Series series(final String name, final double[] x, final double[] y) {
 		Objects.requireNonNull(name, "name");
-		if (x.length != y.length) throw new IllegalArgumentException("series '" + name + "' has " +
-			x.length + " x values but " + y.length + " y values");
+		if (x.length != y.length) throw new IllegalArgumentException("series '" + name + "' has " + x.length + " x values but " +
+			y.length + " y values");
 		final Series s = new Series(name, x.clone(), y.clone());
 		series.add(s);
 		return s;
 	}
 
 	/** As {@link #series(String, double[], double[])}; null elements count as NaN (gaps). */
-	public Series series(final String name, final List<? extends Number> x,
-		final List<? extends Number> y)
-	{
+	public Series series(final String name, final List<? extends Number> x, final List<? extends Number> y) {
 		return series(name, doubles(x), doubles(y));
 	}
 
@@ -209,231 +230,174 @@ public final class LinePlot {
 		return d;
 	}
 
-	/** Draws the chart. */
-	public Raster render() {
-		final Layout l = layout();
-		final Frame f = l.frame;
-		final Raster r = new Raster(width, height, Style.BACKGROUND);
-		final int s = scale;
-
-		f.drawHorizontalGrid(r, l.yTicks);
-		for (final double t : l.xTicks) {
-			final int x = (int) Math.round(f.px(t));
-			if (x > f.left && x < f.right()) r.line(x, f.top + 1, x, f.bottom() - 1, Style.GRID);
+	/**
+	 * The chart as a JFreeChart (series k is dataset k with renderer k; the right y-axis, when
+	 * drawn, is range axis 1), for callers that show it in a window or change it further.
+	 *
+	 * @throws IllegalArgumentException when there is nothing to draw
+	 */
+	public JFreeChart chart() {
+		if (series.isEmpty()) throw new IllegalArgumentException("line plot '" + title + "' has no series to draw");
+		boolean any = false;
+		for (final Series s : series) for (int i = 0; i < s.x.length && !any; i++) any = s.valid(i);
+		if (!any) {
+			final List<String> names = new ArrayList<>();
+			for (final Series s : series) names.add(s.name);
+			throw new IllegalArgumentException("line plot '" + title + "' has no point with finite x and y in any of its series " +
+				names);
 		}
-
-		r.clip(f.left, f.top, f.width, f.height);
-		for (int k = 0; k < series.size(); k++)
-			drawSeries(r, f, series.get(k), colour(k));
-		r.unclip();
-
-		f.drawBox(r);
-		final int th = Raster.textHeight(s), tick = Style.tick(s), pad = Style.pad(s);
-		final double xStep = Frame.step(l.xTicks, f.x1 - f.x0);
-		for (final double t : l.xTicks) {
-			final int x = (int) Math.round(f.px(t));
-			r.line(x, f.bottom() + 1, x, f.bottom() + tick, Style.AXIS);
-			Frame.centredText(r, x, f.bottom() + tick + 2 * s + 1, Ticks.label(t, xStep), s, Style.TEXT);
+		final boolean right = y2Range != null || series.stream().anyMatch(s -> s.axis == Axis.RIGHT);
+		final NumberAxis xAxis = new NumberAxis(xLabel);
+		xAxis.setAutoRangeIncludesZero(false);
+		// spanning the points exactly, unless markers or error bars would be cut in half at the edges
+		final double xMargin = series.stream().anyMatch(s -> s.markers || !s.lines || s.errors != null) ? 0.02 : 0;
+		xAxis.setLowerMargin(xMargin);
+		xAxis.setUpperMargin(xMargin);
+		if (xRange != null) xAxis.setRange(xRange[0], xRange[1]);
+		final NumberAxis yAxis = valueAxis(yLabel, yRange);
+		final XYPlot plot = new XYPlot(null, xAxis, yAxis, null);
+		plot.setOrientation(PlotOrientation.VERTICAL);
+		if (right) {
+			plot.setRangeAxis(1, valueAxis(y2Label, y2Range));
+			plot.setRangeAxisLocation(1, AxisLocation.BOTTOM_OR_RIGHT);
 		}
-		if (!xLabel.isEmpty()) Frame.centredText(r, f.left + f.width / 2, height - pad - th, xLabel, s,
-			Style.TEXT);
-		f.drawYAxis(r, l.yTicks, false, s, yLabel, pad, axisTitleColour(Axis.LEFT, l.right));
-		if (l.right) f.drawYAxis(r, l.y2Ticks, true, s, y2Label, width - pad - th, axisTitleColour(
-			Axis.RIGHT, true));
-
-		int y = pad;
-		if (!title.isEmpty()) {
-			Frame.centredText(r, width / 2, y, title, s, Style.TEXT);
-			y += th + pad;
+		for (int k = 0; k < series.size(); k++) {
+			final Series s = series.get(k);
+			plot.setDataset(k, dataset(s));
+			plot.setRenderer(k, new SeriesRenderer(s, colourOf(k)));
+			plot.mapDatasetToRangeAxis(k, s.axis == Axis.RIGHT ? 1 : 0);
 		}
-		if (!l.legend.isEmpty()) l.legend.draw(r, width / 2, y, width - 2 * pad);
-		return r;
+		final JFreeChart chart = new JFreeChart(title.isEmpty() ? null : title, null, plot, series.size() > 1);
+		Charts.style(chart);
+		// after the theme, which resets the renderers' paints, strokes and shapes
+		for (int k = 0; k < series.size(); k++) ((SeriesRenderer) plot.getRenderer(k)).configure();
+		plot.setDomainGridlinesVisible(true);
+		plot.setRangeGridlinesVisible(true);
+		if (right) {
+			yAxis.setLabelPaint(Charts.awt(axisTitleColour(Axis.LEFT)));
+			plot.getRangeAxis(1).setLabelPaint(Charts.awt(axisTitleColour(Axis.RIGHT)));
+		}
+		return chart;
+	}
+
+	private static NumberAxis valueAxis(final String label, final double[] fixed) {
+		final NumberAxis a = new NumberAxis(label);
+		a.setAutoRangeIncludesZero(false);
+		a.setLowerMargin(0.03);
+		a.setUpperMargin(0.03);
+		if (fixed != null) a.setRange(fixed[0], fixed[1]);
+		return a;
+	}
+
+	/** Series {@code s} with its invalid points as NaN (gaps), at the last valid x so that the x-axis is unaffected. */
+	private static XYSeriesCollection dataset(final Series s) {
+		final XYSeries xy = new XYSeries(s.name, false, true);
+		double lastX = Double.NaN;
+		for (int i = 0; i < s.x.length; i++) if (s.valid(i)) {
+			lastX = s.x[i];
+			break;
+		}
+		for (int i = 0; i < s.x.length; i++) {
+			if (s.valid(i)) {
+				lastX = s.x[i];
+				xy.add(s.x[i], s.y[i], false);
+			}
+			else xy.add(lastX, Double.NaN, false);
+		}
+		return new XYSeriesCollection(xy);
+	}
+
+	/** Renders the chart into a {@link #width}×{@link #height} RGB picture. */
+	public BufferedImage render() {
+		return Charts.draw(chart(), width, height, null);
 	}
 
 	/** Renders the chart and writes it as a PNG file, atomically. */
 	public void writePng(final Path png) throws IOException {
-		PngEncoder.write(render(), png);
+		Charts.writePng(render(), png);
 	}
 
-	private int colour(final int k) {
-		final Series se = series.get(k);
-		return se.colour != null ? se.colour : Style.colour(k);
+	private int colourOf(final int k) {
+		final Series s = series.get(k);
+		return s.colour != null ? s.colour : Charts.colour(k);
 	}
 
 	/** With two y-axes, an axis with a single series has its title in that series's colour. */
-	private int axisTitleColour(final Axis axis, final boolean twoAxes) {
-		if (!twoAxes) return Style.TEXT;
+	private int axisTitleColour(final Axis axis) {
 		int found = -1;
 		for (int k = 0; k < series.size(); k++) {
 			if (series.get(k).axis != axis) continue;
-			if (found >= 0) return Style.TEXT;
+			if (found >= 0) return Charts.TEXT.getRGB();
 			found = k;
 		}
-		return found >= 0 ? colour(found) : Style.TEXT;
-	}
-
-	private void drawSeries(final Raster r, final Frame f, final Series se, final int colour) {
-		final boolean right = se.axis == Axis.RIGHT;
-		final int lw = se.lineWidth;
-		final int n = se.x.length;
-		final int markerSize = Math.max(3, lw + 2 * scale + 1);
-		for (int i = 0; se.lines && i + 1 < n; i++) {
-			if (!se.valid(i) || !se.valid(i + 1)) continue;
-			final double[] c = Clip.segment(f.px(se.x[i]), right ? f.py2(se.y[i]) : f.py(se.y[i]), f.px(
-				se.x[i + 1]), right ? f.py2(se.y[i + 1]) : f.py(se.y[i + 1]), f.left - lw, f.top - lw, f
-					.right() + lw, f.bottom() + lw);
-			if (c == null) continue;
-			final int x0 = (int) Math.round(c[0]), y0 = (int) Math.round(c[1]);
-			final int x1 = (int) Math.round(c[2]), y1 = (int) Math.round(c[3]);
-			if (se.dashed) r.dashedLine(x0, y0, x1, y1, lw, 6 * scale, 4 * scale, colour);
-			else r.line(x0, y0, x1, y1, lw, colour);
-		}
-		for (int i = 0; i < n && se.errors != null; i++) {
-			if (!se.valid(i) || se.error(i) == 0) continue;
-			final int px = (int) Math.round(f.px(se.x[i])), cap = 2 * scale + lw;
-			final double lo = se.y[i] - se.error(i), hi = se.y[i] + se.error(i);
-			final int y0 = (int) Math.round(right ? f.py2(lo) : f.py(lo)), y1 = (int) Math.round(right ? f.py2(hi) : f.py(hi));
-			r.line(px, y0, px, y1, Math.max(1, lw / 2), colour);
-			r.line(px - cap, y0, px + cap, y0, Math.max(1, lw / 2), colour);
-			r.line(px - cap, y1, px + cap, y1, Math.max(1, lw / 2), colour);
-		}
-		for (int i = 0; i < n; i++) {
-			if (!se.valid(i)) continue;
-			final boolean isolated = (i == 0 || !se.valid(i - 1)) && (i == n - 1 || !se.valid(i + 1));
-			if (!se.markers && !isolated) continue;
-			final double px = f.px(se.x[i]), py = right ? f.py2(se.y[i]) : f.py(se.y[i]);
-			if (px < f.left - markerSize || px > f.right() + markerSize || py < f.top - markerSize ||
-				py > f.bottom() + markerSize) continue;
-			r.marker((int) Math.round(px), (int) Math.round(py), Raster.Marker.CIRCLE, markerSize,
-				colour);
-		}
-	}
-
-	/** The plot area and axis ranges {@link #render} uses. */
-	Frame frame() {
-		return layout().frame;
-	}
-
-	private static final class Layout {
-
-		Frame frame;
-		double[] xTicks, yTicks, y2Ticks;
-		boolean right;
-		Legend legend;
-	}
-
-	private Layout layout() {
-		if (series.isEmpty()) throw new IllegalArgumentException("line plot '" + title +
-			"' has no series to draw");
-		final double[] xr = { Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY };
-		final double[] yr = xr.clone(), y2r = xr.clone();
-		for (final Series se : series)
-			for (int i = 0; i < se.x.length; i++) {
-				if (!se.valid(i)) continue;
-				extend(xr, se.x[i]);
-				extend(se.axis == Axis.RIGHT ? y2r : yr, se.y[i] - se.error(i));
-				extend(se.axis == Axis.RIGHT ? y2r : yr, se.y[i] + se.error(i));
-			}
-		if (!(xr[0] <= xr[1])) throw new IllegalArgumentException("line plot '" + title +
-			"' has no point with finite x and y in any of its series " + names());
-
-		final Layout l = new Layout();
-		final int s = scale, pad = Style.pad(s), tick = Style.tick(s), th = Raster.textHeight(s);
-		l.right = y2Range != null || series.stream().anyMatch(se -> se.axis == Axis.RIGHT);
-
-		final List<Legend.Entry> entries = new ArrayList<>();
-		if (series.size() > 1) for (int k = 0; k < series.size(); k++) {
-			final Series se = series.get(k);
-			entries.add(new Legend.Entry(se.name, colour(k), false, se.lineWidth, se.markers,
-				se.dashed));
-		}
-		l.legend = new Legend(entries, s);
-
-		int top = pad;
-		if (!title.isEmpty()) top += th + pad;
-		if (!l.legend.isEmpty()) top += l.legend.height(width - 2 * pad) + pad + s;
-		top += th / 2; // room for the top tick label, centred on the top row
-		final int bottomMargin = pad + (xLabel.isEmpty() ? 0 : th + pad) + th + tick + 2 * s + 1;
-		final int plotH = height - top - bottomMargin;
-		if (plotH < 4 * th) throw new IllegalArgumentException("line plot '" + title + "': " + width +
-			"×" + height + " pixels leave no room for the plot at scale " + s);
-
-		final int yIntervals = Math.max(2, Math.min(10, plotH / (3 * th)));
-		final double[] yLim = yRange != null ? yRange : margins(padded(yr, 0, 1));
-		l.yTicks = yRange != null ? Ticks.within(yLim[0], yLim[1], yIntervals) : Ticks.covering(yLim[0],
-			yLim[1], yIntervals);
-		final double y0 = yRange != null ? yRange[0] : l.yTicks[0];
-		final double y1 = yRange != null ? yRange[1] : l.yTicks[l.yTicks.length - 1];
-		double y20 = Double.NaN, y21 = Double.NaN;
-		int rightMargin;
-		if (l.right) {
-			final double[] y2Lim = y2Range != null ? y2Range : margins(padded(y2r, 0, 1));
-			l.y2Ticks = y2Range != null ? Ticks.within(y2Lim[0], y2Lim[1], yIntervals) : Ticks.covering(
-				y2Lim[0], y2Lim[1], yIntervals);
-			y20 = y2Range != null ? y2Range[0] : l.y2Ticks[0];
-			y21 = y2Range != null ? y2Range[1] : l.y2Ticks[l.y2Ticks.length - 1];
-			rightMargin = pad + (y2Label.isEmpty() ? 0 : th + pad) + Frame.labelWidth(l.y2Ticks, y21 - y20,
-				s) + tick + s + 1;
-		}
-		else rightMargin = 2 * pad;
-		final int leftMargin = pad + (yLabel.isEmpty() ? 0 : th + pad) + Frame.labelWidth(l.yTicks, y1 -
-			y0, s) + tick + s + 1;
-		final int plotW = width - leftMargin - rightMargin;
-		if (plotW < 8 * th) throw new IllegalArgumentException("line plot '" + title + "': " + width +
-			"×" + height + " pixels leave no room for the plot at scale " + s);
-
-		final double[] xLim = xRange != null ? xRange : padded(xr, 0, 1);
-		// As many x ticks as fit with at least three character widths between their labels, and
-		// at least two of them where that is possible.
-		final double xSpan = xLim[1] - xLim[0];
-		double[] xt = null;
-		for (int intervals = Math.max(1, Math.min(10, plotW / (4 * th))); intervals >= 1; intervals--) {
-			final double[] t = Ticks.within(xLim[0], xLim[1], intervals);
-			final double spacing = plotW * Frame.step(t, xSpan) / xSpan;
-			if (t.length >= 2 && spacing >= Frame.labelWidth(t, xSpan, s) + 3 * BitmapFont.ADVANCE *
-				s)
-			{
-				xt = t;
-				break;
-			}
-		}
-		if (xt == null) xt = Ticks.within(xLim[0], xLim[1], 1);
-		l.xTicks = xt;
-		l.frame = new Frame(leftMargin, top, plotW, plotH, xLim[0], xLim[1], y0, y1, y20, y21);
-		return l;
-	}
-
-	private List<String> names() {
-		final List<String> n = new ArrayList<>();
-		for (final Series se : series)
-			n.add(se.name);
-		return n;
-	}
-
-	private static void extend(final double[] r, final double v) {
-		r[0] = Math.min(r[0], v);
-		r[1] = Math.max(r[1], v);
+		return found >= 0 ? colourOf(found) : Charts.TEXT.getRGB();
 	}
 
 	/**
-	 * [r0, r1] widened by 3 % of its span on both sides, so that the extreme values do not lie on
-	 * the frame, but not across zero.
+	 * One series: its colour, width and dash; a disc at every point with markers, and at a valid
+	 * point without valid neighbours always; error bars with caps under the line.
 	 */
-	static double[] margins(final double[] r) {
-		final double d = 0.03 * (r[1] - r[0]);
-		final double lo = r[0] >= 0 && r[0] - d < 0 ? 0 : r[0] - d;
-		final double hi = r[1] <= 0 && r[1] + d > 0 ? 0 : r[1] + d;
-		return new double[] { lo, hi };
-	}
+	private static final class SeriesRenderer extends XYLineAndShapeRenderer {
 
-	/**
-	 * The range [r0, r1] widened when it is a single value; [empty0, empty1] when it is empty (no
-	 * valid point on that axis).
-	 */
-	private static double[] padded(final double[] r, final double empty0, final double empty1) {
-		if (!(r[0] <= r[1])) return new double[] { empty0, empty1 };
-		if (r[0] < r[1]) return r.clone();
-		final double d = r[0] == 0 ? 1 : Math.abs(r[0]) * 0.1;
-		return new double[] { r[0] - d, r[1] + d };
+		private static final long serialVersionUID = 1L;
+
+		private final transient Series s;
+		private final int argb;
+
+		SeriesRenderer(final Series s, final int argb) {
+			super(s.lines, true);
+			this.s = s;
+			this.argb = argb;
+			configure();
+		}
+
+		void configure() {
+			setSeriesPaint(0, Charts.awt(argb));
+			setSeriesStroke(0, Charts.stroke(s.lineWidth, s.dashed));
+			final double r = s.lineWidth + 1.5;
+			setSeriesShape(0, new Ellipse2D.Double(-r, -r, 2 * r, 2 * r));
+			setDrawSeriesLineAsPath(false);
+			setDefaultShapesFilled(true);
+		}
+
+		private boolean isolated(final int i) {
+			return s.valid(i) && (i == 0 || !s.valid(i - 1)) && (i + 1 == s.x.length || !s.valid(i + 1));
+		}
+
+		@Override
+		public boolean getItemShapeVisible(final int row, final int item) {
+			return s.valid(item) && (s.markers || !s.lines || isolated(item));
+		}
+
+		@Override
+		public Range findRangeBounds(final XYDataset dataset) {
+			double lo = Double.POSITIVE_INFINITY, hi = Double.NEGATIVE_INFINITY;
+			for (int i = 0; i < s.y.length; i++) {
+				if (!s.valid(i)) continue;
+				lo = Math.min(lo, s.y[i] - s.error(i));
+				hi = Math.max(hi, s.y[i] + s.error(i));
+			}
+			return lo <= hi ? new Range(lo, hi) : null;
+		}
+
+		@Override
+		public void drawItem(final Graphics2D g2, final XYItemRendererState state, final Rectangle2D dataArea,
+			final PlotRenderingInfo info, final XYPlot plot, final ValueAxis domainAxis, final ValueAxis rangeAxis,
+			final XYDataset dataset, final int series, final int item, final CrosshairState crosshairState, final int pass)
+		{
+			if (pass == 0 && s.valid(item) && s.error(item) > 0) {
+				final RectangleEdge xe = plot.getDomainAxisEdge(), ye = plot.getRangeAxisEdge();
+				final double px = domainAxis.valueToJava2D(s.x[item], dataArea, xe);
+				final double lo = rangeAxis.valueToJava2D(s.y[item] - s.error(item), dataArea, ye);
+				final double hi = rangeAxis.valueToJava2D(s.y[item] + s.error(item), dataArea, ye);
+				final double cap = 2 + s.lineWidth;
+				g2.setPaint(getSeriesPaint(0));
+				g2.setStroke(Charts.stroke(Math.max(1, s.lineWidth / 2f), false));
+				g2.draw(new Line2D.Double(px, lo, px, hi));
+				g2.draw(new Line2D.Double(px - cap, lo, px + cap, lo));
+				g2.draw(new Line2D.Double(px - cap, hi, px + cap, hi));
+			}
+			super.drawItem(g2, state, dataArea, info, plot, domainAxis, rangeAxis, dataset, series, item, crosshairState, pass);
+		}
 	}
 }

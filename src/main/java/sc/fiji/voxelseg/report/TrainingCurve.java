@@ -14,7 +14,13 @@ import java.util.Objects;
 public final class TrainingCurve {
 
 	/** The colours of the loss and Dice curves. */
-	static final int LOSS = Style.colour(0), DICE = Style.colour(1);
+	static final int LOSS = Charts.colour(0), DICE = Charts.colour(1);
+
+	/** The raw training loss: the loss colour, faint, so that the moving mean over it reads clearly. */
+	static final int RAW_LOSS = 0x60000000 | (LOSS & 0xffffff);
+
+	/** With at least this many loss values a moving mean is drawn over them. */
+	static final int SMOOTH_FROM = 20;
 
 	private TrainingCurve() {}
 
@@ -35,7 +41,7 @@ public final class TrainingCurve {
 			"a training curve needs loss or validation Dice values; both lists are empty");
 		final LinePlot p = new LinePlot("Training").xLabel("step").yLabel("loss").y2Label(
 			"validation Dice").y2Range(0, 1);
-		if (!steps.isEmpty()) p.series("training loss", steps, loss).lineWidth(1).colour(LOSS);
+		loss(p, steps, loss);
 		if (!valSteps.isEmpty()) p.series("validation Dice", valSteps, valDice).axis(
 			LinePlot.Axis.RIGHT).markers(true).colour(DICE);
 		return p;
@@ -57,9 +63,51 @@ public final class TrainingCurve {
 		if (steps.isEmpty() && valSteps.isEmpty()) throw new IllegalArgumentException(
 			"a training curve needs loss or held-out loss values; both lists are empty");
 		final LinePlot p = new LinePlot("Training").xLabel("step").yLabel("loss");
-		if (!steps.isEmpty()) p.series("training loss", steps, loss).lineWidth(1).colour(LOSS);
+		loss(p, steps, loss);
 		if (!valSteps.isEmpty()) p.series("held-out loss", valSteps, valLoss).markers(true).colour(DICE);
 		return p;
+	}
+
+	/**
+	 * The training loss, and with {@link #SMOOTH_FROM} values or more, faint, under its moving
+	 * mean over {@link #window} steps.
+	 */
+	private static void loss(final LinePlot p, final List<? extends Number> steps, final List<? extends Number> loss) {
+		if (steps.isEmpty()) return;
+		if (steps.size() < SMOOTH_FROM) {
+			p.series("training loss", steps, loss).lineWidth(1).colour(LOSS);
+			return;
+		}
+		final int w = window(steps.size());
+		p.series("training loss", steps, loss).lineWidth(1).colour(RAW_LOSS);
+		p.series("mean of " + w + " steps", LinePlot.doubles(steps), movingMean(LinePlot.doubles(loss), w)).colour(LOSS);
+	}
+
+	/** The moving mean's window for {@code n} values: a fiftieth of them, at least 5. */
+	static int window(final int n) {
+		return Math.max(5, n / 50);
+	}
+
+	/**
+	 * The mean of the finite values among {@code v[i-w+1..i]} at each {@code i} (fewer at the
+	 * start), NaN where there is none or where {@code v[i]} itself is not finite.
+	 */
+	static double[] movingMean(final double[] v, final int w) {
+		final double[] m = new double[v.length];
+		double sum = 0;
+		int count = 0;
+		for (int i = 0; i < v.length; i++) {
+			if (Double.isFinite(v[i])) {
+				sum += v[i];
+				count++;
+			}
+			if (i >= w && Double.isFinite(v[i - w])) {
+				sum -= v[i - w];
+				count--;
+			}
+			m[i] = Double.isFinite(v[i]) && count > 0 ? sum / count : Double.NaN;
+		}
+		return m;
 	}
 
 	/** Renders the training curve and writes it to {@code png} atomically. */

@@ -1,5 +1,6 @@
 package sc.fiji.voxelseg.report;
 
+import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -32,25 +33,23 @@ final class PngOracle {
 		return Python.json("png_oracle.py", args.toArray(new String[0])).getAsJsonObject();
 	}
 
-	/** The raw pixel bytes the PNG of {@code r} must decode to: R, G, B (and A) per pixel. */
-	static byte[] rawBytes(final Raster r, final boolean alpha) {
-		final int[] px = r.pixels();
-		final int ch = alpha ? 4 : 3;
-		final byte[] b = new byte[px.length * ch];
+	/** The raw pixel bytes the PNG of an RGB picture must decode to: R, G, B per pixel, rows top to bottom. */
+	static byte[] rawBytes(final BufferedImage img) {
+		final int w = img.getWidth(), h = img.getHeight();
+		final int[] px = img.getRGB(0, 0, w, h, null, 0, w);
+		final byte[] b = new byte[px.length * 3];
 		for (int i = 0; i < px.length; i++) {
-			b[i * ch] = (byte) (px[i] >> 16);
-			b[i * ch + 1] = (byte) (px[i] >> 8);
-			b[i * ch + 2] = (byte) px[i];
-			if (alpha) b[i * ch + 3] = (byte) (px[i] >>> 24);
+			b[i * 3] = (byte) (px[i] >> 16);
+			b[i * 3 + 1] = (byte) (px[i] >> 8);
+			b[i * 3 + 2] = (byte) px[i];
 		}
 		return b;
 	}
 
 	/** Hex SHA-256 of {@link #rawBytes}, to compare with the oracle's {@code sha256}. */
-	static String sha256(final Raster r, final boolean alpha) {
+	static String sha256(final BufferedImage img) {
 		try {
-			return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(rawBytes(r,
-				alpha)));
+			return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(rawBytes(img)));
 		}
 		catch (final NoSuchAlgorithmException e) {
 			throw new AssertionError(e);

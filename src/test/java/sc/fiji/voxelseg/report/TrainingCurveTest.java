@@ -1,6 +1,9 @@
 package sc.fiji.voxelseg.report;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -16,21 +19,16 @@ import com.google.gson.JsonObject;
 
 /**
  * {@link TrainingCurve}: the Dice curve lies on the right axis fixed to 0..1 and the loss on the
- * left axis, checked at the pixels the chart's own mapping gives; the written file against
- * {@code src/test/python/png_oracle.py}, a standard-library PNG decoder.
+ * left axis, checked at the pixels the chart's own axes give; the moving mean against values
+ * worked by hand; the written file against {@code src/test/python/png_oracle.py}, a
+ * standard-library PNG decoder.
  */
 class TrainingCurveTest {
 
 	@TempDir
 	Path tmp;
 
-	private static boolean near(final Raster r, final double px, final double py, final int colour) {
-		final int cx = (int) Math.round(px), cy = (int) Math.round(py);
-		for (int y = cy - 1; y <= cy + 1; y++)
-			for (int x = cx - 1; x <= cx + 1; x++)
-				if (r.get(x, y) == colour) return true;
-		return false;
-	}
+	private static final int DICE = TrainingCurve.DICE & 0xffffff, LOSS = TrainingCurve.LOSS & 0xffffff;
 
 	@Test
 	void lossLeftDiceRight() throws Exception {
@@ -42,57 +40,67 @@ class TrainingCurveTest {
 		final List<Double> valSteps = List.of(250.0, 500.0, 750.0, 1000.0);
 		final List<Double> dice = Arrays.asList(0.3, null, 0.7, 0.8);
 		final LinePlot p = TrainingCurve.plot(steps, loss, valSteps, dice);
-		final Frame f = p.frame();
-		assertEquals(0, f.y20);
-		assertEquals(1, f.y21);
-		assertEquals(0, f.y0);
-		assertTrue(f.y1 >= 2, "loss axis up to " + f.y1);
-		assertEquals(0, f.x0);
-		assertEquals(1000, f.x1);
-		final Raster r = p.render();
-		assertTrue(near(r, f.px(250), f.py2(0.3), TrainingCurve.DICE));
-		assertTrue(near(r, f.px(750), f.py2(0.7), TrainingCurve.DICE));
-		assertTrue(near(r, f.px(300), f.py(2 * Math.exp(-1)), TrainingCurve.LOSS));
+		final Drawn d = Drawn.of(p);
+		assertEquals(0, d.xy().getRangeAxis(1).getLowerBound());
+		assertEquals(1, d.xy().getRangeAxis(1).getUpperBound());
+		assertTrue(d.xy().getRangeAxis(0).getUpperBound() >= 2, "loss axis " + d.xy().getRangeAxis(0).getRange());
+		assertEquals(0, d.xy().getDomainAxis().getLowerBound(), 30);
+		assertEquals(1000, d.xy().getDomainAxis().getUpperBound(), 30);
+		assertTrue(d.near(d.px(250), d.py(0.3, 1), 1, DICE));
+		assertTrue(d.near(d.px(750), d.py(0.7, 1), 1, DICE));
+		// 101 loss values: the raw curve faint, its moving mean over 5 steps in the loss colour
+		assertEquals(List.of("training loss", "mean of 5 steps", "validation Dice"), names(p));
+		assertTrue(d.near(d.px(300), d.py(2 * Math.exp(-1)), 2, LOSS));
 		// the null Dice at step 500 leaves a gap: nothing between the markers at 250 and 750
-		final int y500 = (int) Math.round(f.py2(0.5));
-		for (int x = (int) Math.round(f.px(400)); x <= f.px(600); x++)
-			for (int y = y500 - 30; y <= y500 + 30; y++)
-				assertTrue(r.get(x, y) != TrainingCurve.DICE, "pixel " + x + "," + y);
+		assertFalse(d.has(d.px(400), d.py(0.3, 1), d.px(600), d.py(0.7, 1), DICE));
 
 		final Path png = tmp.resolve("training.png");
 		TrainingCurve.write(png, steps, loss, valSteps, dice);
 		final JsonObject o = PngOracle.decode(png);
 		assertEquals(800, o.get("width").getAsInt());
 		assertEquals(500, o.get("height").getAsInt());
-		assertEquals(PngOracle.sha256(r, false), o.get("sha256").getAsString());
+		assertEquals(PngOracle.sha256(p.render()), o.get("sha256").getAsString());
+	}
+
+	private static List<String> names(final LinePlot p) {
+		final List<String> n = new ArrayList<>();
+		final org.jfree.chart.plot.XYPlot plot = p.chart().getXYPlot();
+		for (int k = 0; k < plot.getDatasetCount(); k++) n.add(plot.getDataset(k).getSeriesKey(0).toString());
+		return n;
+	}
+
+	/** The moving mean, worked by hand: window 3 over 1, 2, 3, NaN, 5, 6. */
+	@Test
+	void movingMean() {
+		assertArrayEquals(new double[] { 1, 1.5, 2, Double.NaN, 4, 5.5 }, TrainingCurve.movingMean(new double[] { 1, 2, 3,
+			Double.NaN, 5, 6 }, 3), 1e-12);
+		assertEquals(5, TrainingCurve.window(20));
+		assertEquals(20, TrainingCurve.window(1000));
+		// fewer than 20 values: the loss alone, no mean
+		assertEquals(List.of("training loss"), names(TrainingCurve.plot(List.of(0, 1, 2), List.of(1.0, 0.5, 0.4), List.of(),
+			List.of())));
 	}
 
 	/** Before the first validation there is only loss; a run may also have only Dice. */
 	@Test
 	void eitherCurveAlone() {
-		final LinePlot lossOnly = TrainingCurve.plot(List.of(0, 1, 2), List.of(1.0, 0.5, 0.4), List
-			.of(), List.of());
-		assertEquals(1, lossOnly.frame().y21);
-		lossOnly.render();
+		final LinePlot lossOnly = TrainingCurve.plot(List.of(0, 1, 2), List.of(1.0, 0.5, 0.4), List.of(), List.of());
+		assertEquals(1, lossOnly.chart().getXYPlot().getRangeAxis(1).getUpperBound());
+		assertNull(lossOnly.chart().getLegend());
 		final LinePlot diceOnly = TrainingCurve.plot(List.of(), List.of(), List.of(100), List.of(0.5));
-		final Frame f = diceOnly.frame();
-		final Raster r = diceOnly.render();
-		assertTrue(near(r, f.px(100), f.py2(0.5), TrainingCurve.DICE), "single Dice marker");
+		final Drawn d = Drawn.of(diceOnly);
+		assertTrue(d.near(d.px(100), d.py(0.5, 1), 1, DICE), "single Dice marker");
 	}
 
 	@Test
 	void badInputIsRefused() {
-		IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-			() -> TrainingCurve.plot(List.of(), List.of(), List.of(), List.of()));
-		assertEquals("a training curve needs loss or validation Dice values; both lists are empty", e
-			.getMessage());
-		e = assertThrows(IllegalArgumentException.class, () -> TrainingCurve.plot(List.of(1, 2), List
-			.of(0.5), List.of(), List.of()));
-		assertEquals("a training curve needs one loss value per step, not 1 for 2 steps", e
-			.getMessage());
-		e = assertThrows(IllegalArgumentException.class, () -> TrainingCurve.plot(List.of(), List.of(),
-			List.of(1), List.of(0.5, 0.6)));
-		assertEquals("a training curve needs one validation Dice per validation step, not 2 for 1 " +
-			"steps", e.getMessage());
+		IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> TrainingCurve.plot(List.of(), List.of(), List
+			.of(), List.of()));
+		assertEquals("a training curve needs loss or validation Dice values; both lists are empty", e.getMessage());
+		e = assertThrows(IllegalArgumentException.class, () -> TrainingCurve.plot(List.of(1, 2), List.of(0.5), List.of(), List.of()));
+		assertEquals("a training curve needs one loss value per step, not 1 for 2 steps", e.getMessage());
+		e = assertThrows(IllegalArgumentException.class, () -> TrainingCurve.plot(List.of(), List.of(), List.of(1), List.of(0.5,
+			0.6)));
+		assertEquals("a training curve needs one validation Dice per validation step, not 2 for 1 steps", e.getMessage());
 	}
 }
