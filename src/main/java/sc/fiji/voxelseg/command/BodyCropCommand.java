@@ -29,8 +29,10 @@ public class BodyCropCommand implements Command {
 
 	@Override
 	public void run() {
-		final Volume v = ImagePlusBridge.toVolume(image);
-		final Volume r = Crops.crop(v, Crops.foregroundBox(v, threshold_hu, margin), threshold_hu);
+		final Volume r = Commands.call(() -> {
+			final Volume v = ImagePlusBridge.toVolume(image);
+			return Crops.crop(v, Crops.foregroundBox(v, threshold_hu, margin), threshold_hu);
+		});
 		result = Commands.shown(ImagePlusBridge.toImagePlus(r, Commands.derived(image.getTitle(), "cropped")));
 	}
 }

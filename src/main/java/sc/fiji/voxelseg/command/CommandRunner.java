@@ -95,6 +95,23 @@ public final class CommandRunner {
 		return m;
 	}
 
+	/**
+	 * The choice an earlier name stands for, from the parameter's {@code aliases} attribute
+	 * ({@code old=current,...}, as {@code PreprocessingPlan.PRESET_ALIASES}), or null. Fiji's
+	 * macro preprocessor sets a choice without checking it, so there the command itself resolves
+	 * the earlier name; here choices are checked, and an alias is let through as its current name.
+	 */
+	private static String alias(final ModuleItem<?> item, final String value) {
+		final String aliases = item.get("aliases");
+		if (aliases == null) return null;
+		for (final String pair : aliases.split(",")) {
+			final String[] kv = pair.split("=");
+			if (kv.length == 2 && kv[0].trim().equalsIgnoreCase(value.trim()) && item.getChoices().contains(kv[1].trim()))
+				return kv[1].trim();
+		}
+		return null;
+	}
+
 	/** Runs {@code info} with the given inputs; returns the module (outputs via getOutputs). */
 	public Module run(final CommandInfo info, final Map<String, String> args) throws Exception {
 		final Map<String, Object> inputs = new LinkedHashMap<>();
@@ -109,9 +126,11 @@ public final class CommandRunner {
 			if (o == null && convert.supports(v, type)) o = convert.convert(v, type);
 			if (o == null) throw new IllegalArgumentException("cannot turn '" + v + "' into " + type
 				.getSimpleName() + " for " + item.getName());
-			if (item.getChoices() != null && !item.getChoices().isEmpty() && !item.getChoices().contains(
-				o)) throw new IllegalArgumentException(item.getName() + "=" + v + " is not one of " + item
-					.getChoices());
+			if (item.getChoices() != null && !item.getChoices().isEmpty() && !item.getChoices().contains(o)) {
+				final String current = alias(item, v);
+				if (current == null) throw new IllegalArgumentException(item.getName() + "=" + v + " is not one of " + item.getChoices());
+				o = current;
+			}
 			inputs.put(item.getName(), o);
 		}
 		for (final String k : args.keySet())

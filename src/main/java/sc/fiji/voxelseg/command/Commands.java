@@ -11,10 +11,6 @@ final class Commands {
 	private Commands() {}
 
 	/**
-	 * Runs core work; a failure becomes an {@link IllegalStateException} carrying the core's
-	 * message (which names the file and the problem), so macros and the launcher stop with it.
-	 */
-	/**
 	 * An output image registered as ImageJ registers a shown image, where no one else would show it:
 	 * without the ImageJ window (headless Fiji) while a macro runs, or in a batch-mode macro, SciJava
 	 * displays no command output, so the macro's next command could not find it by title. With the
@@ -37,25 +33,61 @@ final class Commands {
 		}
 	}
 
+	/**
+	 * Runs core work; a failure becomes an {@link IllegalStateException} carrying the core's
+	 * message (which names the file and the problem), so macros and the launcher stop with it.
+	 * The failure is also one line in the Log window and the status bar, and in headless Fiji it
+	 * ends the JVM with exit status 1 ({@link #exitOnFailure}).
+	 */
 	static <T> T call(final Callable<T> work) {
 		try {
 			return work.call();
 		}
 		catch (final RuntimeException e) {
-			logError(e);
+			failed(e);
 			throw e;
 		}
 		catch (final Exception e) {
-			logError(e);
+			failed(e);
 			throw new IllegalStateException(e.getMessage(), e);
 		}
 	}
 
-	/** The failure as one line in the Log window (the exception itself goes to SciJava, which shows or prints it). */
-	private static void logError(final Exception e) {
+	/** The property that decides {@link #exitOnFailure} when it is set: true or false. */
+	static final String EXIT_ON_FAILURE = "voxelseg.exitOnFailure";
+
+	/**
+	 * Whether a failed command ends the JVM with exit status 1. ImageJ exits 0 after a failed
+	 * command under {@code --headless} (imagej/imagej2#61), so a batch job could not tell; hence in
+	 * a headless JVM started by Fiji's launcher (both the ImageJ launcher and Jaunch set
+	 * {@code ij.executable}; pyimagej and the launcher's {@code --run} do not), a failure exits.
+	 * {@code -Dvoxelseg.exitOnFailure=false} keeps the JVM running (a script that catches errors),
+	 * {@code =true} exits anywhere.
+	 */
+	static boolean exitOnFailure() {
+		final String p = System.getProperty(EXIT_ON_FAILURE);
+		if (p != null && !p.isBlank()) return Boolean.parseBoolean(p.trim());
+		final String launcher = System.getProperty("ij.executable");
+		return java.awt.GraphicsEnvironment.isHeadless() && launcher != null && !launcher.isBlank();
+	}
+
+	/**
+	 * The failure as one line in the Log window and the status bar (the exception itself goes to
+	 * SciJava, which shows or prints it); in headless Fiji, the line on stderr and exit status 1.
+	 * A cancelled command is not a failure.
+	 */
+	private static void failed(final Exception e) {
 		if (e instanceof sc.fiji.voxelseg.util.Progress.CanceledException) return;
-		ij.IJ.log(StatusProgress.LOG_PREFIX + "error: " + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()
-			.replace('\n', ' ')));
+		final String line = StatusProgress.LOG_PREFIX + "error: " + (e.getMessage() == null ? e.getClass().getSimpleName() : e
+			.getMessage().replace('\n', ' '));
+		ij.IJ.log(line);
+		ij.IJ.showStatus(line);
+		if (exitOnFailure()) {
+			System.err.println(line);
+			System.err.flush();
+			System.out.flush();
+			System.exit(1);
+		}
 	}
 
 	/** The preprocessing plan a training command names: a preset, or the chosen plan file. */

@@ -8,6 +8,7 @@ import org.scijava.plugin.Parameter;
 import org.scijava.plugin.Plugin;
 
 import sc.fiji.voxelseg.fiji.ImagePlusBridge;
+import sc.fiji.voxelseg.image.Volume;
 import sc.fiji.voxelseg.preprocess.HuWindow;
 import sc.fiji.voxelseg.preprocess.Intensity;
 
@@ -33,9 +34,8 @@ public class HuWindowCommand implements Command {
 
 	@Override
 	public void run() {
-		final HuWindow w = preset.equals("custom") ? HuWindow.custom(lower, upper) : HuWindow.preset(
-			preset);
-		result = Commands.shown(ImagePlusBridge.toImagePlus(Intensity.window(ImagePlusBridge.toVolume(image), w),
-			Commands.derived(image.getTitle(), w.name())));
+		final HuWindow w = Commands.call(() -> preset.equals("custom") ? HuWindow.custom(lower, upper) : HuWindow.preset(preset));
+		final Volume r = Commands.call(() -> Intensity.window(ImagePlusBridge.toVolume(image), w));
+		result = Commands.shown(ImagePlusBridge.toImagePlus(r, Commands.derived(image.getTitle(), w.name())));
 	}
 }

@@ -38,9 +38,11 @@ public class NormaliseCommand implements Command {
 
 	@Override
 	public void run() {
-		final Volume v = ImagePlusBridge.toVolume(image);
-		final Volume r = method.equals("percentile") ? Intensity.percentileClip(v, low_percentile,
-			high_percentile) : Intensity.zScore(v, use_mask ? mask_above : Double.NaN);
+		final Volume r = Commands.call(() -> {
+			final Volume v = ImagePlusBridge.toVolume(image);
+			return method.equals("percentile") ? Intensity.percentileClip(v, low_percentile, high_percentile) : Intensity.zScore(v,
+				use_mask ? mask_above : Double.NaN);
+		});
 		result = Commands.shown(ImagePlusBridge.toImagePlus(r, Commands.derived(image.getTitle(), method.equals(
 			"percentile") ? "clipped" : "zscore")));
 	}

@@ -9,6 +9,7 @@ import org.scijava.ItemIO;
 import org.scijava.app.StatusService;
 import org.scijava.command.Command;
 import org.scijava.command.ContextCommand;
+import org.scijava.plugin.Attr;
 import org.scijava.plugin.Parameter;
 import org.scijava.plugin.Plugin;
 
@@ -59,7 +60,8 @@ public class PretrainCommand extends ContextCommand {
 	@Parameter(label = "Pretrained bundle to write (folder or .zip)", style = "save")
 	private File output;
 
-	@Parameter(label = "Preprocessing", choices = { "ct-body-2mm", "abdomen-ct-128", "mri-1.5mm", "plan file" })
+	@Parameter(label = "Preprocessing", choices = { "ct-body-2mm", "abdomen-ct-128", "mri-1.5mm", "plan file" }, attrs = @Attr(name = "aliases",
+		value = sc.fiji.voxelseg.preprocess.PreprocessingPlan.PRESET_ALIASES))
 	private String preprocessing = "ct-body-2mm";
 
 	@Parameter(label = "Plan file (for 'plan file')", required = false)

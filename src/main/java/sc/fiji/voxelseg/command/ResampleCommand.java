@@ -42,17 +42,15 @@ public class ResampleCommand implements Command {
 
 	@Override
 	public void run() {
-		final Volume v = ImagePlusBridge.toVolume(image);
-		final Interpolation in = v.isLabelMap() || interpolation.equals("nearest")
-			? Interpolation.NEAREST : Interpolation.LINEAR;
-		final Volume r;
-		if (target.equals("spacing")) r = Resampler.toSpacing(v, new double[] { x, y, z }, in);
-		else {
+		final Volume r = Commands.call(() -> {
+			final Volume v = ImagePlusBridge.toVolume(image);
+			final Interpolation in = v.isLabelMap() || interpolation.equals("nearest") ? Interpolation.NEAREST : Interpolation.LINEAR;
+			if (target.equals("spacing")) return Resampler.toSpacing(v, new double[] { x, y, z }, in);
 			final long[] shape = { Math.round(x), Math.round(y), Math.round(z) };
 			if (shape[0] != x || shape[1] != y || shape[2] != z) throw new IllegalArgumentException(
 				"a target shape needs whole numbers of voxels, got " + x + ", " + y + ", " + z);
-			r = Resampler.toShape(v, shape, in);
-		}
+			return Resampler.toShape(v, shape, in);
+		});
 		result = Commands.shown(ImagePlusBridge.toImagePlus(r, Commands.derived(image.getTitle(), "resampled")));
 	}
 }

@@ -9,6 +9,7 @@ import org.scijava.ItemIO;
 import org.scijava.app.StatusService;
 import org.scijava.command.Command;
 import org.scijava.command.ContextCommand;
+import org.scijava.plugin.Attr;
 import org.scijava.plugin.Parameter;
 import org.scijava.plugin.Plugin;
 
@@ -48,7 +49,8 @@ public class TrainSemiSupervisedCommand extends ContextCommand {
 	@Parameter(label = "Model bundle to write (folder or .zip)", style = "save")
 	private File output;
 
-	@Parameter(label = "Preprocessing", choices = { "abdomen-ct-128", "ct-body-2mm", "mri-1.5mm", "plan file" })
+	@Parameter(label = "Preprocessing", choices = { "abdomen-ct-128", "ct-body-2mm", "mri-1.5mm", "plan file" }, attrs = @Attr(name = "aliases",
+		value = sc.fiji.voxelseg.preprocess.PreprocessingPlan.PRESET_ALIASES))
 	private String preprocessing = "abdomen-ct-128";
 
 	@Parameter(label = "Plan file (for 'plan file')", required = false)

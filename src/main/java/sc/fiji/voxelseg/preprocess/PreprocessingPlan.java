@@ -83,25 +83,36 @@ public final class PreprocessingPlan {
 		"mri-1.5mm", "0.01–99.9 percentile clip, crop to intensity above 0.3, 1.5 mm isotropic");
 
 	/**
+	 * The earlier names of the presets, {@code old=current} separated by commas: they still work
+	 * everywhere a preset is named (launcher options, plan files, Fiji dialogs and macros).
+	 */
+	public static final String PRESET_ALIASES = "seeds-ct=abdomen-ct-128,pretrain-ct=ct-body-2mm,mri=mri-1.5mm";
+
+	/** The current name of a preset named by its current or its earlier name, or null when there is no such preset. */
+	public static String presetName(final String name) {
+		final String n = name.trim().toLowerCase(java.util.Locale.ROOT);
+		if (PRESETS.containsKey(n)) return n;
+		for (final String pair : PRESET_ALIASES.split(",")) {
+			final String[] kv = pair.split("=");
+			if (kv[0].equals(n)) return kv[1];
+		}
+		return null;
+	}
+
+	/**
 	 * The preset plans by name: {@code abdomen-ct-128} ({@link #seedsCt}), {@code ct-body-2mm}
-	 * ({@link #pretrainCt}) or {@code mri-1.5mm} ({@link #mri}); the earlier names {@code seeds-ct},
-	 * {@code pretrain-ct} and {@code mri} still work.
+	 * ({@link #pretrainCt}) or {@code mri-1.5mm} ({@link #mri}); the earlier names
+	 * ({@link #PRESET_ALIASES}) still work.
 	 */
 	public static PreprocessingPlan preset(final String name) {
-		switch (name.trim().toLowerCase(java.util.Locale.ROOT)) {
-			case "abdomen-ct-128":
-			case "seeds-ct":
-				return seedsCt();
-			case "ct-body-2mm":
-			case "pretrain-ct":
-				return pretrainCt();
-			case "mri-1.5mm":
-			case "mri":
-				return mri();
-			default:
-				throw new IllegalArgumentException("unknown preprocessing preset '" + name + "': use abdomen-ct-128 (soft-tissue window, " +
-					"128×128×64), ct-body-2mm (body crop, wide window, 1×1×2 mm) or mri-1.5mm");
-		}
+		final String n = presetName(name);
+		if (n == null) throw new IllegalArgumentException("unknown preprocessing preset '" + name + "': use abdomen-ct-128 (soft-tissue " +
+			"window, 128×128×64), ct-body-2mm (body crop, wide window, 1×1×2 mm) or mri-1.5mm");
+		return switch (n) {
+			case "abdomen-ct-128" -> seedsCt();
+			case "ct-body-2mm" -> pretrainCt();
+			default -> mri();
+		};
 	}
 
 	/** What an application did: the grid the input was on and the grid the output is on. */

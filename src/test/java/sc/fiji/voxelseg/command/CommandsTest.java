@@ -376,6 +376,16 @@ class CommandsTest {
 		Throwable t = e;
 		while (t.getCause() != null && !String.valueOf(t.getMessage()).contains("Resume")) t = t.getCause();
 		assertTrue(String.valueOf(t.getMessage()).contains("Resume"), e.toString());
+		// an earlier preset name passes the dialog's choices as the preset it names (here, to the same refusal);
+		// a misspelt one is refused with the choices
+		final Exception alias = assertThrows(Exception.class, () -> run("Train Supervised", "data_dir=[" + dir + "],output=[" + model +
+			"],preprocessing=seeds-ct,base_width=4,iterations=2,batch=1,device=cpu"));
+		t = alias;
+		while (t.getCause() != null && !String.valueOf(t.getMessage()).contains("Resume")) t = t.getCause();
+		assertTrue(String.valueOf(t.getMessage()).contains("Resume"), alias.toString());
+		final Exception typo = assertThrows(IllegalArgumentException.class, () -> run("Train Supervised", "data_dir=[" + dir +
+			"],output=[" + model + "],preprocessing=seeds-cct,base_width=4,iterations=2,batch=1,device=cpu"));
+		assertEquals("preprocessing=seeds-cct is not one of [abdomen-ct-128, ct-body-2mm, mri-1.5mm, plan file]", typo.getMessage());
 		// open images: an image and its label map
 		final var ds = sc.fiji.voxelseg.io.TrainingDataset.read(dir);
 		objects.put("img", ImagePlusBridge.toImagePlus(NiftiIO.read(ds.cases().get(0).image()), "img"));
