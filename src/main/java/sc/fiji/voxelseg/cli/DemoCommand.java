@@ -17,7 +17,7 @@ import sc.fiji.voxelseg.infer.Prediction;
 import sc.fiji.voxelseg.infer.Predictor;
 import sc.fiji.voxelseg.loss.SegmentationLoss;
 import sc.fiji.voxelseg.metrics.EvaluationReport;
-import sc.fiji.voxelseg.metrics.FolderEvaluation;
+import sc.fiji.voxelseg.metrics.Evaluation;
 import sc.fiji.voxelseg.metrics.MetricOptions;
 import sc.fiji.voxelseg.metrics.MetricSummary;
 import sc.fiji.voxelseg.preprocess.HuWindow;
@@ -111,8 +111,8 @@ final class DemoCommand implements Main.Subcommand {
 			1e9);
 		final long t4 = System.nanoTime();
 		final Path evalDir = dir.resolve("evaluation");
-		final MetricSummary summary = EvaluationReport.write(evalDir, FolderEvaluation.evaluate(predDir, test.root().resolve(
-			"labelsTr"), MetricOptions.defaults(), progress));
+		final MetricSummary summary = Evaluation.folders(predDir, test.root().resolve("labelsTr"), MetricOptions.defaults(), evalDir,
+			progress).summary();
 		out.printf(Locale.ROOT, "5. evaluated against the phantom labels (%.1f s): %s, %s, %s%n", (System.nanoTime() - t4) / 1e9, evalDir
 			.resolve(EvaluationReport.CASES), evalDir.resolve(EvaluationReport.SUMMARY), evalDir.resolve(EvaluationReport.DICE_PLOT));
 		out.print(EvaluationReport.text(summary));

@@ -6,11 +6,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 
-import sc.fiji.voxelseg.metrics.CaseMetrics;
 import sc.fiji.voxelseg.metrics.EvaluationReport;
-import sc.fiji.voxelseg.metrics.FolderEvaluation;
+import sc.fiji.voxelseg.metrics.Evaluation;
 import sc.fiji.voxelseg.metrics.MetricOptions;
-import sc.fiji.voxelseg.metrics.MetricSummary;
 import sc.fiji.voxelseg.metrics.SurfaceConvention;
 
 /** {@code evaluate}: Dice, Jaccard, HD95 and ASSD of predicted label maps against the truth, per case and class. */
@@ -34,11 +32,10 @@ final class EvaluateCommand implements Main.Subcommand {
 			throw new Args.UsageException("unknown --convention '" + a.get("convention", "") + "': use medpy or monai");
 		}
 		a.checkAllUsed();
-		final List<CaseMetrics> cases = FolderEvaluation.evaluate(pred, truth, MetricOptions.defaults().withConvention(convention),
+		final Evaluation.Result r = Evaluation.folders(pred, truth, MetricOptions.defaults().withConvention(convention), dst,
 			new TerminalProgress(System.err));
-		final MetricSummary s = EvaluationReport.write(dst, cases);
-		out.printf(Locale.ROOT, "%d cases, %s convention; %s, %s, %s and %s in %s%n", cases.size(), convention.name().toLowerCase(
+		out.printf(Locale.ROOT, "%d cases, %s convention; %s, %s, %s and %s in %s%n", r.cases().size(), convention.name().toLowerCase(
 			Locale.ROOT), EvaluationReport.CASES, EvaluationReport.SUMMARY, EvaluationReport.DICE_PLOT, EvaluationReport.HD95_PLOT, dst);
-		out.print(EvaluationReport.text(s));
+		out.print(EvaluationReport.text(r.summary()));
 	}
 }

@@ -10,19 +10,14 @@ import java.util.Set;
 
 import sc.fiji.voxelseg.nn.Architecture;
 import sc.fiji.voxelseg.preprocess.PreprocessingPlan;
-import sc.fiji.voxelseg.io.TrainingDataset;
 import sc.fiji.voxelseg.model.ModelBundle;
 import sc.fiji.voxelseg.train.AttentionMaps;
-import sc.fiji.voxelseg.train.CaseData;
 import sc.fiji.voxelseg.train.PatchSettings;
-import sc.fiji.voxelseg.train.PatchTrainer;
-import sc.fiji.voxelseg.train.TrainingData;
 import sc.fiji.voxelseg.train.Optimiser;
 import sc.fiji.voxelseg.train.PretrainSettings;
-import sc.fiji.voxelseg.train.Pretrainer;
 import sc.fiji.voxelseg.train.Trainer;
+import sc.fiji.voxelseg.train.TrainingJob;
 import sc.fiji.voxelseg.train.TrainingSettings;
-import sc.fiji.voxelseg.train.UnlabeledImages;
 
 /**
  * {@code pretrain}: self-supervised dense pretraining (seed 004) of a backbone on folders of images
@@ -79,15 +74,13 @@ final class PretrainCommand implements Main.Subcommand {
 		final boolean resume = a.flag("resume");
 		final TrainingSettings s = settings(a);
 		a.checkAllUsed();
-		final TerminalProgress progress = new TerminalProgress(System.err);
-		final List<CaseData> images = new ArrayList<>();
-		for (final String f : folders) images.addAll(UnlabeledImages.load(Path.of(f), plan, progress));
-		final Trainer.Result r = Runs.startOrResume(bundle, resume, ckpt -> Pretrainer.resume(ckpt, images, plan, bundle, progress),
-			ckpt -> new Pretrainer(images, plan, s, bundle, progress).train());
+		final List<Path> dirs = new ArrayList<>();
+		for (final String f : folders) dirs.add(Path.of(f));
+		final TrainingJob.Outcome o = Runs.run(Runs.job(s, bundle, resume), j -> j.onImageFolders(dirs, plan));
+		final Trainer.Result r = o.result();
 		out.printf(Locale.ROOT, "%s after %d steps on %d images: pretrained backbone %s (train --init %s)%n", r.cancelled() ? "cancelled"
-			: "pretrained", r.steps(), images.size(), bundle, bundle);
-		out.println("checkpoint " + r.checkpoint() + ", curve " + Trainer.curvePath(bundle) + ", history " +
-			Trainer.historyPath(bundle));
+			: "pretrained", r.steps(), o.cases(), bundle, bundle);
+		Runs.printFiles(out, o);
 	}
 
 	/** Contrastive pretraining on organ patches (seed 002): AGCL, SSCL or CE. */
@@ -100,15 +93,11 @@ final class PretrainCommand implements Main.Subcommand {
 			: PreprocessingPlan.seedsCt());
 		final TrainingSettings s = patchSettings(a);
 		a.checkAllUsed();
-		final TerminalProgress progress = new TerminalProgress(System.err);
-		final TrainingDataset ds = TrainingDataset.read(data);
-		final TrainingData td = TrainingData.load(ds, plan, progress);
-		final java.util.Map<String, byte[]> maps = AttentionMaps.load(s.patches.attention, ds, td, s.patches.crossFit, progress);
-		final Trainer.Result r = Runs.startOrResume(bundle, resume, c -> PatchTrainer.resume(c, td, maps, bundle, progress),
-			c -> new PatchTrainer(td, maps, s, bundle, progress).train());
+		final TrainingJob.Outcome o = Runs.run(Runs.job(s, bundle, resume), j -> j.onDataset(data, plan, null));
+		final Trainer.Result r = o.result();
 		out.printf(Locale.ROOT, "%s after %d steps on %d cases: pretrained backbone %s (train --mode decoder --init %s --attention ...)%n",
-			r.cancelled() ? "cancelled" : "pretrained", r.steps(), td.cases().size(), bundle, bundle);
-		out.println("checkpoint " + r.checkpoint() + ", curve " + Trainer.curvePath(bundle) + ", history " + Trainer.historyPath(bundle));
+			r.cancelled() ? "cancelled" : "pretrained", r.steps(), o.cases(), bundle, bundle);
+		Runs.printFiles(out, o);
 	}
 
 	/** The settings of contrastive pretraining on patches from the options; a bad one is a usage error. */

@@ -1,34 +1,44 @@
 package sc.fiji.voxelseg.cli;
 
+import java.io.PrintStream;
 import java.nio.file.Path;
 
 import sc.fiji.voxelseg.train.RunFiles;
-import sc.fiji.voxelseg.train.Trainer;
+import sc.fiji.voxelseg.train.TrainingJob;
+import sc.fiji.voxelseg.train.TrainingSettings;
 
-/** The resume guard of the launcher's training subcommands. */
+/** What the launcher's training subcommands share around {@link TrainingJob}: its wording, usage errors and the files line. */
 final class Runs {
 
 	private Runs() {}
 
-	/** A run from the checkpoint it is given, or a fresh one (then the checkpoint argument is unused). */
-	interface Run {
+	/** A training run of the launcher, fresh or with {@code --resume}, reporting progress on standard error. */
+	static TrainingJob job(final TrainingSettings settings, final Path bundle, final boolean resume) {
+		return new TrainingJob(settings, bundle, new TerminalProgress(System.err)).resume(resume, "add --resume", "another --out");
+	}
 
-		Trainer.Result run(Path checkpoint) throws Exception;
+	/** The work of a job: one of its {@code on...} calls. */
+	interface Work {
+
+		TrainingJob.Outcome run(TrainingJob job) throws Exception;
 	}
 
 	/**
-	 * With {@code --resume}, continues the checkpoint beside {@code bundle} (a usage error when there
-	 * is none); without it, starts afresh unless that checkpoint exists from an earlier run, which is a
-	 * usage error naming {@code --resume}, so that a run is never overwritten by accident.
+	 * Runs {@code work} on {@code job}; the resume guard's refusal is a usage error (naming
+	 * {@code --resume} when resuming), so that a run is never overwritten by accident.
 	 */
-	static Trainer.Result startOrResume(final Path bundle, final boolean resume, final Run resumed, final Run fresh) throws Exception {
-		final Path ckpt;
+	static TrainingJob.Outcome run(final TrainingJob job, final Work work) throws Exception {
 		try {
-			ckpt = new RunFiles(bundle).checkpointToResume(resume, "add --resume", "another --out");
+			return work.run(job);
 		}
-		catch (final IllegalArgumentException e) {
-			throw new Args.UsageException((resume ? "--resume: " : "") + e.getMessage());
+		catch (final RunFiles.Refused e) {
+			throw new Args.UsageException((job.resumes() ? "--resume: " : "") + e.getMessage());
 		}
-		return ckpt != null ? resumed.run(ckpt) : fresh.run(Trainer.checkpointPath(bundle));
+	}
+
+	/** The line naming the checkpoint, curve and history beside the bundle. */
+	static void printFiles(final PrintStream out, final TrainingJob.Outcome o) {
+		final RunFiles f = new RunFiles(o.result().bundle());
+		out.println("checkpoint " + o.result().checkpoint() + ", curve " + f.curve() + ", history " + f.history());
 	}
 }

@@ -7,7 +7,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 
-import sc.fiji.voxelseg.io.TrainingDataset;
 import sc.fiji.voxelseg.loss.FeatureGrid;
 import sc.fiji.voxelseg.loss.SegmentationLoss;
 import sc.fiji.voxelseg.model.ModelBundle;
@@ -18,18 +17,13 @@ import sc.fiji.voxelseg.train.Augmentation;
 import sc.fiji.voxelseg.train.LearningRateSchedule;
 import sc.fiji.voxelseg.train.Optimiser;
 import sc.fiji.voxelseg.train.Representation;
-import sc.fiji.voxelseg.train.CaseData;
 import sc.fiji.voxelseg.train.Sampling;
 import sc.fiji.voxelseg.train.SemiSupervisedSettings;
-import sc.fiji.voxelseg.train.AttentionMaps;
 import sc.fiji.voxelseg.train.PatchSettings;
-import sc.fiji.voxelseg.train.PatchTrainer;
-import sc.fiji.voxelseg.train.SemiSupervisedTrainer;
 import sc.fiji.voxelseg.train.Trainer;
-import sc.fiji.voxelseg.train.TrainingData;
 import sc.fiji.voxelseg.train.TrainingHistory;
+import sc.fiji.voxelseg.train.TrainingJob;
 import sc.fiji.voxelseg.train.TrainingSettings;
-import sc.fiji.voxelseg.train.UnlabeledImages;
 
 /**
  * {@code train}: supervised training on an imagesTr/labelsTr dataset, writing a model bundle; with
@@ -79,26 +73,16 @@ final class TrainCommand implements Main.Subcommand {
 		final PreprocessingPlan plan = plan(a);
 		final boolean resume = a.flag("resume");
 		final TrainingSettings s = settings(a);
-		final boolean semi = s.semiSupervised != null;
 		final String unlabeledOption = a.get("unlabeled", null);
-		if (!semi && unlabeledOption != null) throw new Args.UsageException("--unlabeled needs --mode semi");
+		if (s.semiSupervised == null && unlabeledOption != null) throw new Args.UsageException("--unlabeled needs --mode semi");
 		a.checkAllUsed();
-		final Path unlabeledDir = unlabeledOption != null ? Path.of(unlabeledOption) : Files.isDirectory(data.resolve("imagesUnlabeled"))
-			? data.resolve("imagesUnlabeled") : null;
-		final TerminalProgress progress = new TerminalProgress(System.err);
-		final TrainingDataset ds = TrainingDataset.read(data);
-		final TrainingData td = TrainingData.load(ds, plan, progress);
-		final java.util.Map<String, byte[]> attention = s.patches == null ? null : AttentionMaps.load(s.patches.attention, ds, td, s.patches.crossFit, progress);
-		final List<CaseData> unlabeled = semi && unlabeledDir != null ? UnlabeledImages.load(unlabeledDir, plan, progress) : List.of();
-		final Trainer.Result r = Runs.startOrResume(bundle, resume, ckpt -> semi ? SemiSupervisedTrainer.resume(ckpt, td, unlabeled, bundle,
-			progress) : attention != null ? PatchTrainer.resume(ckpt, td, attention, bundle, progress) : Trainer.resume(ckpt, td, bundle,
-				progress), ckpt -> semi ? new SemiSupervisedTrainer(td, unlabeled, s, bundle, progress).train() : attention != null
-					? new PatchTrainer(td, attention, s, bundle, progress).train() : new Trainer(td, s, bundle, progress).train());
+		final TrainingJob.Outcome o = Runs.run(Runs.job(s, bundle, resume), j -> j.onDataset(data, plan, unlabeledOption == null ? null
+			: Path.of(unlabeledOption)));
+		final Trainer.Result r = o.result();
 		final TrainingHistory.Validation best = r.history().best();
 		out.printf(Locale.ROOT, "%s after %d steps: model %s%s%n", r.cancelled() ? "cancelled" : "trained", r.steps(), bundle,
 			best == null ? "" : String.format(Locale.ROOT, " (best mean validation Dice %.3f at step %d)", best.meanDice(), best.step()));
-		out.println("checkpoint " + r.checkpoint() + ", curve " + Trainer.curvePath(bundle) + ", history " +
-			Trainer.historyPath(bundle));
+		Runs.printFiles(out, o);
 	}
 
 	/** Switches of {@code train}: options without a value. */

@@ -100,11 +100,13 @@ final class Commands {
 	}
 
 	/**
-	 * The checkpoint beside the bundle {@code out} to resume from, or null for a fresh run;
-	 * refuses a resume without a checkpoint and a fresh run that would overwrite one.
+	 * A training run of the Fiji commands writing the bundle {@code out}, fresh or resumed; the
+	 * resume guard words its refusal for the dialog ("tick Resume", "another bundle").
 	 */
-	static Path checkpointToResume(final Path out, final boolean resume) {
-		return new sc.fiji.voxelseg.train.RunFiles(out).checkpointToResume(resume, "tick Resume", "another bundle");
+	static sc.fiji.voxelseg.train.TrainingJob job(final sc.fiji.voxelseg.train.TrainingSettings settings, final Path out,
+		final boolean resume, final sc.fiji.voxelseg.util.Progress progress)
+	{
+		return new sc.fiji.voxelseg.train.TrainingJob(settings, out, progress).resume(resume, "tick Resume", "another bundle");
 	}
 
 	/** The status line after training: cancelled or trained, steps, bundle and best validation Dice. */

@@ -1,7 +1,6 @@
 package sc.fiji.voxelseg.command;
 
 import java.io.File;
-import java.util.ArrayList;
 import java.util.List;
 
 import ij.ImagePlus;
@@ -17,10 +16,8 @@ import org.scijava.plugin.Plugin;
 import sc.fiji.voxelseg.fiji.ImagePlusBridge;
 import sc.fiji.voxelseg.metrics.CaseMetrics;
 import sc.fiji.voxelseg.metrics.ClassMetrics;
-import sc.fiji.voxelseg.metrics.EvaluationReport;
-import sc.fiji.voxelseg.metrics.FolderEvaluation;
+import sc.fiji.voxelseg.metrics.Evaluation;
 import sc.fiji.voxelseg.metrics.MetricOptions;
-import sc.fiji.voxelseg.metrics.SegmentationMetrics;
 import sc.fiji.voxelseg.metrics.SurfaceConvention;
 
 /**
@@ -68,16 +65,12 @@ public class EvaluateCommand extends ContextCommand {
 				if (prediction_dir == null || truth_dir == null || prediction_dir.getPath().isEmpty() || truth_dir.getPath().isEmpty()) {
 					throw new IllegalArgumentException("choose the prediction folder and the ground-truth folder");
 				}
-				final List<CaseMetrics> c = FolderEvaluation.evaluate(prediction_dir.toPath(), truth_dir.toPath(), o, new StatusProgress(
-					status, this::isCanceled));
-				if (output_dir != null && !output_dir.getPath().isEmpty()) EvaluationReport.write(output_dir.toPath(), c);
-				return c;
+				return Evaluation.folders(prediction_dir.toPath(), truth_dir.toPath(), o, output_dir != null && !output_dir.getPath()
+					.isEmpty() ? output_dir.toPath() : null, new StatusProgress(status, this::isCanceled)).cases();
 			}
 			if (prediction == null || truth == null) throw new IllegalArgumentException("choose a prediction and a ground-truth image, or two folders");
-			final List<CaseMetrics> c = new ArrayList<>();
-			c.add(SegmentationMetrics.evaluate(prediction.getTitle(), ImagePlusBridge.toVolume(prediction), ImagePlusBridge.toVolume(
-				truth), o));
-			return c;
+			return Evaluation.volumes(prediction.getTitle(), ImagePlusBridge.toVolume(prediction), ImagePlusBridge.toVolume(truth), o)
+				.cases();
 		});
 		results = new ResultsTable();
 		for (final CaseMetrics c : cases) {

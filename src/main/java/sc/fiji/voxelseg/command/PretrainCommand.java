@@ -3,7 +3,6 @@ package sc.fiji.voxelseg.command;
 import java.io.File;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
 
 import org.scijava.ItemIO;
 import org.scijava.app.StatusService;
@@ -15,17 +14,11 @@ import org.scijava.plugin.Plugin;
 
 import sc.fiji.voxelseg.nn.Architecture;
 import sc.fiji.voxelseg.preprocess.PreprocessingPlan;
-import sc.fiji.voxelseg.io.TrainingDataset;
 import sc.fiji.voxelseg.train.AttentionMaps;
-import sc.fiji.voxelseg.train.CaseData;
 import sc.fiji.voxelseg.train.PatchSettings;
-import sc.fiji.voxelseg.train.PatchTrainer;
-import sc.fiji.voxelseg.train.TrainingData;
 import sc.fiji.voxelseg.train.PretrainSettings;
-import sc.fiji.voxelseg.train.Pretrainer;
 import sc.fiji.voxelseg.train.Trainer;
 import sc.fiji.voxelseg.train.TrainingSettings;
-import sc.fiji.voxelseg.train.UnlabeledImages;
 
 /**
  * Pretraining of a backbone, writing a pretrained bundle that Train Supervised starts from (plus
@@ -114,10 +107,7 @@ public class PretrainCommand extends ContextCommand {
 			final PreprocessingPlan plan = Commands.plan(preprocessing, plan_file);
 			if (!method.equals("full") && !method.equals("vox2vec")) return onPatches(plan, out, progress);
 			if (images_dir == null) throw new IllegalArgumentException("method " + method + " learns from images alone: choose their folder");
-			final List<CaseData> images = UnlabeledImages.load(images_dir.toPath(), plan, progress);
-			final Path ckpt = Commands.checkpointToResume(out, resume);
-			return ckpt != null ? Pretrainer.resume(ckpt, images, plan, out, progress) : new Pretrainer(images, plan, settings(), out,
-				progress).train();
+			return Commands.job(settings(), out, resume, progress).onImageFolders(List.of(images_dir.toPath()), plan).result();
 		});
 		summary = (r.cancelled() ? "Cancelled" : "Pretrained") + " after " + r.steps() + " steps: " + out;
 		status.showStatus(summary);
@@ -134,11 +124,7 @@ public class PretrainCommand extends ContextCommand {
 		s.patches.attention = attention.trim();
 		if (conditions != null) s.patches.conditions = AttentionMaps.conditions(conditions.toPath());
 		s.validate();
-		final TrainingDataset ds = TrainingDataset.read(dataset_dir.toPath());
-		final TrainingData td = TrainingData.load(ds, plan, progress);
-		final Map<String, byte[]> maps = AttentionMaps.load(s.patches.attention, ds, td, s.patches.crossFit, progress);
-		final Path ckpt = Commands.checkpointToResume(out, resume);
-		return ckpt != null ? PatchTrainer.resume(ckpt, td, maps, out, progress) : new PatchTrainer(td, maps, s, out, progress).train();
+		return Commands.job(s, out, resume, progress).onDataset(dataset_dir.toPath(), plan, null).result();
 	}
 
 	private TrainingSettings settings() {

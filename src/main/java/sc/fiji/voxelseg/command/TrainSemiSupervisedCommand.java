@@ -1,9 +1,7 @@
 package sc.fiji.voxelseg.command;
 
 import java.io.File;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 
 import org.scijava.ItemIO;
 import org.scijava.app.StatusService;
@@ -13,18 +11,12 @@ import org.scijava.plugin.Attr;
 import org.scijava.plugin.Parameter;
 import org.scijava.plugin.Plugin;
 
-import sc.fiji.voxelseg.io.TrainingDataset;
 import sc.fiji.voxelseg.loss.SegmentationLoss;
 import sc.fiji.voxelseg.nn.Architecture;
-import sc.fiji.voxelseg.preprocess.PreprocessingPlan;
-import sc.fiji.voxelseg.train.CaseData;
 import sc.fiji.voxelseg.train.Optimiser;
 import sc.fiji.voxelseg.train.SemiSupervisedSettings;
-import sc.fiji.voxelseg.train.SemiSupervisedTrainer;
 import sc.fiji.voxelseg.train.Trainer;
-import sc.fiji.voxelseg.train.TrainingData;
 import sc.fiji.voxelseg.train.TrainingSettings;
-import sc.fiji.voxelseg.train.UnlabeledImages;
 
 /**
  * Semi-supervised training (seed 003: mean teacher, voxel-wise feature discriminator, BYOL voxel
@@ -129,17 +121,9 @@ public class TrainSemiSupervisedCommand extends ContextCommand {
 	public void run() {
 		final StatusProgress progress = new StatusProgress(status, this::isCanceled);
 		final Path out = output.toPath();
-		final Trainer.Result r = Commands.call(() -> {
-			final PreprocessingPlan plan = Commands.plan(preprocessing, plan_file);
-			final Path root = data_dir.toPath();
-			final TrainingData data = TrainingData.load(TrainingDataset.read(root), plan, progress);
-			final Path dir = unlabeled_dir != null && !unlabeled_dir.getPath().isEmpty() ? unlabeled_dir.toPath() : root.resolve(
-				"imagesUnlabeled");
-			final List<CaseData> unlabeled = Files.isDirectory(dir) ? UnlabeledImages.load(dir, plan, progress) : List.of();
-			final Path ckpt = Commands.checkpointToResume(out, resume);
-			return ckpt != null ? SemiSupervisedTrainer.resume(ckpt, data, unlabeled, out, progress) : new SemiSupervisedTrainer(data,
-				unlabeled, settings(), out, progress).train();
-		});
+		final Trainer.Result r = Commands.call(() -> Commands.job(settings(), out, resume, progress).onDataset(data_dir.toPath(), Commands
+			.plan(preprocessing, plan_file), unlabeled_dir != null && !unlabeled_dir.getPath().isEmpty() ? unlabeled_dir.toPath() : null)
+			.result());
 		summary = Commands.trainingSummary(r, out);
 		status.showStatus(summary);
 	}

@@ -17,18 +17,16 @@ import org.scijava.plugin.Plugin;
 import sc.fiji.voxelseg.fiji.ImagePlusBridge;
 import sc.fiji.voxelseg.image.ClassTable;
 import sc.fiji.voxelseg.image.Volume;
-import sc.fiji.voxelseg.io.TrainingDataset;
 import sc.fiji.voxelseg.loss.FeatureGrid;
 import sc.fiji.voxelseg.loss.SegmentationLoss;
 import sc.fiji.voxelseg.nn.Architecture;
 import sc.fiji.voxelseg.preprocess.PreprocessingPlan;
 import sc.fiji.voxelseg.train.Representation;
 import sc.fiji.voxelseg.train.Sampling;
-import sc.fiji.voxelseg.train.AttentionMaps;
 import sc.fiji.voxelseg.train.PatchSettings;
-import sc.fiji.voxelseg.train.PatchTrainer;
 import sc.fiji.voxelseg.train.Trainer;
 import sc.fiji.voxelseg.train.TrainingData;
+import sc.fiji.voxelseg.train.TrainingJob;
 import sc.fiji.voxelseg.train.TrainingSettings;
 
 /**
@@ -130,27 +128,17 @@ public class TrainSupervisedCommand extends ContextCommand {
 		final StatusProgress progress = new StatusProgress(status, this::isCanceled);
 		final Path out = output.toPath();
 		final Trainer.Result r = Commands.call(() -> {
-			final TrainingData data = data(Commands.plan(preprocessing, plan_file), progress);
-			final Path ckpt = Commands.checkpointToResume(out, resume);
-			if (attention != null && !attention.isBlank()) {
-				// a cascade model on organ patches (seed 002)
-				final TrainingDataset ds = data_dir != null && !data_dir.getPath().isEmpty() ? TrainingDataset.read(data_dir.toPath()) : null;
-				if (ds == null && !attention.trim().equals(PatchSettings.LABELS)) {
-					throw new IllegalArgumentException("attention from a coarse model or a folder needs a dataset folder");
-				}
-				final java.util.Map<String, byte[]> maps = AttentionMaps.load(attention.trim(), ds, data, progress);
-				return ckpt != null ? PatchTrainer.resume(ckpt, data, maps, out, progress) : new PatchTrainer(data, maps, settings(), out,
-					progress).train();
-			}
-			return ckpt != null ? Trainer.resume(ckpt, data, out, progress) : new Trainer(data, settings(), out, progress)
-				.train();
+			final TrainingJob job = Commands.job(settings(), out, resume, progress);
+			final PreprocessingPlan plan = Commands.plan(preprocessing, plan_file);
+			if (data_dir != null && !data_dir.getPath().isEmpty()) return job.onDataset(data_dir.toPath(), plan, null).result();
+			return job.onData(openImages(plan, progress), null, List.of()).result();
 		});
 		summary = Commands.trainingSummary(r, out);
 		status.showStatus(summary);
 	}
 
-	private TrainingData data(final PreprocessingPlan plan, final StatusProgress progress) throws Exception {
-		if (data_dir != null && !data_dir.getPath().isEmpty()) return TrainingData.load(TrainingDataset.read(data_dir.toPath()), plan, progress);
+	/** The open image and its label map as training data. */
+	private TrainingData openImages(final PreprocessingPlan plan, final StatusProgress progress) {
 		if (image == null || labels == null) throw new IllegalArgumentException("choose a dataset folder, or an open image and its label map");
 		final Volume img = ImagePlusBridge.toVolume(image), lab = ImagePlusBridge.toVolume(labels);
 		final ClassTable classes = lab.classes() != null ? lab.classes() : ImagePlusBridge.readClasses(labels) != null

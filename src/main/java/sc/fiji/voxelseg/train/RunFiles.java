@@ -33,22 +33,35 @@ public record RunFiles(Path bundle) {
 	}
 
 	/**
+	 * The resume guard's refusal: a resume without a checkpoint, or a fresh run onto one. A face
+	 * may present it as a mistake in its arguments (the launcher's usage error) rather than a failure.
+	 */
+	public static final class Refused extends IllegalArgumentException {
+
+		private static final long serialVersionUID = 1L;
+
+		Refused(final String message) {
+			super(message);
+		}
+	}
+
+	/**
 	 * The resume guard of every face: with {@code resume}, the checkpoint to continue (refused when
 	 * there is none); without, null for a fresh run, refused when a checkpoint from an earlier run
 	 * exists, so that a run is never overwritten by accident.
 	 *
 	 * @param resumeHow how the face asks to resume (e.g. "add --resume"), for the message
 	 * @param elsewhere how the face names another output (e.g. "another --out"), for the message
-	 * @throws IllegalArgumentException naming the checkpoint and what to do
+	 * @throws Refused naming the checkpoint and what to do
 	 */
 	public Path checkpointToResume(final boolean resume, final String resumeHow, final String elsewhere) {
 		final Path ckpt = checkpoint();
 		if (resume) {
-			if (!java.nio.file.Files.exists(ckpt)) throw new IllegalArgumentException("no checkpoint " + ckpt + " to resume from");
+			if (!java.nio.file.Files.exists(ckpt)) throw new Refused("no checkpoint " + ckpt + " to resume from");
 			return ckpt;
 		}
 		if (java.nio.file.Files.exists(ckpt)) {
-			throw new IllegalArgumentException(ckpt + " exists from an earlier run: " + resumeHow + " to continue it, or choose " + elsewhere);
+			throw new Refused(ckpt + " exists from an earlier run: " + resumeHow + " to continue it, or choose " + elsewhere);
 		}
 		return null;
 	}
