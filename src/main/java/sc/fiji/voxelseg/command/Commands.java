@@ -109,6 +109,22 @@ final class Commands {
 		return new sc.fiji.voxelseg.train.TrainingJob(settings, out, progress).resume(resume, "tick Resume", "another bundle");
 	}
 
+	/**
+	 * A chart the core wrote as PNG (a training curve, a study figure), opened as an image window
+	 * titled with its file name, or null when there is none; registered as {@link #shown} does.
+	 */
+	static ImagePlus figure(final Path png) {
+		if (!java.nio.file.Files.isRegularFile(png)) return null;
+		final ImagePlus imp = ij.IJ.openImage(png.toString());
+		if (imp != null) imp.setTitle(png.getFileName().toString());
+		return shown(imp);
+	}
+
+	/** A chart drawn in memory as an image window titled {@code title}; registered as {@link #shown} does. */
+	static ImagePlus figure(final String title, final java.awt.image.BufferedImage picture) {
+		return shown(new ImagePlus(title, picture));
+	}
+
 	/** The status line after training: cancelled or trained, steps, bundle and best validation Dice. */
 	static String trainingSummary(final sc.fiji.voxelseg.train.Trainer.Result r, final Path out) {
 		final sc.fiji.voxelseg.train.TrainingHistory.Validation best = r.history().best();

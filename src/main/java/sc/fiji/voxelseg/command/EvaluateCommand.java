@@ -17,6 +17,7 @@ import sc.fiji.voxelseg.fiji.ImagePlusBridge;
 import sc.fiji.voxelseg.metrics.CaseMetrics;
 import sc.fiji.voxelseg.metrics.ClassMetrics;
 import sc.fiji.voxelseg.metrics.Evaluation;
+import sc.fiji.voxelseg.metrics.EvaluationReport;
 import sc.fiji.voxelseg.metrics.MetricOptions;
 import sc.fiji.voxelseg.metrics.SurfaceConvention;
 
@@ -56,6 +57,9 @@ public class EvaluateCommand extends ContextCommand {
 	@Parameter(type = ItemIO.OUTPUT)
 	private ResultsTable results;
 
+	@Parameter(type = ItemIO.OUTPUT, label = "Dice per organ")
+	private ImagePlus dice_chart;
+
 	@Override
 	public void run() {
 		final MetricOptions o = MetricOptions.defaults().withConvention(convention.equals("monai") ? SurfaceConvention.MONAI
@@ -88,6 +92,8 @@ public class EvaluateCommand extends ContextCommand {
 		}
 		// an ImageJ 1.x table as a SciJava output reaches no display: show it as ImageJ does
 		if (!java.awt.GraphicsEnvironment.isHeadless()) results.show("VoxelSeg Evaluation");
+		// a box per organ needs several cases
+		if (cases.size() > 1) dice_chart = Commands.figure("Dice per organ", Commands.call(() -> EvaluationReport.dicePlot(cases).render()));
 		status.showStatus("Evaluated " + cases.size() + " case(s)");
 	}
 }

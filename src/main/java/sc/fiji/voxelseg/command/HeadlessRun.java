@@ -20,8 +20,9 @@ import sc.fiji.voxelseg.io.VolumeIO;
 /**
  * Runs a VoxelSeg command as Fiji would, outside Fiji (the launcher's {@code --run}, which reaches
  * it by name so that the launcher itself names neither ImageJ nor SciJava). Image inputs are given
- * as file paths (any readable volume); image outputs are written as NIfTI to {@code dst} (a file
- * for one output, else a folder); other outputs are printed.
+ * as file paths (any readable volume); volume outputs are written as NIfTI to {@code dst} (a file
+ * for one output, else a folder), pictures (charts) as PNG when {@code dst} is given; other
+ * outputs are printed.
  */
 public final class HeadlessRun {
 
@@ -43,12 +44,23 @@ public final class HeadlessRun {
 			}
 			final CommandInfo info = runner.find(p.get(0));
 			final Module m = runner.run(info, CommandRunner.parse(p.size() > 1 ? p.get(1) : ""));
-			final List<Map.Entry<String, Object>> images = m.getOutputs().entrySet().stream().filter(
-				e -> e.getValue() instanceof ImagePlus).toList();
+			// volumes go out as NIfTI; pictures (RGB charts: a training curve, a feature space) as PNG
+			final List<Map.Entry<String, Object>> images = m.getOutputs().entrySet().stream().filter(e -> e.getValue() instanceof ImagePlus imp
+				&& !picture(imp)).toList();
 			if (!images.isEmpty() && dst == null) throw new IllegalArgumentException(info.getTitle() +
 				" makes an image: give --out OUT.nii.gz (or a folder)");
 			for (final Map.Entry<String, Object> e : m.getOutputs().entrySet()) {
-				if (e.getValue() instanceof ImagePlus imp) {
+				if (e.getValue() instanceof ImagePlus imp && picture(imp)) {
+					if (dst == null) {
+						out.println(e.getKey() + ": " + imp.getWidth() + "×" + imp.getHeight() + " picture (give --out FOLDER to save it)");
+						continue;
+					}
+					final Path target = Path.of(dst).getFileName().toString().toLowerCase(java.util.Locale.ROOT).endsWith(".png") ? Path.of(dst)
+						: Path.of(dst, e.getKey() + ".png");
+					sc.fiji.voxelseg.report.Charts.writePng(imp.getBufferedImage(), target);
+					out.println(e.getKey() + "=" + target);
+				}
+				else if (e.getValue() instanceof ImagePlus imp) {
 					final Path target = images.size() == 1 && NiftiIO.isNifti(Path.of(dst)) ? Path.of(dst)
 						: Path.of(dst, e.getKey() + ".nii.gz");
 					NiftiIO.write(ImagePlusBridge.toVolume(imp), target);
@@ -57,6 +69,11 @@ public final class HeadlessRun {
 				else if (e.getValue() != null) out.println(e.getKey() + "=" + e.getValue());
 			}
 		}
+	}
+
+	/** An RGB image of one plane: a chart, not a volume. */
+	private static boolean picture(final ImagePlus imp) {
+		return imp.getType() == ImagePlus.COLOR_RGB && imp.getStackSize() == 1;
 	}
 
 	private static String keys(final CommandInfo ci) {

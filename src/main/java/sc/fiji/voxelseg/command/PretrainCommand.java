@@ -4,6 +4,8 @@ import java.io.File;
 import java.nio.file.Path;
 import java.util.List;
 
+import ij.ImagePlus;
+
 import org.scijava.ItemIO;
 import org.scijava.app.StatusService;
 import org.scijava.command.Command;
@@ -99,6 +101,9 @@ public class PretrainCommand extends ContextCommand {
 	@Parameter(type = ItemIO.OUTPUT)
 	private String summary;
 
+	@Parameter(type = ItemIO.OUTPUT, label = "Training curve")
+	private ImagePlus curve;
+
 	@Override
 	public void run() {
 		final StatusProgress progress = new StatusProgress(status, this::isCanceled);
@@ -110,6 +115,7 @@ public class PretrainCommand extends ContextCommand {
 			return Commands.job(settings(), out, resume, progress).onImageFolders(List.of(images_dir.toPath()), plan).result();
 		});
 		summary = (r.cancelled() ? "Cancelled" : "Pretrained") + " after " + r.steps() + " steps: " + out;
+		curve = Commands.figure(sc.fiji.voxelseg.train.Trainer.curvePath(out));
 		status.showStatus(summary);
 	}
 

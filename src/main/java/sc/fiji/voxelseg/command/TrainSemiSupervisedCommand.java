@@ -3,6 +3,8 @@ package sc.fiji.voxelseg.command;
 import java.io.File;
 import java.nio.file.Path;
 
+import ij.ImagePlus;
+
 import org.scijava.ItemIO;
 import org.scijava.app.StatusService;
 import org.scijava.command.Command;
@@ -117,6 +119,9 @@ public class TrainSemiSupervisedCommand extends ContextCommand {
 	@Parameter(type = ItemIO.OUTPUT)
 	private String summary;
 
+	@Parameter(type = ItemIO.OUTPUT, label = "Training curve")
+	private ImagePlus curve;
+
 	@Override
 	public void run() {
 		final StatusProgress progress = new StatusProgress(status, this::isCanceled);
@@ -125,6 +130,7 @@ public class TrainSemiSupervisedCommand extends ContextCommand {
 			.plan(preprocessing, plan_file), unlabeled_dir != null && !unlabeled_dir.getPath().isEmpty() ? unlabeled_dir.toPath() : null)
 			.result());
 		summary = Commands.trainingSummary(r, out);
+		curve = Commands.figure(sc.fiji.voxelseg.train.Trainer.curvePath(out));
 		status.showStatus(summary);
 	}
 

@@ -123,6 +123,9 @@ public class TrainSupervisedCommand extends ContextCommand {
 	@Parameter(type = ItemIO.OUTPUT)
 	private String summary;
 
+	@Parameter(type = ItemIO.OUTPUT, label = "Training curve")
+	private ImagePlus curve;
+
 	@Override
 	public void run() {
 		final StatusProgress progress = new StatusProgress(status, this::isCanceled);
@@ -134,6 +137,7 @@ public class TrainSupervisedCommand extends ContextCommand {
 			return job.onData(openImages(plan, progress), null, List.of()).result();
 		});
 		summary = Commands.trainingSummary(r, out);
+		curve = Commands.figure(sc.fiji.voxelseg.train.Trainer.curvePath(out));
 		status.showStatus(summary);
 	}
 

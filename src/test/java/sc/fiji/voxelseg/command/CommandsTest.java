@@ -321,6 +321,11 @@ class CommandsTest {
 		final Module m = run("Train Supervised", "data_dir=[" + dir + "],output=[" + model + "],preprocessing=[plan file],plan_file=[" +
 			plan + "],pretrained=[" + backbone + "],backbone_mode=[linear (frozen backbone)],iterations=2,batch=1,validation=0,device=cpu");
 		assertTrue(((String) m.getOutput("summary")).startsWith("Trained after 2 steps"), (String) m.getOutput("summary"));
+		// the training curve, as the image window Fiji shows
+		final ImagePlus curve = (ImagePlus) m.getOutput("curve");
+		assertEquals(ImagePlus.COLOR_RGB, curve.getType());
+		assertEquals(800, curve.getWidth());
+		assertEquals(500, curve.getHeight());
 		final var trained = sc.fiji.voxelseg.model.ModelBundle.load(model);
 		assertEquals(sc.fiji.voxelseg.nn.Architecture.FPN, trained.network().architecture());
 		assertTrue(trained.training().getAsJsonObject("settings").get("linear").getAsBoolean());
@@ -352,6 +357,11 @@ class CommandsTest {
 			plan + "],pretrained=[" + backbone + "],backbone_mode=[decoder (frozen encoder, organ patches)],attention=labels," +
 			"iterations=2,batch=2,validation=0,device=cpu");
 		assertTrue(((String) m.getOutput("summary")).startsWith("Trained after 2 steps"), (String) m.getOutput("summary"));
+		// the training curve, as the image window Fiji shows
+		final ImagePlus curve = (ImagePlus) m.getOutput("curve");
+		assertEquals(ImagePlus.COLOR_RGB, curve.getType());
+		assertEquals(800, curve.getWidth());
+		assertEquals(500, curve.getHeight());
 		final var cascade = sc.fiji.voxelseg.model.ModelBundle.load(model);
 		assertTrue(cascade.cascade());
 		assertTrue(cascade.training().getAsJsonObject("settings").getAsJsonObject("patches").get("frozenEncoder").getAsBoolean());
@@ -369,6 +379,11 @@ class CommandsTest {
 		final Module m = run("Train Supervised", "data_dir=[" + dir + "],output=[" + model + "],preprocessing=[plan file],plan_file=[" +
 			plan + "],base_width=4,iterations=2,batch=1,device=cpu");
 		assertTrue(((String) m.getOutput("summary")).startsWith("Trained after 2 steps"), (String) m.getOutput("summary"));
+		// the training curve, as the image window Fiji shows
+		final ImagePlus curve = (ImagePlus) m.getOutput("curve");
+		assertEquals(ImagePlus.COLOR_RGB, curve.getType());
+		assertEquals(800, curve.getWidth());
+		assertEquals(500, curve.getHeight());
 		assertEquals(ClassTable.abdomen(), sc.fiji.voxelseg.model.ModelBundle.load(model).classes());
 		// a second run into the same bundle must be a resume
 		final Exception e = assertThrows(Exception.class, () -> run("Train Supervised", "data_dir=[" + dir + "],output=[" + model +
@@ -430,5 +445,13 @@ class CommandsTest {
 		final ij.measure.ResultsTable rt = (ij.measure.ResultsTable) ev.getOutput("results");
 		assertEquals(8, rt.size());
 		assertEquals("spleen", rt.getStringValue("class", 0));
+		assertEquals(null, ev.getOutput("dice_chart"), "no box plot of one case");
+		// two folders of cases: the Dice box plot as a picture as well (the truth against itself: every Dice 1)
+		final Module folders = run("Evaluate", "source=folders,prediction_dir=[" + dir.resolve("labelsTr") + "],truth_dir=[" + dir
+			.resolve("labelsTr") + "]");
+		assertEquals(16, ((ij.measure.ResultsTable) folders.getOutput("results")).size());
+		final ImagePlus chart = (ImagePlus) folders.getOutput("dice_chart");
+		assertEquals(ImagePlus.COLOR_RGB, chart.getType());
+		assertEquals("Dice per organ", chart.getTitle());
 	}
 }
