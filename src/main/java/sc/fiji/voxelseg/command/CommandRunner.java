@@ -61,7 +61,8 @@ public final class CommandRunner {
 
 	/**
 	 * Parses {@code key=value} pairs separated by commas or spaces; a value with spaces or commas
-	 * goes in square brackets, as in ImageJ macros ({@code path=[/my data/ct.nii.gz]}).
+	 * goes in square brackets, as in ImageJ macros ({@code path=[/my data/ct.nii.gz]}), or in
+	 * quotes, as headless Fiji's {@code --run} takes it ({@code model="/data/model.zip"}).
 	 */
 	public static Map<String, String> parse(final String s) {
 		final Map<String, String> m = new LinkedHashMap<>();
@@ -77,9 +78,10 @@ public final class CommandRunner {
 			final String key = s.substring(i, eq).trim();
 			i = eq + 1;
 			final String val;
-			if (i < n && s.charAt(i) == '[') {
-				final int close = s.indexOf(']', i);
-				if (close < 0) throw new IllegalArgumentException("unclosed [ in the value of " + key);
+			if (i < n && (s.charAt(i) == '[' || s.charAt(i) == '"' || s.charAt(i) == '\'')) {
+				final char open = s.charAt(i), end = open == '[' ? ']' : open;
+				final int close = s.indexOf(end, i + 1);
+				if (close < 0) throw new IllegalArgumentException("unclosed " + open + " in the value of " + key);
 				val = s.substring(i + 1, close);
 				i = close + 1;
 			}

@@ -78,8 +78,12 @@ final class Commands {
 	 */
 	private static void failed(final Exception e) {
 		if (e instanceof sc.fiji.voxelseg.util.Progress.CanceledException) return;
-		final String line = StatusProgress.LOG_PREFIX + "error: " + (e.getMessage() == null ? e.getClass().getSimpleName() : e
-			.getMessage().replace('\n', ' '));
+		failed(e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
+	}
+
+	/** A failure described by {@code message}, reported as {@link #failed(Exception)} reports an exception. */
+	static void failed(final String message) {
+		final String line = StatusProgress.LOG_PREFIX + "error: " + message.replace('\n', ' ');
 		ij.IJ.log(line);
 		ij.IJ.showStatus(line);
 		if (exitOnFailure()) {
