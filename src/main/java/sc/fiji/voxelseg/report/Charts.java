@@ -100,21 +100,30 @@ public final class Charts {
 
 	/** Pictures next to each other, left to right, on white, top-aligned. */
 	public static BufferedImage sideBySide(final List<BufferedImage> pictures) {
-		if (pictures.isEmpty()) throw new IllegalArgumentException("no pictures to put side by side");
+		return arrange(pictures, true);
+	}
+
+	/** Pictures one under the other, top to bottom, on white, left-aligned. */
+	public static BufferedImage stacked(final List<BufferedImage> pictures) {
+		return arrange(pictures, false);
+	}
+
+	private static BufferedImage arrange(final List<BufferedImage> pictures, final boolean across) {
+		if (pictures.isEmpty()) throw new IllegalArgumentException("no pictures to arrange");
 		int w = 0, h = 0;
 		for (final BufferedImage p : pictures) {
-			w += p.getWidth();
-			h = Math.max(h, p.getHeight());
+			w = across ? w + p.getWidth() : Math.max(w, p.getWidth());
+			h = across ? Math.max(h, p.getHeight()) : h + p.getHeight();
 		}
 		final BufferedImage all = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
 		final Graphics2D g = all.createGraphics();
 		try {
 			g.setColor(Color.WHITE);
 			g.fillRect(0, 0, w, h);
-			int x = 0;
+			int at = 0;
 			for (final BufferedImage p : pictures) {
-				g.drawImage(p, x, 0, null);
-				x += p.getWidth();
+				g.drawImage(p, across ? at : 0, across ? 0 : at, null);
+				at += across ? p.getWidth() : p.getHeight();
 			}
 		}
 		finally {

@@ -110,6 +110,39 @@ public final class TrainingCurve {
 		return m;
 	}
 
+	/**
+	 * The panels under the training curve, as in nnU-Net's progress.png: seconds per step (with
+	 * its moving mean from {@link #SMOOTH_FROM} steps on) and the learning rate, against the step,
+	 * 800×220 pixels each. Steps whose value is not finite leave gaps.
+	 */
+	public static List<LinePlot> panels(final List<? extends Number> steps, final List<? extends Number> seconds,
+		final List<? extends Number> learningRate)
+	{
+		if (seconds.size() != steps.size() || learningRate.size() != steps.size()) throw new IllegalArgumentException(
+			"training panels need one time and one learning rate per step, not " + seconds.size() + " and " + learningRate.size() +
+				" for " + steps.size() + " steps");
+		if (steps.isEmpty()) return List.of();
+		final LinePlot time = new LinePlot("").xLabel("step").yLabel("seconds per step").size(800, 220);
+		if (steps.size() < SMOOTH_FROM) time.series("seconds per step", steps, seconds).lineWidth(1).colour(Charts.colour(2));
+		else {
+			final int w = window(steps.size());
+			time.series("seconds per step", steps, seconds).lineWidth(1).colour(0x60000000 | (Charts.colour(2) & 0xffffff));
+			time.series("mean of " + w + " steps", LinePlot.doubles(steps), movingMean(LinePlot.doubles(seconds), w)).colour(Charts
+				.colour(2));
+		}
+		final LinePlot rate = new LinePlot("").xLabel("step").yLabel("learning rate").size(800, 220);
+		rate.series("learning rate", steps, learningRate).colour(Charts.colour(4));
+		return List.of(time, rate);
+	}
+
+	/** The training curve with its {@link #panels} under it, in one picture. */
+	public static java.awt.image.BufferedImage figure(final LinePlot curve, final List<LinePlot> panels) {
+		final List<java.awt.image.BufferedImage> pictures = new java.util.ArrayList<>();
+		pictures.add(curve.render());
+		for (final LinePlot p : panels) pictures.add(p.render());
+		return Charts.stacked(pictures);
+	}
+
 	/** Renders the training curve and writes it to {@code png} atomically. */
 	public static void write(final Path png, final List<? extends Number> steps,
 		final List<? extends Number> loss, final List<? extends Number> valSteps,

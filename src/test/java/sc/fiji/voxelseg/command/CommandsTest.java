@@ -325,7 +325,7 @@ class CommandsTest {
 		final ImagePlus curve = (ImagePlus) m.getOutput("curve");
 		assertEquals(ImagePlus.COLOR_RGB, curve.getType());
 		assertEquals(800, curve.getWidth());
-		assertEquals(500, curve.getHeight());
+		assertEquals(500 + 2 * 220, curve.getHeight(), "the curve, seconds per step and the learning rate");
 		final var trained = sc.fiji.voxelseg.model.ModelBundle.load(model);
 		assertEquals(sc.fiji.voxelseg.nn.Architecture.FPN, trained.network().architecture());
 		assertTrue(trained.training().getAsJsonObject("settings").get("linear").getAsBoolean());
@@ -361,7 +361,7 @@ class CommandsTest {
 		final ImagePlus curve = (ImagePlus) m.getOutput("curve");
 		assertEquals(ImagePlus.COLOR_RGB, curve.getType());
 		assertEquals(800, curve.getWidth());
-		assertEquals(500, curve.getHeight());
+		assertEquals(500 + 2 * 220, curve.getHeight(), "the curve, seconds per step and the learning rate");
 		final var cascade = sc.fiji.voxelseg.model.ModelBundle.load(model);
 		assertTrue(cascade.cascade());
 		assertTrue(cascade.training().getAsJsonObject("settings").getAsJsonObject("patches").get("frozenEncoder").getAsBoolean());
@@ -383,7 +383,7 @@ class CommandsTest {
 		final ImagePlus curve = (ImagePlus) m.getOutput("curve");
 		assertEquals(ImagePlus.COLOR_RGB, curve.getType());
 		assertEquals(800, curve.getWidth());
-		assertEquals(500, curve.getHeight());
+		assertEquals(500 + 2 * 220, curve.getHeight(), "the curve, seconds per step and the learning rate");
 		assertEquals(ClassTable.abdomen(), sc.fiji.voxelseg.model.ModelBundle.load(model).classes());
 		// a second run into the same bundle must be a resume
 		final Exception e = assertThrows(Exception.class, () -> run("Train Supervised", "data_dir=[" + dir + "],output=[" + model +

@@ -92,6 +92,37 @@ class TrainingCurveTest {
 		assertTrue(d.near(d.px(100), d.py(0.5, 1), 1, DICE), "single Dice marker");
 	}
 
+	/**
+	 * The panels under the curve: seconds per step with its moving mean from 20 steps on, and the
+	 * learning rate, whose points land where the panel's own axes put them; stacked under the
+	 * curve in one picture.
+	 */
+	@Test
+	void panelsOfTimeAndLearningRate() {
+		final List<Integer> steps = new ArrayList<>();
+		final List<Double> seconds = new ArrayList<>(), rate = new ArrayList<>();
+		for (int i = 1; i <= 40; i++) {
+			steps.add(i);
+			seconds.add(i == 1 ? 3.0 : 0.5);
+			rate.add(1e-3 * Math.pow(1 - (i - 1) / 40.0, 0.9));
+		}
+		final List<LinePlot> panels = TrainingCurve.panels(steps, seconds, rate);
+		assertEquals(2, panels.size());
+		assertEquals(List.of("seconds per step", "mean of 5 steps"), names(panels.get(0)));
+		assertEquals(List.of("learning rate"), names(panels.get(1)));
+		final Drawn lr = Drawn.of(panels.get(1));
+		final int colour = Charts.colour(4) & 0xffffff;
+		assertTrue(lr.near(lr.px(20), lr.py(rate.get(19)), 1.5, colour), "the rate at step 20");
+		assertFalse(lr.near(lr.px(20), lr.py(1e-3), 3, colour), "not the starting rate at step 20");
+		final java.awt.image.BufferedImage all = TrainingCurve.figure(TrainingCurve.plot(steps, rate, List.of(), List.of()), panels);
+		assertEquals(800, all.getWidth());
+		assertEquals(500 + 220 + 220, all.getHeight());
+		assertEquals(List.of(), TrainingCurve.panels(List.of(), List.of(), List.of()));
+		final IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> TrainingCurve.panels(List.of(1, 2), List
+			.of(0.5), List.of(1e-3, 1e-3)));
+		assertEquals("training panels need one time and one learning rate per step, not 1 and 2 for 2 steps", e.getMessage());
+	}
+
 	@Test
 	void badInputIsRefused() {
 		IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> TrainingCurve.plot(List.of(), List.of(), List
