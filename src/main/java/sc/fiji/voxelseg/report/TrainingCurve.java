@@ -135,11 +135,24 @@ public final class TrainingCurve {
 		return List.of(time, rate);
 	}
 
-	/** The training curve with its {@link #panels} under it, in one picture. */
+	/**
+	 * The training curve with its {@link #panels} under it, in one picture, their plot areas
+	 * aligned with the curve's so that a step is the same column in each.
+	 */
 	public static java.awt.image.BufferedImage figure(final LinePlot curve, final List<LinePlot> panels) {
 		final List<java.awt.image.BufferedImage> pictures = new java.util.ArrayList<>();
-		pictures.add(curve.render());
-		for (final LinePlot p : panels) pictures.add(p.render());
+		final org.jfree.chart.ChartRenderingInfo info = new org.jfree.chart.ChartRenderingInfo();
+		pictures.add(Charts.draw(curve.chart(), curve.width(), curve.height(), info));
+		final java.awt.geom.Rectangle2D area = info.getPlotInfo().getDataArea();
+		for (final LinePlot p : panels) {
+			final org.jfree.chart.JFreeChart c = p.chart();
+			final org.jfree.chart.plot.XYPlot plot = c.getXYPlot();
+			final org.jfree.chart.axis.AxisSpace space = new org.jfree.chart.axis.AxisSpace();
+			space.setLeft(area.getMinX() - c.getPadding().getLeft() - plot.getInsets().getLeft());
+			space.setRight(p.width() - area.getMaxX() - c.getPadding().getRight() - plot.getInsets().getRight());
+			plot.setFixedRangeAxisSpace(space);
+			pictures.add(Charts.draw(c, p.width(), p.height(), null));
+		}
 		return Charts.stacked(pictures);
 	}
 

@@ -114,9 +114,21 @@ class TrainingCurveTest {
 		final int colour = Charts.colour(4) & 0xffffff;
 		assertTrue(lr.near(lr.px(20), lr.py(rate.get(19)), 1.5, colour), "the rate at step 20");
 		assertFalse(lr.near(lr.px(20), lr.py(1e-3), 3, colour), "not the starting rate at step 20");
-		final java.awt.image.BufferedImage all = TrainingCurve.figure(TrainingCurve.plot(steps, rate, List.of(), List.of()), panels);
+		final LinePlot curve = TrainingCurve.plot(steps, rate, List.of(), List.of());
+		final java.awt.image.BufferedImage all = TrainingCurve.figure(curve, panels);
 		assertEquals(800, all.getWidth());
 		assertEquals(500 + 220 + 220, all.getHeight());
+		// aligned: the learning rate's line starts and ends in the curve's columns of steps 1 and 40
+		final Drawn top = Drawn.of(curve), bottom = new Drawn(null, all.getSubimage(0, 720, 800, 220), null);
+		int first = -1, last = -1;
+		for (int x = 0; x < 800; x++)
+			for (int y = 0; y < 220; y++)
+				if (bottom.tinted(x, y, colour)) {
+					if (first < 0) first = x;
+					last = x;
+				}
+		assertEquals(top.px(1), first, 3, "step 1");
+		assertEquals(top.px(40), last, 3, "step 40");
 		assertEquals(List.of(), TrainingCurve.panels(List.of(), List.of(), List.of()));
 		final IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> TrainingCurve.panels(List.of(1, 2), List
 			.of(0.5), List.of(1e-3, 1e-3)));
