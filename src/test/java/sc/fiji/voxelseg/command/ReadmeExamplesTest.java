@@ -48,7 +48,8 @@ import org.scijava.module.Module;
  * interpreter parses the macro's options and whose converters find images by title, here stood in
  * for by {@code CommandRunner} and the title lookup; a legacy-mode launcher, which turns
  * {@code --run} into an ImageJ 1.x macro call instead; the launcher process itself (its
- * {@code --headless} switch is passed to the console service, and no JVM exits here).
+ * {@code --headless} switch is passed to the console service, and no JVM exits here). The values
+ * SciJava remembers for a command the headless lines run are cleared before and after it.
  */
 class ReadmeExamplesTest {
 
@@ -235,9 +236,18 @@ class ReadmeExamplesTest {
 			final LinkedList<String> fromRun = new LinkedList<>(args.subList(run, args.size()));
 			final ConsoleArgument handler = console.getHandler(fromRun);
 			assertNotNull(handler, "a console argument takes " + fromRun + " (the title must be a command's exact title)");
-			console.processArgs(args.toArray(String[]::new));
-			// ImageJ2 runs what --run asked for once it has started
-			context.service(org.scijava.startup.StartupService.class).executeOperations();
+			// SciJava remembers the inputs of a command it runs: none from elsewhere are to fill the line's gaps, and none stay
+			final Class<?> command = runner.find(args.get(run + 1)).loadClass();
+			final org.scijava.prefs.PrefService prefs = context.service(org.scijava.prefs.PrefService.class);
+			prefs.clear(command);
+			try {
+				console.processArgs(args.toArray(String[]::new));
+				// ImageJ2 runs what --run asked for once it has started
+				context.service(org.scijava.startup.StartupService.class).executeOperations();
+			}
+			finally {
+				prefs.clear(command);
+			}
 			// what it wrote
 			final Path out = Path.of(options.get("output"));
 			assertTrue(Files.exists(out), line + " wrote " + out);
