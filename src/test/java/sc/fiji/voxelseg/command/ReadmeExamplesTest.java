@@ -48,7 +48,8 @@ import org.scijava.module.Module;
  * interpreter parses the macro's options and whose converters find images by title, here stood in
  * for by {@code CommandRunner} and the title lookup; a legacy-mode launcher, which turns
  * {@code --run} into an ImageJ 1.x macro call instead; the launcher process itself (its
- * {@code --headless} switch is passed to the console service, and no JVM exits here). The values
+ * {@code --headless} switch is passed to the console service, and no JVM exits here); another
+ * SciJava version than this build's, as an installed Fiji may hold. The values
  * SciJava remembers for a command the headless lines run are cleared before and after it.
  */
 class ReadmeExamplesTest {
