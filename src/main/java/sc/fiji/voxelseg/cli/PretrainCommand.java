@@ -35,13 +35,13 @@ final class PretrainCommand implements Main.Subcommand {
 			"[--restore-weight 10] [--no-restore] [--no-balance] [--aug default|none] [--projection 128] [--lr 3e-4] [--clip 1] " +
 			"[--val 0.02 (share of images held out; their loss picks the bundle)] [--checkpoint-every N] [--seed 42] [--device auto|cpu|gpu:N] [--plan plan.json | --preset ct-body-2mm (default) | mri-1.5mm | abdomen-ct-128 | " +
 			"preprocessing options as for preprocess] [--resume]\n" +
-			"  vox2vec: --no-balance --no-restore --aug none\n" +
+			"  self-supervised dense pretraining on images alone; vox2vec itself: --no-balance --no-restore --aug none\n" +
 			"pretrain --method agcl|sscl|ce --data DATASET_DIR --attention labels|COARSE_BUNDLE|DIR_OF_LABEL_MAPS --out PRETRAINED[.zip] " +
 			"[--conditions FILE.csv|cases.json (each case's contrast phase; none: organ-only)] [--cross-fit 5] [--patch 64,64,32] [--batch 8 (patches; " +
 			"two views each)] [--iterations 2000] [--arch unet|vnet] [--levels L] [--width W] [--kernel K] [--norm batch|instance|none] " +
 			"[--temperature 0.1] [--projection 256] [--lr 1e-3] [--schedule poly|constant] [--val 0.1] [--checkpoint-every N] [--seed 42] " +
 			"[--device auto|cpu|gpu:N] [--plan plan.json | --preset abdomen-ct-128 (default) | preprocessing options as for preprocess] [--resume]\n" +
-			"  seed 002's contrastive pretraining on organ patches with an attention channel; train a cascade from it with train " +
+			"  AGCL: semantic-aware contrastive pretraining on organ patches with an attention channel; train a cascade from it with train " +
 			"--mode decoder --init PRETRAINED --attention ...";
 	}
 

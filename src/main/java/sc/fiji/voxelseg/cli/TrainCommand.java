@@ -42,7 +42,7 @@ final class TrainCommand implements Main.Subcommand {
 			"[--representation none|siamese|contrastive [--feature-layers 3] [--lambda 10] [--head-width 64] " +
 			"[--feature-grid labels|features]] " +
 			"[--plan plan.json | --preset abdomen-ct-128 (default) | ct-body-2mm | mri-1.5mm | preprocessing options as for preprocess] [--resume] [--dry-run (check the options)]\n" +
-			"  semi-supervised (seed 003; defaults: vnet, sgd lr 0.01 step decay, 6000 iterations, batch 2 labeled): --mode semi " +
+			"  semi-supervised training (mean teacher, voxel-wise adversarial and feature terms; defaults: vnet, sgd lr 0.01 step decay, 6000 iterations, batch 2 labeled): --mode semi " +
 			"[--labeled-fraction 1] [--unlabeled DIR (default DATASET_DIR/imagesUnlabeled)] [--unlabeled-batch 2] [--ema 0.99] [--no-ema-warmup] " +
 			"[--teacher-noise 0.1] [--feature-loss mean|sum] " +
 			"[--confidence 0.7] [--alpha 0.01] [--beta 0.1|100] [--gamma0 0.001] [--ramp-up STEPS] [--no-adv] [--no-feature] " +
@@ -52,7 +52,7 @@ final class TrainCommand implements Main.Subcommand {
 			"(default a third of the iterations)] [--ramp STEPS (default iterations × 1200/45000)] [--ramp-start 0.1]; --mode linear: " +
 			"the head alone on the frozen backbone. Defaults from --init: adam lr 3e-4, batch 7, constant rate\n" +
 			"  [--clip NORM (global gradient norm; 0 = none)]\n" +
-			"  cascade on organ patches (seed 002, AGCL): --attention labels|COARSE_BUNDLE|DIR_OF_LABEL_MAPS [--patch 64,64,32] [--cross-fit 5 (folds for the cases the " +
+			"  cascade on organ patches (AGCL, semantic-aware contrastive learning): --attention labels|COARSE_BUNDLE|DIR_OF_LABEL_MAPS [--patch 64,64,32] [--cross-fit 5 (folds for the cases the " +
 			"coarse bundle was trained on; 0: its own segmentation)] trains a " +
 			"model that segments one organ at a time in patches around a coarse segmentation (image + organ mask channels); " +
 			"--mode decoder [--init AGCL_PRETRAINED.zip]: the encoder frozen, only the decoder learns (the paper's second stage). " +

@@ -16,7 +16,8 @@ import sc.fiji.voxelseg.infer.PredictOptions;
  * Segments files rather than open images: one volume file to one label map, or a folder to a
  * folder (resumable, past failures), as the launcher's {@code segment} does. It takes no image
  * input, so headless Fiji runs it:
- * {@code ImageJ-linux64 --headless --run "Segment Files..." "model=/m.zip,input=/ct.nii.gz,output=/labels.nii.gz"}.
+ * {@code ImageJ-linux64 --headless --run "Segment Files" 'model="/m.zip",input="/ct.nii.gz",output="/labels.nii.gz"'}
+ * (ImageJ2's {@code --run} takes the exact title and SciJava's quoted {@code key="value"} pairs).
  */
 @Plugin(type = Command.class, menuPath = "Plugins>VoxelSeg>Segment Files...", label = "Segment Files")
 public class SegmentFilesCommand extends ContextCommand {

@@ -21,7 +21,7 @@ import org.scijava.command.CommandService;
 /**
  * A failed command in headless Fiji ends the JVM with exit status 1, because ImageJ itself exits 0
  * (imagej/imagej2#61). Each case is a child JVM that does what headless Fiji does with
- * {@code --run "Segment Files..." "model=..."} — a SciJava context, the command run through the
+ * {@code --run "Segment Files" 'model="..."'} — a SciJava context, the command run through the
  * CommandService — on a model file that does not exist. Not covered: a real Fiji installation
  * and its launcher (none runs here); the launcher is stood in for by the {@code ij.executable}
  * property that the ImageJ launcher and Jaunch both set.
