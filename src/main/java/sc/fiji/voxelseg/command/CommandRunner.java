@@ -103,7 +103,7 @@ public final class CommandRunner {
 	 * macro preprocessor sets a choice without checking it, so there the command itself resolves
 	 * the earlier name; here choices are checked, and an alias is let through as its current name.
 	 */
-	private static String alias(final ModuleItem<?> item, final String value) {
+	static String alias(final ModuleItem<?> item, final String value) {
 		final String aliases = item.get("aliases");
 		if (aliases == null) return null;
 		for (final String pair : aliases.split(",")) {
