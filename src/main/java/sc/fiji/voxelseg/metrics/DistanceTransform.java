@@ -203,6 +203,7 @@ public final class DistanceTransform {
 		private final int[] v;
 		private final double[] z;
 		private final double[] d;
+		private final double[] h;
 
 		Envelope(final int n, final int block) {
 			this.n = n;
@@ -210,11 +211,17 @@ public final class DistanceTransform {
 			v = new int[n];
 			z = new double[n + 1];
 			d = new double[n];
+			h = new double[n];
 		}
 
-		/** Replaces {@code lines[off .. off + n)} by its squared distances with weight {@code w2}. */
+		/**
+		 * Replaces {@code lines[off .. off + n)} by its squared distances with weight {@code w2}.
+		 * The envelope keeps each parabola's apex term {@code f(q) + w² q²} beside its position, so
+		 * that the intersection test reads it instead of recomputing it.
+		 */
 		void apply(final int off, final double w2) {
 			final double[] f = lines;
+			final double twoW2 = 2 * w2;
 			int k = -1;
 			for (int q = 0; q < n; q++) {
 				final double fq = f[off + q];
@@ -223,29 +230,39 @@ public final class DistanceTransform {
 				if (k < 0) {
 					k = 0;
 					v[0] = q;
+					h[0] = hq;
 					z[0] = Double.NEGATIVE_INFINITY;
 					z[1] = Double.POSITIVE_INFINITY;
 					continue;
 				}
+				// the intersection with the top parabola, tested without dividing: s <= z[k] as num <= z[k] * den (den > 0)
 				double s;
 				while (true) {
-					final int p = v[k];
-					s = (hq - (f[off + p] + w2 * p * p)) / (2 * w2 * (q - p));
-					if (s <= z[k]) k--;
-					else break;
+					final double num = hq - h[k], den = twoW2 * (q - v[k]);
+					if (num <= z[k] * den) k--;
+					else {
+						s = num / den;
+						break;
+					}
 				}
 				k++;
 				v[k] = q;
+				h[k] = hq;
 				z[k] = s;
 				z[k + 1] = Double.POSITIVE_INFINITY;
 			}
 			if (k < 0) return; // no finite sample: the line stays infinite
-			int j = 0;
+			int j = 0, vj = v[0];
+			double fj = f[off + vj];
 			for (int p = 0; p < n; p++) {
-				while (z[j + 1] < p)
-					j++;
-				final int dq = p - v[j];
-				d[p] = w2 * dq * dq + f[off + v[j]];
+				if (z[j + 1] < p) {
+					do j++;
+					while (z[j + 1] < p);
+					vj = v[j];
+					fj = f[off + vj];
+				}
+				final int dq = p - vj;
+				d[p] = w2 * dq * dq + fj;
 			}
 			System.arraycopy(d, 0, f, off, n);
 		}
