@@ -152,7 +152,9 @@ public class SegmentBench {
 		TorchEngine.engine();
 		final long tl = System.nanoTime();
 		final List<String> runs = new ArrayList<>();
-		try (Predictor p = Predictor.load(bundle, "cpu")) {
+		// -Dbench.engine=onnxruntime: the bundle's network through ONNX Runtime (segment --engine onnxruntime)
+		final Predictor.Engine engine = Predictor.Engine.parse(System.getProperty("bench.engine", "torch"));
+		try (Predictor p = Predictor.load(bundle, "cpu", engine)) {
 			final double load = (System.nanoTime() - tl) / 1e9;
 			int[] hist = null;
 			for (int r = 0; r < reps; r++) {
@@ -181,9 +183,10 @@ public class SegmentBench {
 			for (int c = 0; c < 9; c++) h.append(c == 0 ? "" : ", ").append(hist[c]);
 			System.out.printf(Locale.ROOT,
 				"{\"load_s\": %.4f, \"runs\": [%s], \"label_counts\": [%s], \"peak_rss\": %d, \"engine\": \"%s\", " +
-					"\"torch_threads\": %d, \"java_threads\": %d}%n",
-				load, String.join(", ", runs), h, hwm(), TorchEngine.engine().getVersion(), TorchEngine.threads(), ForkJoinPool
-					.getCommonPoolParallelism() + 1);
+					"\"network_engine\": \"%s\", \"torch_threads\": %d, \"java_threads\": %d}%n",
+				load, String.join(", ", runs), h, hwm(), TorchEngine.engine().getVersion(), engine == Predictor.Engine.ONNXRUNTIME
+					? "ONNX Runtime " + ai.onnxruntime.OrtEnvironment.getEnvironment().getVersion() : "libtorch", TorchEngine.threads(),
+				ForkJoinPool.getCommonPoolParallelism() + 1);
 		}
 	}
 

@@ -27,7 +27,8 @@
 # the one to quote being the median per-round ratio to tuned. Peak RSS (VmHWM) is the highest over
 # the rounds. After the rounds, SCIPY_REPEATS runs of the tuned-scipy variant (the tuned peer with
 # the way back through scipy.ndimage.zoom in the same slabs, single-threaded) give a further column.
-# usage: [SIZE="X Y Z"] scripts/bench/segment.sh [ROUNDS] [REPEATS] [THREADS] [SCIPY_REPEATS]
+# usage: [SIZE="X Y Z"] [ORT=0|1] scripts/bench/segment.sh [ROUNDS] [REPEATS] [THREADS] [SCIPY_REPEATS]
+#   ORT=1 (default) adds VoxelSeg with its network run by ONNX Runtime (segment --engine onnxruntime) to each round
 #   ROUNDS         rounds (default 5)
 #   REPEATS        timed runs per process (default 2)
 #   THREADS        libtorch intra-op threads on all sides (default 2)
@@ -40,6 +41,7 @@ rounds=${1:-5}
 reps=${2:-2}
 threads=${3:-2}
 scipy_reps=${4:-1}
+with_ort=${ORT:-1} # ORT=0 leaves out VoxelSeg with --engine onnxruntime
 read -r -a size <<<"${SIZE:-512 512 200}"
 for v in "$rounds" "$reps" "$threads"; do
 	[[ "$v" =~ ^[1-9][0-9]*$ ]] || { echo "ROUNDS, REPEATS and THREADS must be positive integers, not '$v'" >&2; exit 2; }
@@ -81,6 +83,9 @@ run_side() {
 		ours)
 			java -Xmx4g -Dvoxelseg.threads="$threads" -cp "$cp" scripts/bench/SegmentBench.java run "$work/ct.nii.gz" "$work/model" \
 				"$work/ours.nii.gz" "$reps" $([ -f "$work/probs.raw" ] || echo "$work/probs.raw") >"$work/ours$r.json" 2> >(quiet) ;;
+		ort)
+			java -Xmx4g -Dvoxelseg.threads="$threads" -Dbench.engine=onnxruntime -cp "$cp" scripts/bench/SegmentBench.java run \
+				"$work/ct.nii.gz" "$work/model" "$work/ours_ort.nii.gz" "$reps" >"$work/ort$r.json" 2> >(quiet) ;;
 		tuned | tuned-scipy)
 			if [ "$r" = 1 ]; then extra=(verify); fi
 			env ATEN_CPU_CAPABILITY="$best_cap" /usr/bin/python3 scripts/bench/segment_peer.py "$work/ct.nii.gz" "$work/weights" \
@@ -95,7 +100,7 @@ run_side() {
 echo "load average before timing: $(cut -d' ' -f1-3 /proc/loadavg) (quiet below ~1.5 on these 2 cores)"
 for ((r = 1; r <= rounds; r++)); do
 	order=$(/usr/bin/python3 -c 'import random, sys; s = sys.argv[2:]; random.Random("segment round " + sys.argv[1]).shuffle(s); print(*s)' \
-		"$r" ours tuned plain)
+		"$r" ours tuned plain $([ "$with_ort" = 1 ] && echo ort))
 	echo "round $r of $rounds: $order ($(date +%T))"
 	echo "$order" >>"$work/orders"
 	for side in $order; do run_side "$side" "$r"; done
@@ -112,6 +117,7 @@ rounds, scipy_reps, reps = int(rounds), int(scipy_reps), int(reps)
 load = lambda side, r: json.load(open("%s/%s%d.json" % (w, side, r)))
 sides = ("ours", "tuned", "plain")
 R = {s: [load(s, r) for r in range(1, rounds + 1)] for s in sides}
+ORT = [load("ort", r) for r in range(1, rounds + 1)] if os.path.exists("%s/ort1.json" % w) else None
 S = load("tuned-scipy", 1) if scipy_reps else None
 best_run = lambda res: min(res["runs"], key=lambda x: x["total_s"])
 def figure(res, ours):  # the round's figure: its process's best run, VoxelSeg's intensity check counted with preprocessing
@@ -159,6 +165,20 @@ print("peak RSS (max over rounds): VoxelSeg %.2f GiB, tuned %.2f GiB, plain %.2f
     rss["ours"] / rss["tuned"], rss["ours"] / rss["plain"]))
 print("goals (VoxelSeg / tuned peer): total <= 0.80x -> %.2fx (median per-round ratio); peak RSS <= 1.00x -> %.2fx" % (
     med(ratios["tuned"]), rss["ours"] / rss["tuned"]))
+if ORT:
+    fo = [figure(x, True) for x in ORT]
+    q = [a["total_s"] / b["total_s"] for a, b in zip(fo, F["tuned"])]
+    print("VoxelSeg with --engine onnxruntime (%s, %d threads), per round its best of %d runs:" % (ORT[0]["network_engine"],
+          ORT[0]["torch_threads"], reps))
+    for k, name in stages:
+        print("  %-30s best %7.3f median %7.3f   / tuned %5.2fx (of medians)" % (name, min(x[k + "_s"] for x in fo),
+              med(x[k + "_s"] for x in fo), med(x[k + "_s"] for x in fo) / med(x[k + "_s"] for x in F["tuned"])))
+    print("  total, per-round VoxelSeg (ONNX Runtime) / tuned: median %.2fx (range %.2f-%.2fx: %s); peak RSS %.2f GiB, %.2fx the tuned peer's"
+          % (med(q), min(q), max(q), " ".join("%.2f" % v for v in q), max(x["peak_rss"] for x in ORT) / 2**30,
+             max(x["peak_rss"] for x in ORT) / rss["tuned"]))
+    import nibabel as nib, numpy as np
+    a, b = (np.asanyarray(nib.load(f).dataobj) for f in (w + "/ours.nii.gz", w + "/ours_ort.nii.gz"))
+    print("  labels: libtorch and ONNX Runtime agree on %d of %d voxels (%d differ)" % (int((a == b).sum()), a.size, int((a != b).sum())))
 print("Predictor's NaN/HU check (median %.3f s) counted in VoxelSeg's preprocessing" % med(x["check_s"] for x in F["ours"]))
 def checked(side):  # the last round whose peer process found VoxelSeg's outputs (labels are deterministic)
     c = [x for x in (R[side] if side in R else [S]) if "voxels" in x]

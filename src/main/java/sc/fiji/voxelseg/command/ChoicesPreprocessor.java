@@ -13,11 +13,12 @@ import org.scijava.plugin.Plugin;
  * Fiji's {@code --run} set a value without checking it, so a misspelt or bracketed value would
  * otherwise fall through to a default branch. An earlier name listed in the parameter's
  * {@code aliases} attribute becomes its current choice; any other value cancels the command,
- * reported as any failure is (Log window, status bar, exit status 1 in headless Fiji). Runs after
- * the macro values are set (priority {@code 2 × VERY_HIGH}) and before the input harvester
- * ({@code VERY_LOW}).
+ * reported as any failure is (Log window, status bar, exit status 1 in headless Fiji). Runs last,
+ * after the input harvester ({@code VERY_LOW}): in a dialog the user picks among the choices
+ * (a remembered value that is no longer one of them is not held against the user), and what is
+ * checked is what the command will run with.
  */
-@Plugin(type = PreprocessorPlugin.class, priority = Priority.LOW)
+@Plugin(type = PreprocessorPlugin.class, priority = Priority.VERY_LOW - 1)
 public class ChoicesPreprocessor extends AbstractPreprocessorPlugin {
 
 	@Override

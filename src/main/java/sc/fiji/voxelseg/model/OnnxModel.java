@@ -90,6 +90,9 @@ public final class OnnxModel implements SegmentationModel {
 			o.setIntraOpNumThreads(TorchEngine.threads());
 			o.setInterOpNumThreads(1);
 			o.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+			// without the memory pattern, which plans one block for all of a run's tensors up front: on the
+			// 512×512×200 CT benchmark the peak fell from 3.4 to 2.2–2.5 GiB at the same speed
+			o.setMemoryPatternOptimization(false);
 			s = sessions.create(env, o);
 			final ModelDescription d = description != null ? description : describe(file, s);
 			final String in = check(file, s, d);
