@@ -129,6 +129,15 @@ final class Commands {
 		return shown(new ImagePlus(title, picture));
 	}
 
+	/** The keys a call of the command can set: its inputs, without the services and context SciJava fills in. */
+	static java.util.List<String> keys(final org.scijava.module.ModuleInfo info) {
+		final java.util.List<String> keys = new java.util.ArrayList<>();
+		for (final org.scijava.module.ModuleItem<?> i : info.inputs())
+			if (!org.scijava.service.Service.class.isAssignableFrom(i.getType()) && !org.scijava.Context.class.isAssignableFrom(i
+				.getType())) keys.add(i.getName());
+		return keys;
+	}
+
 	/** The status line after training: cancelled or trained, steps, bundle and best validation Dice. */
 	static String trainingSummary(final sc.fiji.voxelseg.train.Trainer.Result r, final Path out) {
 		final sc.fiji.voxelseg.train.TrainingHistory.Validation best = r.history().best();

@@ -11,7 +11,6 @@ import ij.ImagePlus;
 import org.scijava.Context;
 import org.scijava.command.CommandInfo;
 import org.scijava.module.Module;
-import org.scijava.module.ModuleItem;
 
 import sc.fiji.voxelseg.fiji.ImagePlusBridge;
 import sc.fiji.voxelseg.io.NiftiIO;
@@ -39,7 +38,7 @@ public final class HeadlessRun {
 			final CommandRunner runner = new CommandRunner(context, HeadlessRun::resolve);
 			if (p.get(0).equals("list")) {
 				for (final Map.Entry<String, CommandInfo> e : runner.commands().entrySet())
-					out.println(e.getKey() + "  (" + e.getValue().getMenuPath() + ")  " + keys(e.getValue()));
+					out.println(e.getKey() + "  (" + e.getValue().getMenuPath() + ")  " + String.join(",", Commands.keys(e.getValue())));
 				return;
 			}
 			final CommandInfo info = runner.find(p.get(0));
@@ -74,14 +73,6 @@ public final class HeadlessRun {
 	/** An RGB image of one plane: a chart, not a volume. */
 	private static boolean picture(final ImagePlus imp) {
 		return imp.getType() == ImagePlus.COLOR_RGB && imp.getStackSize() == 1;
-	}
-
-	private static String keys(final CommandInfo ci) {
-		final StringBuilder sb = new StringBuilder();
-		for (final ModuleItem<?> i : ci.inputs())
-			if (!org.scijava.service.Service.class.isAssignableFrom(i.getType()) && !Context.class
-				.isAssignableFrom(i.getType())) sb.append(sb.length() == 0 ? "" : ",").append(i.getName());
-		return sb.toString();
 	}
 
 	/** Image inputs given as paths are read as volumes; files stay files. */

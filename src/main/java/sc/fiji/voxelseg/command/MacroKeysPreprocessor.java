@@ -40,12 +40,8 @@ public class MacroKeysPreprocessor extends AbstractPreprocessorPlugin {
 		final List<String> unknown = new ArrayList<>();
 		for (final String k : keys(options)) if (!names.contains(k.toLowerCase(Locale.ROOT))) unknown.add(k);
 		if (unknown.isEmpty()) return null;
-		final List<String> keys = new ArrayList<>();
-		for (final ModuleItem<?> i : module.getInfo().inputs())
-			if (!org.scijava.service.Service.class.isAssignableFrom(i.getType()) && !org.scijava.Context.class.isAssignableFrom(i
-				.getType())) keys.add(i.getName());
 		return module.getInfo().getTitle() + ": unknown macro key" + (unknown.size() > 1 ? "s " : " ") + String.join(", ", unknown
-			.stream().map(k -> "'" + k + "'").toList()) + "; its keys: " + String.join(", ", keys);
+			.stream().map(k -> "'" + k + "'").toList()) + "; its keys: " + String.join(", ", Commands.keys(module.getInfo()));
 	}
 
 	/**

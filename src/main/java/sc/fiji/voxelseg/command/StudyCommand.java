@@ -1,7 +1,6 @@
 package sc.fiji.voxelseg.command;
 
 import java.io.File;
-import java.nio.file.Files;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -96,7 +95,7 @@ public class StudyCommand extends ContextCommand {
 		}
 		IJ.log("report " + o.report());
 		final java.nio.file.Path png = output_dir.toPath().resolve("dice_vs_fraction.png");
-		if (Files.exists(png)) figure = Commands.shown(IJ.openImage(png.toString()));
+		figure = Commands.figure(png);
 		status.showStatus(Study.describe(o));
 	}
 }

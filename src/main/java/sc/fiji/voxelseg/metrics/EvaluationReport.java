@@ -26,21 +26,28 @@ public final class EvaluationReport {
 		final MetricSummary summary = MetricSummary.of(cases);
 		MetricsCsv.writeCases(dir.resolve(CASES), cases);
 		MetricsCsv.writeSummary(dir.resolve(SUMMARY), summary);
-		dicePlot(cases).writePng(dir.resolve(DICE_PLOT));
-		final BoxPlot hd95 = hd95Plot(cases);
+		dicePlot(cases, summary).writePng(dir.resolve(DICE_PLOT));
+		final BoxPlot hd95 = hd95Plot(cases, summary);
 		if (hd95 != null) hd95.writePng(dir.resolve(HD95_PLOT));
 		return summary;
 	}
 
 	/** The Dice of each class over the cases, one box per class, on 0..1. */
 	public static BoxPlot dicePlot(final List<CaseMetrics> cases) {
-		return plot(cases, "Dice per organ (" + cases.size() + " cases)", "Dice", ClassMetrics::dice).yRange(0, 1);
+		return dicePlot(cases, MetricSummary.of(cases));
+	}
+
+	private static BoxPlot dicePlot(final List<CaseMetrics> cases, final MetricSummary summary) {
+		return plot(cases, summary, "Dice per organ (" + cases.size() + " cases)", "Dice", ClassMetrics::dice).yRange(0, 1);
 	}
 
 	/** The HD95 of each class over the cases, or null when no case has a finite HD95. */
 	public static BoxPlot hd95Plot(final List<CaseMetrics> cases) {
-		final MetricSummary summary = MetricSummary.of(cases);
-		final BoxPlot p = plot(cases, "HD95 per organ (" + cases.size() + " cases, " + summary.convention().name().toLowerCase(
+		return hd95Plot(cases, MetricSummary.of(cases));
+	}
+
+	private static BoxPlot hd95Plot(final List<CaseMetrics> cases, final MetricSummary summary) {
+		final BoxPlot p = plot(cases, summary, "HD95 per organ (" + cases.size() + " cases, " + summary.convention().name().toLowerCase(
 			Locale.ROOT) + ")", "HD95 (mm)", ClassMetrics::hd95);
 		for (final MetricSummary.ClassSummary s : summary.classes()) {
 			final BoxStats b = p.stats(s.className());
@@ -49,11 +56,11 @@ public final class EvaluationReport {
 		return null;
 	}
 
-	private static BoxPlot plot(final List<CaseMetrics> cases, final String title, final String label,
+	private static BoxPlot plot(final List<CaseMetrics> cases, final MetricSummary summary, final String title, final String label,
 		final java.util.function.ToDoubleFunction<ClassMetrics> metric)
 	{
 		final BoxPlot p = new BoxPlot(title).yLabel(label);
-		for (final MetricSummary.ClassSummary s : MetricSummary.of(cases).classes()) {
+		for (final MetricSummary.ClassSummary s : summary.classes()) {
 			final double[] v = new double[cases.size()];
 			for (int i = 0; i < cases.size(); i++) {
 				final ClassMetrics m = cases.get(i).get(s.classIndex());

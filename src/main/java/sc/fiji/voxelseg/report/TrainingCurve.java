@@ -16,9 +16,6 @@ public final class TrainingCurve {
 	/** The colours of the loss and Dice curves. */
 	static final int LOSS = Charts.colour(0), DICE = Charts.colour(1);
 
-	/** The raw training loss: the loss colour, faint, so that the moving mean over it reads clearly. */
-	static final int RAW_LOSS = 0x60000000 | (LOSS & 0xffffff);
-
 	/** With at least this many loss values a moving mean is drawn over them. */
 	static final int SMOOTH_FROM = 20;
 
@@ -68,19 +65,25 @@ public final class TrainingCurve {
 		return p;
 	}
 
-	/**
-	 * The training loss, and with {@link #SMOOTH_FROM} values or more, faint, under its moving
-	 * mean over {@link #window} steps.
-	 */
+	/** The training loss, see {@link #smoothed}. */
 	private static void loss(final LinePlot p, final List<? extends Number> steps, final List<? extends Number> loss) {
-		if (steps.isEmpty()) return;
+		if (!steps.isEmpty()) smoothed(p, "training loss", steps, loss, LOSS);
+	}
+
+	/**
+	 * A per-step series in {@code argb}; with {@link #SMOOTH_FROM} values or more, faint and 1 pixel
+	 * wide under its moving mean over {@link #window} steps, drawn in {@code argb}.
+	 */
+	private static void smoothed(final LinePlot p, final String name, final List<? extends Number> steps,
+		final List<? extends Number> values, final int argb)
+	{
 		if (steps.size() < SMOOTH_FROM) {
-			p.series("training loss", steps, loss).lineWidth(1).colour(LOSS);
+			p.series(name, steps, values).lineWidth(1).colour(argb);
 			return;
 		}
 		final int w = window(steps.size());
-		p.series("training loss", steps, loss).lineWidth(1).colour(RAW_LOSS);
-		p.series("mean of " + w + " steps", LinePlot.doubles(steps), movingMean(LinePlot.doubles(loss), w)).colour(LOSS);
+		p.series(name, steps, values).lineWidth(1).colour(0x60000000 | (argb & 0xffffff));
+		p.series("mean of " + w + " steps", LinePlot.doubles(steps), movingMean(LinePlot.doubles(values), w)).colour(argb);
 	}
 
 	/** The moving mean's window for {@code n} values: a fiftieth of them, at least 5. */
@@ -123,13 +126,7 @@ public final class TrainingCurve {
 				" for " + steps.size() + " steps");
 		if (steps.isEmpty()) return List.of();
 		final LinePlot time = new LinePlot("").xLabel("step").yLabel("seconds per step").size(800, 220);
-		if (steps.size() < SMOOTH_FROM) time.series("seconds per step", steps, seconds).lineWidth(1).colour(Charts.colour(2));
-		else {
-			final int w = window(steps.size());
-			time.series("seconds per step", steps, seconds).lineWidth(1).colour(0x60000000 | (Charts.colour(2) & 0xffffff));
-			time.series("mean of " + w + " steps", LinePlot.doubles(steps), movingMean(LinePlot.doubles(seconds), w)).colour(Charts
-				.colour(2));
-		}
+		smoothed(time, "seconds per step", steps, seconds, Charts.colour(2));
 		final LinePlot rate = new LinePlot("").xLabel("step").yLabel("learning rate").size(800, 220);
 		rate.series("learning rate", steps, learningRate).colour(Charts.colour(4));
 		return List.of(time, rate);
